@@ -1,0 +1,226 @@
+// A TDS 7.4 server (no TLS): login, SQL_BATCH, RPC and attention, with results streamed
+// through a sink so the query side never has to hold a whole result in memory.
+import net from 'node:net';
+import type { WireColumn, WireValue } from './columns.ts';
+import { colMetadataToken, rowToken } from './columns.ts';
+import { MessageReader, MessageWriter, PacketType } from './packets.ts';
+import type { Login, RpcParam } from './requests.ts';
+import { parseLogin7, parseRpc, parseSqlBatch } from './requests.ts';
+import type { DoneKind } from './tokens.ts';
+import { DoneStatus, doneToken, loginResponse, messageToken, preloginResponse, returnStatusToken } from './tokens.ts';
+
+/** A SQL Server error to send as an ERROR token. */
+export class SqlServerError extends Error {
+  constructor(
+    readonly number: number,
+    message: string,
+    readonly severity = 16,
+    readonly state = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** A request as the handler sees it: the SQL and (for sp_executesql) named parameter values. */
+export interface TdsRequest {
+  kind: 'batch' | 'rpc';
+  sql: string;
+  params: RpcParam[];
+}
+
+/** Where a handler writes its result sets; `cancelled` turns true on the client's attention. */
+export interface ResultSink {
+  readonly cancelled: boolean;
+  /** Start a result set with these columns. */
+  columns(columns: readonly WireColumn[]): void;
+  /** One row of the current result set. */
+  row(values: readonly WireValue[]): void;
+  /** End the current result set (sends its DONE with the row count). */
+  endResultSet(rowCount: number): void;
+  /** A statement that returned no rows (SET ...): its DONE only. */
+  noResult(): void;
+  /** Wait until the socket has drained (call between chunks). */
+  drained(): Promise<void>;
+}
+
+/** Per-connection handler: checks the login, then answers requests. */
+export interface TdsSession {
+  execute(request: TdsRequest, sink: ResultSink): Promise<void>;
+  close(): void;
+}
+
+/** What a TDS server needs from its owner. */
+export interface TdsServerOptions {
+  database: string;
+  /** Check the login; return a session or throw SqlServerError (e.g. 18456). */
+  openSession(login: Login): Promise<TdsSession>;
+  /** Called before each request; may throw SqlServerError, or return 'drop' to cut the socket. */
+  beforeRequest?(request: TdsRequest): Promise<'drop' | void>;
+}
+
+/** Create the TDS server (not yet listening). */
+export function createTdsServer(options: TdsServerOptions): net.Server {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    new TdsConnection(socket, options);
+  });
+  // close() waits for open connections; the pool keeps them, so cut them when closing.
+  const close = server.close.bind(server);
+  server.close = (callback?: (err?: Error) => void) => {
+    for (const socket of sockets) socket.destroy();
+    return close(callback);
+  };
+  return server;
+}
+
+class TdsConnection {
+  private readonly reader = new MessageReader();
+  private queue: Promise<void> = Promise.resolve();
+  private session: TdsSession | undefined;
+  private packetSize = 4096;
+  private busy = false;
+  private cancelRequested = false;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly options: TdsServerOptions,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', (data) => this.onData(data));
+    socket.on('error', () => {});
+    socket.on('close', () => this.session?.close());
+  }
+
+  private onData(data: Buffer): void {
+    let messages;
+    try {
+      messages = this.reader.push(data);
+    } catch {
+      this.socket.destroy();
+      return;
+    }
+    for (const message of messages) {
+      if (message.type === PacketType.attention) {
+        // Attention is handled at once, not behind the request it cancels.
+        if (this.busy) this.cancelRequested = true;
+        else this.send(doneToken('done', DoneStatus.attention, 0, 0));
+        continue;
+      }
+      this.queue = this.queue
+        .then(() => this.dispatch(message.type, message.payload))
+        .catch(() => void this.socket.destroy());
+    }
+  }
+
+  private send(tokens: Buffer): void {
+    const writer = new MessageWriter(this.socket, this.packetSize);
+    writer.write(tokens);
+    writer.end();
+  }
+
+  private async dispatch(type: number, payload: Buffer): Promise<void> {
+    switch (type) {
+      case PacketType.prelogin:
+        return this.send(preloginResponse());
+      case PacketType.login7:
+        return this.login(payload);
+      case PacketType.transactionManager:
+        return this.send(doneToken('done', DoneStatus.final, 0, 0));
+      case PacketType.sqlBatch:
+        if (!this.session) return void this.socket.destroy();
+        return this.run({ kind: 'batch', sql: parseSqlBatch(payload), params: [] });
+      case PacketType.rpc: {
+        if (!this.session) return void this.socket.destroy();
+        const call = parseRpc(payload);
+        if (call.procedure !== 10 && String(call.procedure).toLowerCase() !== 'sp_executesql') {
+          const name = typeof call.procedure === 'number' ? `#${call.procedure}` : call.procedure;
+          return this.send(
+            Buffer.concat([
+              messageToken({ number: 2812, message: `Could not find stored procedure '${name}'.` }),
+              doneToken('doneProc', DoneStatus.error, 0, 0),
+            ]),
+          );
+        }
+        const [statement, , ...params] = call.params;
+        return this.run({ kind: 'rpc', sql: String(statement?.value ?? ''), params });
+      }
+      default:
+        this.socket.destroy();
+    }
+  }
+
+  private async login(payload: Buffer): Promise<void> {
+    const login = parseLogin7(payload);
+    this.packetSize = Math.min(Math.max(login.packetSize || 4096, 512), 32767);
+    try {
+      if (login.database && login.database.toLowerCase() !== this.options.database.toLowerCase()) {
+        throw new SqlServerError(4060, `Cannot open database "${login.database}" requested by the login. The login failed.`, 11);
+      }
+      this.session = await this.options.openSession(login);
+      this.send(loginResponse(this.options.database, this.packetSize));
+    } catch (error) {
+      const e = error instanceof SqlServerError ? error : new SqlServerError(18456, `Login failed for user '${login.user}'.`, 14);
+      this.send(Buffer.concat([messageToken({ number: e.number, message: e.message, severity: e.severity, state: e.state }), doneToken('done', DoneStatus.error, 0, 0)]));
+      // SQL Server closes the connection after a failed login.
+      this.socket.end();
+    }
+  }
+
+  private async run(request: TdsRequest): Promise<void> {
+    const writer = new MessageWriter(this.socket, this.packetSize);
+    const rpc = request.kind === 'rpc';
+    const statementDone: DoneKind = rpc ? 'doneInProc' : 'done';
+    let columns: readonly WireColumn[] = [];
+    this.busy = true;
+    this.cancelRequested = false;
+    const connection = this; // the sink reads the live cancel flag
+    const sink: ResultSink = {
+      get cancelled() {
+        return connection.cancelRequested || connection.socket.destroyed;
+      },
+      columns(cols) {
+        columns = cols;
+        writer.write(colMetadataToken(cols));
+      },
+      row(values) {
+        writer.write(rowToken(columns, values));
+      },
+      endResultSet(rowCount) {
+        writer.write(doneToken(statementDone, DoneStatus.count | DoneStatus.more, rowCount));
+      },
+      noResult() {
+        writer.write(doneToken(statementDone, DoneStatus.more, 0, 0));
+      },
+      drained: () => writer.drained(),
+    };
+    let failed = false;
+    try {
+      const fault = await this.options.beforeRequest?.(request);
+      if (fault === 'drop') {
+        this.socket.destroy();
+        return;
+      }
+      await this.session!.execute(request, sink);
+    } catch (error) {
+      failed = true;
+      const e = error instanceof SqlServerError ? error : new SqlServerError(50000, error instanceof Error ? error.message : String(error));
+      writer.write(messageToken({ number: e.number, message: e.message, severity: e.severity, state: e.state }));
+    } finally {
+      this.busy = false;
+    }
+    if (this.socket.destroyed) return;
+    if (this.cancelRequested) {
+      // The attention acknowledgement closes the response; the client drops what came before it.
+      this.cancelRequested = false;
+      writer.write(doneToken('done', DoneStatus.attention, 0, 0));
+    } else if (rpc) {
+      writer.write(returnStatusToken(failed ? 1 : 0));
+      writer.write(doneToken('doneProc', failed ? DoneStatus.error : DoneStatus.final, 0, 0));
+    } else {
+      writer.write(doneToken('done', failed ? DoneStatus.error : DoneStatus.final, 0, 0));
+    }
+    writer.end();
+  }
+}
