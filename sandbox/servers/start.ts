@@ -1,0 +1,127 @@
+// One entry point: start the BuildOps API, the Spectrum SQL (TDS) server and Spectrum Data
+// Exchange on localhost over one store, sharing one fault plan.
+import type http from 'node:http';
+import type net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { DuckDBInstance } from '@duckdb/node-api';
+import { createBuildOpsApi } from './buildops-api.ts';
+import { createDataExchange } from './data-exchange.ts';
+import type { FaultPlan, FaultRule, Faults } from './faults.ts';
+import { createFaults } from './faults.ts';
+import { closeHttpServer } from './http-util.ts';
+import { createSpectrumTdsServer } from './spectrum-tds.ts';
+import { SqlServerError } from './tds/server.ts';
+
+/** Sandbox credentials: fixed, well-known values (the sandbox holds no secrets). */
+export interface SandboxCredentials {
+  buildops: { clientId: string; clientSecret: string; tenantId: string };
+  spectrumSql: { user: string; password: string; database: string };
+  dataExchange: { authorizationId: string; companyCode: string };
+}
+
+/** The default sandbox credentials. */
+export const DEFAULT_CREDENTIALS: SandboxCredentials = {
+  buildops: { clientId: 'sandbox-client', clientSecret: 'sandbox-secret', tenantId: '00000000-0000-4000-8000-00000000beef' },
+  spectrumSql: { user: 'infolink_ro', password: 'sandbox-Passw0rd', database: 'Spectrum' },
+  dataExchange: { authorizationId: 'SANDBOX-AUTH-0001', companyCode: 'Z01' },
+};
+
+/** Options of startSandboxServers. */
+export interface SandboxServerOptions {
+  /** Ports to listen on; 0 (default) = any free port. */
+  ports?: { buildops?: number; spectrumSql?: number; dataExchange?: number };
+  /** Host to bind; default 127.0.0.1. */
+  host?: string;
+  credentials?: { [K in keyof SandboxCredentials]?: Partial<SandboxCredentials[K]> };
+  /** An initial fault plan, or an existing Faults to share. */
+  faults?: FaultPlan | FaultRule[] | Faults;
+  /** BuildOps token lifetime in seconds (default 3600). */
+  tokenLifetimeSeconds?: number;
+  /** BuildOps short pages: one hidden record every N row slots (default 157, 0 = never). */
+  shortPageEvery?: number;
+  /** Data Exchange: idle GUID lifetime (default 24 h) and Get-service row cap (default 500). */
+  guidIdleMs?: number;
+  maxReadRows?: number;
+}
+
+/** The running sandbox: where each service is, how to log in, the fault plan, and close(). */
+export interface SandboxServers {
+  buildops: { url: string; clientId: string; clientSecret: string; tenantId: string; expireTokens(): void };
+  spectrumSql: { host: string; port: number; database: string; user: string; password: string };
+  dataExchange: { url: string; authorizationId: string; companyCode: string; expireSessions(): void };
+  faults: Faults;
+  /** Close every server and connection (safe to call twice). */
+  close(): Promise<void>;
+}
+
+function isFaults(value: unknown): value is Faults {
+  return typeof value === 'object' && value !== null && typeof (value as Faults).take === 'function';
+}
+
+function listen(server: net.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Start the three sandbox servers over a store (anything with the store's DuckDB `instance`). */
+export async function startSandboxServers(store: { instance: DuckDBInstance }, options: SandboxServerOptions = {}): Promise<SandboxServers> {
+  const host = options.host ?? '127.0.0.1';
+  const creds: SandboxCredentials = {
+    buildops: { ...DEFAULT_CREDENTIALS.buildops, ...options.credentials?.buildops },
+    spectrumSql: { ...DEFAULT_CREDENTIALS.spectrumSql, ...options.credentials?.spectrumSql },
+    dataExchange: { ...DEFAULT_CREDENTIALS.dataExchange, ...options.credentials?.dataExchange },
+  };
+  const faults = isFaults(options.faults) ? options.faults : createFaults(options.faults ?? []);
+
+  const buildops = createBuildOpsApi(store.instance, {
+    ...creds.buildops,
+    faults,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds,
+    shortPageEvery: options.shortPageEvery,
+  });
+  const tds = createSpectrumTdsServer(store.instance, {
+    ...creds.spectrumSql,
+    async beforeRequest(request) {
+      for (const action of faults.take('spectrum-sql', { sql: request.sql, method: request.kind })) {
+        if (action.kind === 'delay') await new Promise((r) => setTimeout(r, action.ms));
+        if (action.kind === 'drop') return 'drop';
+        if (action.kind === 'sql-error') throw new SqlServerError(action.number, action.message);
+      }
+    },
+  });
+  const dataExchange = createDataExchange(store.instance, {
+    authorizationId: creds.dataExchange.authorizationId,
+    faults,
+    guidIdleMs: options.guidIdleMs,
+    maxReadRows: options.maxReadRows,
+  });
+
+  const started: Array<() => Promise<void>> = [];
+  const closeAll = async (): Promise<void> => {
+    const closers = started.splice(0);
+    await Promise.all(closers.map((c) => c()));
+  };
+  try {
+    const boPort = await listen(buildops.server, options.ports?.buildops ?? 0, host);
+    started.push(() => closeHttpServer(buildops.server as http.Server));
+    const sqlPort = await listen(tds, options.ports?.spectrumSql ?? 0, host);
+    started.push(() => new Promise<void>((r) => tds.close(() => r())));
+    const dxPort = await listen(dataExchange.server, options.ports?.dataExchange ?? 0, host);
+    started.push(() => closeHttpServer(dataExchange.server));
+    return {
+      buildops: { url: `http://${host}:${boPort}`, ...creds.buildops, expireTokens: buildops.expireTokens },
+      spectrumSql: { host, port: sqlPort, ...creds.spectrumSql },
+      dataExchange: { url: `http://${host}:${dxPort}`, ...creds.dataExchange, expireSessions: dataExchange.expireSessions },
+      faults,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
