@@ -39,3 +39,18 @@ export async function openFixtureStore(): Promise<Store> {
   `);
   return store;
 }
+
+/** Fill the BuildOps tables: `n` records per endpoint with increasing updated_at. */
+export async function fillBuildOps(store: Store, counts: Record<string, number>): Promise<void> {
+  for (const [endpoint, n] of Object.entries(counts)) {
+    const table = `buildops.${endpoint.replaceAll('-', '_')}`;
+    // Two records share each timestamp so the (updated_at, id) tie-break is exercised.
+    await store.connection.run(`
+      INSERT INTO ${table}
+      SELECT printf('%s-%05d', '${endpoint}', i) AS id,
+             TIMESTAMP '2026-01-01 00:00:00' + to_minutes(CAST(i // 2 AS INTEGER)) AS updated_at,
+             json_object('id', printf('%s-%05d', '${endpoint}', i), 'totalAmount', i * 1.25, 'version', 1,
+                         'audit', json_object('lastUpdatedDate', strftime(TIMESTAMP '2026-01-01 00:00:00' + to_minutes(CAST(i // 2 AS INTEGER)), '%Y-%m-%dT%H:%M:%S.000Z')))::VARCHAR AS doc
+      FROM range(${n}) t(i)`);
+  }
+}
