@@ -1,0 +1,215 @@
+/**
+ * The DuckDB backend: one file (or memory) per process, a small pool of connections on it,
+ * the Appender for bulk loads, and a Kysely dialect over the same connections.
+ */
+import { resolve } from 'node:path';
+import { DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance as Instance } from '@duckdb/node-api';
+import { CompiledQuery, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import type { DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely';
+import { PlumblineError, errorMessage } from '../../lib/errors.ts';
+import type { Backend, BackendConnection } from '../backend.ts';
+import { decimalParts } from '../row-values.ts';
+import type { ColumnSpec, ColumnType, Row } from '../types.ts';
+import { canonicalConverter, duckType, toDuckParameter, toDuckValue } from './values.ts';
+
+const CHUNK_ROWS = 2048;
+
+export interface DuckDbOptions {
+  /** Path of the database file, or ':memory:'. */
+  path: string;
+  readOnly?: boolean;
+}
+
+// DuckDB refuses a second instance on the same file in one process: share one, counted.
+const openInstances = new Map<string, { instance: Promise<Instance>; users: number }>();
+
+/** Opens a DuckDB file as a warehouse backend, with a clear error when another process holds it. */
+export async function openDuckDbBackend(options: DuckDbOptions): Promise<Backend> {
+  const key = options.path === ':memory:' ? `:memory:${Math.random()}` : resolve(options.path);
+  let entry = openInstances.get(key);
+  if (!entry) {
+    const path = options.path === ':memory:' ? ':memory:' : key;
+    entry = { instance: DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {}), users: 0 };
+    openInstances.set(key, entry);
+  }
+  let instance: Instance;
+  try {
+    instance = await entry.instance;
+    entry.users += 1;
+  } catch (error) {
+    openInstances.delete(key);
+    const message = errorMessage(error);
+    if (/lock/i.test(message)) {
+      throw new PlumblineError(
+        `The warehouse ${options.path} is in use by another process (${message.split('\n')[0]}). ` +
+          `DuckDB allows one writer at a time: wait for the other plumbline run to finish, or point --warehouse at another file.`,
+        { cause: error },
+      );
+    }
+    throw new PlumblineError(`Cannot open the DuckDB warehouse ${options.path}: ${message}`, { cause: error });
+  }
+  const shared = entry;
+  return new DuckDbBackend(instance, options.path, () => {
+    shared.users -= 1;
+    if (shared.users > 0) return false;
+    openInstances.delete(key);
+    return true;
+  });
+}
+
+class DuckDbBackend implements Backend {
+  readonly kind = 'duckdb' as const;
+  readonly displayName: string;
+  readonly db: Kysely<any>;
+  private readonly idle: DuckDBConnection[] = [];
+  private readonly all: DuckDBConnection[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly instance: Instance,
+    path: string,
+    /** Tells whether this was the last user of the instance, which may then be closed. */
+    private readonly lastUser: () => boolean,
+  ) {
+    this.displayName = path === ':memory:' ? 'DuckDB (in memory)' : `DuckDB ${path}`;
+    this.db = new Kysely<any>({ dialect: new DuckDbDialect(this) });
+  }
+
+  async acquireRaw(): Promise<DuckDBConnection> {
+    if (this.closed) throw new PlumblineError('The warehouse is closed');
+    const conn = this.idle.pop();
+    if (conn) return conn;
+    const created = await this.instance.connect();
+    this.all.push(created);
+    return created;
+  }
+
+  releaseRaw(conn: DuckDBConnection): void {
+    if (!this.closed) this.idle.push(conn);
+  }
+
+  async acquire(): Promise<BackendConnection> {
+    const conn = await this.acquireRaw();
+    return {
+      query: <T>(sqlText: string, parameters: readonly unknown[] = []) => runQuery<T>(conn, sqlText, parameters),
+      appendRows: (schema, table, columns, rows) => appendRows(conn, schema, table, columns, rows),
+      release: () => this.releaseRaw(conn),
+    };
+  }
+
+  async *stream<T = Row>(sqlText: string, parameters: readonly unknown[] = []): AsyncIterable<T[]> {
+    const conn = await this.acquireRaw();
+    try {
+      const result = await conn.stream(sqlText, parameters.map(toDuckParameter));
+      for await (const rows of result.yieldConvertedRowObjects(canonicalConverter)) {
+        if (rows.length > 0) yield rows as T[];
+      }
+    } finally {
+      this.releaseRaw(conn);
+    }
+  }
+
+  sqlType(type: ColumnType): string {
+    const decimal = decimalParts(type);
+    if (decimal) return `DECIMAL(${decimal.precision},${decimal.scale})`;
+    return { varchar: 'VARCHAR', bigint: 'BIGINT', double: 'DOUBLE', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMP', json: 'VARCHAR' }[type as 'varchar'] ?? 'VARCHAR';
+  }
+
+  columnTypeFromCatalog(dataType: string, precision: number | null, scale: number | null): ColumnType {
+    const upper = dataType.toUpperCase();
+    if (upper.startsWith('DECIMAL')) return `decimal(${precision ?? 18},${scale ?? 2})`;
+    if (['BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT', 'HUGEINT', 'UBIGINT', 'UINTEGER'].includes(upper)) return 'bigint';
+    if (['DOUBLE', 'FLOAT', 'REAL'].includes(upper)) return 'double';
+    if (upper === 'BOOLEAN') return 'boolean';
+    if (upper === 'DATE') return 'date';
+    if (upper.startsWith('TIMESTAMP')) return 'timestamp';
+    return 'varchar';
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.db.destroy().catch(() => undefined);
+    this.closed = true;
+    for (const conn of this.all) conn.closeSync();
+    if (this.lastUser()) this.instance.closeSync();
+  }
+}
+
+async function runQuery<T>(conn: DuckDBConnection, sqlText: string, parameters: readonly unknown[]): Promise<T[]> {
+  const reader = await conn.runAndReadAll(sqlText, parameters.length > 0 ? parameters.map(toDuckParameter) : undefined);
+  return reader.convertRowObjects(canonicalConverter) as T[];
+}
+
+async function appendRows(conn: DuckDBConnection, schema: string, table: string, columns: readonly ColumnSpec[], rows: readonly unknown[][]): Promise<void> {
+  if (rows.length === 0) return;
+  const appender = await conn.createAppender(table, schema);
+  try {
+    const types = columns.map((c) => duckType(c.type));
+    for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+      const slice = rows.slice(start, start + CHUNK_ROWS);
+      const chunk = DuckDBDataChunk.create(types, slice.length);
+      chunk.setRows(slice.map((row) => row.map((value, i) => toDuckValue(value, columns[i]!.type))));
+      appender.appendDataChunk(chunk);
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** Kysely over the backend's connections, compiling queries as Postgres does ($1 parameters). */
+class DuckDbDialect implements Dialect {
+  constructor(private readonly backend: DuckDbBackend) {}
+  createDriver(): Driver {
+    return new DuckDbDriver(this.backend);
+  }
+  createQueryCompiler() {
+    return new PostgresQueryCompiler();
+  }
+  createAdapter() {
+    return new PostgresAdapter();
+  }
+  createIntrospector(db: Kysely<any>) {
+    return new PostgresIntrospector(db);
+  }
+}
+
+class DuckDbKyselyConnection implements DatabaseConnection {
+  constructor(readonly raw: DuckDBConnection) {}
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const rows = await runQuery<R & Row>(this.raw, compiled.sql, compiled.parameters);
+    const kind = compiled.query.kind;
+    // DuckDB answers a data change without RETURNING with a single "Count" column.
+    if ((kind === 'InsertQueryNode' || kind === 'UpdateQueryNode' || kind === 'DeleteQueryNode') && !('returning' in compiled.query && compiled.query.returning)) {
+      const count = rows[0] ? Object.values(rows[0])[0] : 0;
+      return { rows: [], numAffectedRows: BigInt(Number(count ?? 0)) };
+    }
+    return { rows };
+  }
+  async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    const result = await this.raw.stream(compiled.sql, compiled.parameters.map(toDuckParameter));
+    for await (const rows of result.yieldConvertedRowObjects(canonicalConverter)) yield { rows: rows as R[] };
+  }
+}
+
+class DuckDbDriver implements Driver {
+  constructor(private readonly backend: DuckDbBackend) {}
+  async init(): Promise<void> {}
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new DuckDbKyselyConnection(await this.backend.acquireRaw());
+  }
+  async beginTransaction(conn: DatabaseConnection): Promise<void> {
+    await conn.executeQuery(CompiledQuery.raw('BEGIN TRANSACTION'));
+  }
+  async commitTransaction(conn: DatabaseConnection): Promise<void> {
+    await conn.executeQuery(CompiledQuery.raw('COMMIT'));
+  }
+  async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
+    await conn.executeQuery(CompiledQuery.raw('ROLLBACK'));
+  }
+  async releaseConnection(conn: DatabaseConnection): Promise<void> {
+    this.backend.releaseRaw((conn as DuckDbKyselyConnection).raw);
+  }
+  async destroy(): Promise<void> {}
+}

@@ -1,0 +1,363 @@
+/**
+ * The warehouse logic both backends share: schemas, meta tables, and the atomic load —
+ * rows, quarantine, extraction state and the load record committed in one transaction.
+ */
+import { randomBytes } from 'node:crypto';
+import { PlumblineError, errorMessage } from '../lib/errors.ts';
+import type { Backend, BackendConnection } from './backend.ts';
+import { qualified, quoteIdent, toColumnName } from './identifiers.ts';
+import { META_TABLES, QUARANTINE_COLUMNS } from './meta-tables.ts';
+import { coerceValue } from './row-values.ts';
+import type {
+  ColumnSpec,
+  LoadBatch,
+  LoadRequest,
+  LoadResult,
+  QuarantineRecord,
+  Row,
+  TableSpec,
+  Warehouse,
+  WarehouseSchema,
+  WarehouseTransaction,
+} from './types.ts';
+import { WAREHOUSE_SCHEMAS } from './types.ts';
+
+const LOAD_COLUMNS: readonly ColumnSpec[] = [
+  { name: '_load_id', type: 'varchar' },
+  { name: '_loaded_at', type: 'timestamp' },
+];
+const ORDINAL = '_ord';
+const APPEND_BATCH_ROWS = 2048;
+
+/** A warehouse over any backend. */
+export class SqlWarehouse implements Warehouse {
+  readonly kind;
+  readonly displayName;
+  readonly db;
+  private ready = false;
+
+  constructor(private readonly backend: Backend) {
+    this.kind = backend.kind;
+    this.displayName = backend.displayName;
+    this.db = backend.db;
+  }
+
+  async ensureReady(): Promise<void> {
+    if (this.ready) return;
+    await this.withConnection(async (conn) => {
+      for (const schema of WAREHOUSE_SCHEMAS) await conn.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+      for (const table of META_TABLES) {
+        const columns = table.columns.map(([name, type]) => `${quoteIdent(name)} ${this.backend.sqlType(type)}`);
+        if (table.primaryKey) columns.push(`PRIMARY KEY (${table.primaryKey.map(quoteIdent).join(', ')})`);
+        await conn.query(`CREATE TABLE IF NOT EXISTS ${qualified('meta', table.name)} (${columns.join(', ')})`);
+      }
+    });
+    this.ready = true;
+  }
+
+  async query<T = Row>(sqlText: string, parameters: readonly unknown[] = []): Promise<T[]> {
+    return this.withConnection((conn) => conn.query<T>(sqlText, parameters));
+  }
+
+  stream<T = Row>(sqlText: string, parameters: readonly unknown[] = []): AsyncIterable<T[]> {
+    return this.backend.stream<T>(sqlText, parameters);
+  }
+
+  async transaction<T>(work: (tx: WarehouseTransaction) => Promise<T>): Promise<T> {
+    return this.withConnection(async (conn) => {
+      await conn.query('BEGIN');
+      try {
+        const result = await work({ query: (s, p) => conn.query(s, p ?? []) });
+        await conn.query('COMMIT');
+        return result;
+      } catch (error) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async getState(source: string, resource: string): Promise<unknown> {
+    await this.ensureReady();
+    const rows = await this.query<{ state: string | null }>(`SELECT state FROM meta.state WHERE source = $1 AND resource = $2`, [source, resource]);
+    const text = rows[0]?.state;
+    return text == null ? undefined : JSON.parse(text);
+  }
+
+  async resetState(source: string, resource: string): Promise<void> {
+    await this.ensureReady();
+    await this.query(`DELETE FROM meta.state WHERE source = $1 AND resource = $2`, [source, resource]);
+  }
+
+  async listRelations(schema: WarehouseSchema): Promise<{ name: string; kind: 'table' | 'view' }[]> {
+    const rows = await this.query<{ table_name: string; table_type: string }>(
+      `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+      [schema],
+    );
+    return rows.map((r) => ({ name: r.table_name, kind: r.table_type === 'VIEW' ? 'view' : 'table' }));
+  }
+
+  async describe(schema: string, name: string): Promise<ColumnSpec[]> {
+    return this.withConnection((conn) => this.describeOn(conn, schema, name));
+  }
+
+  async load(request: LoadRequest): Promise<LoadResult> {
+    await this.ensureReady();
+    const started = new Date();
+    try {
+      return await this.withConnection(async (conn) => {
+        await conn.query('BEGIN');
+        try {
+          const result = await new TableLoad(this.backend, conn, request, started, (s, n) => this.describeOn(conn, s, n)).run();
+          await conn.query('COMMIT');
+          return result;
+        } catch (error) {
+          await conn.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      });
+    } catch (error) {
+      // The failed load left nothing behind; record that it was attempted, outside the rolled-back transaction.
+      await this.query(
+        `INSERT INTO meta.loads (load_id, source, resource, status, rows_loaded, rows_quarantined, started_at, finished_at, message) VALUES ($1, $2, $3, 'failed', 0, 0, $4, $5, $6)`,
+        [request.loadId, request.source, request.resource, started, new Date(), errorMessage(error)],
+      ).catch(() => undefined);
+      throw error instanceof PlumblineError ? error : new PlumblineError(`Loading ${request.source} ${request.resource} failed and was rolled back: ${errorMessage(error)}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.backend.close();
+  }
+
+  private async withConnection<T>(work: (conn: BackendConnection) => Promise<T>): Promise<T> {
+    const conn = await this.backend.acquire();
+    try {
+      return await work(conn);
+    } finally {
+      conn.release();
+    }
+  }
+
+  private async describeOn(conn: BackendConnection, schema: string, name: string): Promise<ColumnSpec[]> {
+    const rows = await conn.query<{ column_name: string; data_type: string; numeric_precision: number | null; numeric_scale: number | null }>(
+      `SELECT column_name, data_type, numeric_precision, numeric_scale FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+      [schema, name],
+    );
+    return rows.map((r) => ({ name: r.column_name, type: this.backend.columnTypeFromCatalog(r.data_type, r.numeric_precision, r.numeric_scale) }));
+  }
+}
+
+/** A new load id: sortable by time, unique across processes. */
+export function newLoadId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+interface StagedTable {
+  spec: TableSpec;
+  /** Columns of the target, in order; the stage has the ordinal then these. */
+  columns: ColumnSpec[];
+  known: Map<string, ColumnSpec>;
+  stage: string;
+  rows: number;
+}
+
+/** One resource's load inside an open transaction. */
+class TableLoad {
+  private readonly tables = new Map<string, StagedTable>();
+  private readonly newColumns: string[] = [];
+  private ordinal = 0;
+  private quarantined = 0;
+  private state: unknown = undefined;
+  private stateSeen = false;
+  private readonly stageSuffix = randomBytes(4).toString('hex');
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly conn: BackendConnection,
+    private readonly request: LoadRequest,
+    private readonly started: Date,
+    private readonly describe: (schema: string, name: string) => Promise<ColumnSpec[]>,
+  ) {}
+
+  async run(): Promise<LoadResult> {
+    for (const spec of this.request.tables) await this.prepareTable(spec);
+    for await (const batch of this.request.batches) await this.loadBatch(batch);
+    for (const spec of this.request.tables) await this.publish(this.tables.get(spec.name)!);
+    for (const table of this.tables.values()) await this.conn.query(`DROP TABLE ${qualified('meta', table.stage)}`);
+    if (this.stateSeen) {
+      await this.conn.query(`DELETE FROM meta.state WHERE source = $1 AND resource = $2`, [this.request.source, this.request.resource]);
+      await this.conn.query(`INSERT INTO meta.state (source, resource, state, load_id, updated_at) VALUES ($1, $2, $3, $4, $5)`, [
+        this.request.source,
+        this.request.resource,
+        JSON.stringify(this.state ?? null),
+        this.request.loadId,
+        new Date(),
+      ]);
+    }
+    const rowsByTable = Object.fromEntries([...this.tables.values()].map((t) => [t.spec.name, t.rows]));
+    const rowsLoaded = [...this.tables.values()].reduce((sum, t) => sum + t.rows, 0);
+    const finished = new Date();
+    await this.conn.query(
+      `INSERT INTO meta.loads (load_id, source, resource, status, rows_loaded, rows_quarantined, started_at, finished_at, message) VALUES ($1, $2, $3, 'loaded', $4, $5, $6, $7, $8)`,
+      [this.request.loadId, this.request.source, this.request.resource, rowsLoaded, this.quarantined, this.started, finished, JSON.stringify(rowsByTable)],
+    );
+    return {
+      loadId: this.request.loadId,
+      source: this.request.source,
+      resource: this.request.resource,
+      rowsByTable,
+      rowsLoaded,
+      rowsQuarantined: this.quarantined,
+      newColumns: this.newColumns,
+      state: this.state,
+      seconds: (finished.getTime() - this.started.getTime()) / 1000,
+    };
+  }
+
+  /** Creates the target when missing, adds declared columns it lacks, and creates the stage. */
+  private async prepareTable(spec: TableSpec): Promise<void> {
+    const existing = await this.describe(spec.schema, spec.name);
+    const declared = [...spec.columns.map((c) => ({ name: toColumnName(c.name), type: c.type })), ...LOAD_COLUMNS];
+    const target = qualified(spec.schema, spec.name);
+    if (existing.length === 0) {
+      const defs = declared.map((c) => `${quoteIdent(c.name)} ${this.backend.sqlType(c.type)}`);
+      await this.conn.query(`CREATE TABLE ${target} (${defs.join(', ')})`);
+    }
+    const known = new Map(existing.map((c) => [c.name, c]));
+    const columns = [...existing];
+    for (const column of declared) {
+      if (known.has(column.name)) continue;
+      if (existing.length > 0) {
+        await this.conn.query(`ALTER TABLE ${target} ADD COLUMN ${quoteIdent(column.name)} ${this.backend.sqlType(column.type)}`);
+        this.newColumns.push(`${spec.name}.${column.name}`);
+      }
+      known.set(column.name, column);
+      columns.push(column);
+    }
+    const stage = `_stage_${spec.name}_${this.stageSuffix}`;
+    // The ordinal goes first so that columns added later line up with the target's, by position.
+    const stageDefs = [{ name: ORDINAL, type: 'bigint' as const }, ...columns].map((c) => `${quoteIdent(c.name)} ${this.backend.sqlType(c.type)}`);
+    await this.conn.query(`CREATE TABLE ${qualified('meta', stage)} (${stageDefs.join(', ')})`);
+    this.tables.set(spec.name, { spec, columns, known, stage, rows: 0 });
+  }
+
+  private async loadBatch(batch: LoadBatch): Promise<void> {
+    const loadedAt = new Date();
+    const quarantine: QuarantineRecord[] = [...(batch.quarantine ?? [])];
+    const entries = batch.rows instanceof Map ? [...batch.rows.entries()] : Object.entries(batch.rows);
+    for (const [tableName, rows] of entries) {
+      const table = this.tables.get(tableName);
+      if (!table) throw new PlumblineError(`Resource ${this.request.resource} produced rows for table ${tableName}, which it did not declare`);
+      await this.evolve(table, rows);
+      const values: unknown[][] = [];
+      for (const row of rows) {
+        const converted = this.convertRow(table, row, loadedAt);
+        if ('reasons' in converted) quarantine.push({ recordKey: keyOf(table.spec, row), rawRecord: row, reasons: converted.reasons });
+        else values.push(converted.values);
+      }
+      for (let i = 0; i < values.length; i += APPEND_BATCH_ROWS) {
+        await this.conn.appendRows('meta', table.stage, [{ name: ORDINAL, type: 'bigint' }, ...table.columns], values.slice(i, i + APPEND_BATCH_ROWS));
+      }
+      table.rows += values.length;
+    }
+    if (quarantine.length > 0) await this.writeQuarantine(quarantine, loadedAt);
+    if ('state' in batch && batch.state !== undefined) {
+      this.state = batch.state;
+      this.stateSeen = true;
+    }
+  }
+
+  /** Adds a column for every field no one declared: additive evolution, never a failure. */
+  private async evolve(table: StagedTable, rows: readonly Row[]): Promise<void> {
+    for (const row of rows) {
+      for (const field of Object.keys(row)) {
+        const name = toColumnName(field);
+        if (table.known.has(name)) continue;
+        const column: ColumnSpec = { name, type: 'varchar' };
+        for (const relation of [qualified(table.spec.schema, table.spec.name), qualified('meta', table.stage)]) {
+          await this.conn.query(`ALTER TABLE ${relation} ADD COLUMN ${quoteIdent(name)} ${this.backend.sqlType('varchar')}`);
+        }
+        table.known.set(name, column);
+        table.columns.push(column);
+        this.newColumns.push(`${table.spec.name}.${name}`);
+      }
+    }
+  }
+
+  private convertRow(table: StagedTable, row: Row, loadedAt: Date): { values: unknown[] } | { reasons: string[] } {
+    const byColumn = new Map<string, unknown>();
+    for (const [field, value] of Object.entries(row)) byColumn.set(toColumnName(field), value);
+    const reasons: string[] = [];
+    for (const key of table.spec.primaryKey) {
+      const value = byColumn.get(toColumnName(key));
+      if (value === null || value === undefined || value === '') reasons.push(`${key}: the primary key is missing`);
+    }
+    const values: unknown[] = [BigInt(++this.ordinal)];
+    for (const column of table.columns) {
+      if (column.name === '_load_id') values.push(this.request.loadId);
+      else if (column.name === '_loaded_at') values.push(loadedAt);
+      else {
+        const coerced = coerceValue(byColumn.get(column.name), column.type);
+        if (coerced.ok) values.push(coerced.value);
+        else reasons.push(`${column.name}: ${coerced.reason}`);
+      }
+    }
+    return reasons.length > 0 ? { reasons } : { values };
+  }
+
+  private async writeQuarantine(records: readonly QuarantineRecord[], at: Date): Promise<void> {
+    const rows = records.map((r) => [this.request.loadId, this.request.source, this.request.resource, r.recordKey, safeJson(r.rawRecord), JSON.stringify(r.reasons), at]);
+    await this.conn.appendRows('meta', 'quarantine', QUARANTINE_COLUMNS, rows);
+    this.quarantined += records.length;
+  }
+
+  /** Moves the stage into the target according to the write mode. */
+  private async publish(table: StagedTable): Promise<void> {
+    const { spec } = table;
+    const target = qualified(spec.schema, spec.name);
+    const stage = qualified('meta', table.stage);
+    const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+    const pk = spec.primaryKey.map(toColumnName);
+    const parent = this.request.tables[0]!;
+    const isChild = spec !== parent;
+
+    if (this.request.mode === 'replace') {
+      await this.conn.query(`DELETE FROM ${target}`);
+    } else if (this.request.mode === 'merge') {
+      if (isChild) {
+        // A child row belongs to its parent's version: a new parent version replaces all of its children.
+        const parentTable = this.tables.get(parent.name)!;
+        const fk = pk.slice(0, parent.primaryKey.length);
+        const parentPk = parent.primaryKey.map(toColumnName);
+        const match = fk.map((c, i) => `s.${quoteIdent(parentPk[i]!)} = t.${quoteIdent(c)}`).join(' AND ');
+        await this.conn.query(`DELETE FROM ${target} AS t WHERE EXISTS (SELECT 1 FROM ${qualified('meta', parentTable.stage)} AS s WHERE ${match})`);
+      } else {
+        const match = pk.map((c) => `s.${quoteIdent(c)} = t.${quoteIdent(c)}`).join(' AND ');
+        await this.conn.query(`DELETE FROM ${target} AS t WHERE EXISTS (SELECT 1 FROM ${stage} AS s WHERE ${match})`);
+      }
+    }
+    if (this.request.mode === 'append' || pk.length === 0) {
+      await this.conn.query(`INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${stage} ORDER BY ${quoteIdent(ORDINAL)}`);
+      return;
+    }
+    // Within one load the last version of a key wins.
+    const partition = pk.map(quoteIdent).join(', ');
+    await this.conn.query(
+      `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM (SELECT *, row_number() OVER (PARTITION BY ${partition} ORDER BY ${quoteIdent(ORDINAL)} DESC) AS _rn FROM ${stage}) AS latest WHERE _rn = 1`,
+    );
+  }
+}
+
+function keyOf(spec: TableSpec, row: Row): string | null {
+  const parts = spec.primaryKey.map((k) => row[k] ?? row[toColumnName(k)]);
+  return parts.every((p) => p === null || p === undefined) ? null : parts.map((p) => String(p ?? '')).join('|');
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? 'null';
+  } catch {
+    return JSON.stringify(String(value));
+  }
+}
