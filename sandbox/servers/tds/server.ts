@@ -199,7 +199,8 @@ class TdsConnection {
     try {
       const fault = await this.options.beforeRequest?.(request);
       if (fault === 'drop') {
-        this.socket.destroy();
+        // A reset, as when a network path dies, rather than an orderly close.
+        this.socket.resetAndDestroy();
         return;
       }
       await this.session!.execute(request, sink);
