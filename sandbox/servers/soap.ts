@@ -17,9 +17,9 @@ export function xmlDecode(text: string): string {
   });
 }
 
-/** Escape text for XML element content. */
+/** Escape text for XML element content (quotes need no escape outside attributes). */
 export function xmlEscape(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(/[<>&]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;' })[c]!);
 }
 
 /** Parse a SOAP 1.1/1.2 envelope (or a bare operation element); null when it is not XML we can read. */
