@@ -221,6 +221,8 @@ export function buildMaster(random: Random, size: ScaleSize, asOf: number): Mast
   const completeHost = jobs.find((j) => j.kind === 'service' && j.spectrumStatus === 'C');
   completeHost?.plants.push('wb_job_complete');
   serviceHosts[serviceHosts.length - 1]?.plants.push('credit_memo');
+  // Someone worked the Sunday payroll closes on: payroll_through is exactly that day.
+  serviceHosts[0]?.plants.push('on_call_payroll_day');
   let h = 0;
   for (let copy = 0; copy < size.plantCopies; copy++) {
     for (const plant of SERVICE_INVOICE_PLANTS) serviceHosts[h++ % serviceHosts.length]!.plants.push(plant);

@@ -546,6 +546,7 @@ class JobSimulation {
       // Crew weeks through the job's life, processed by payroll.
       for (let day = job.startDay + 3; day <= Math.min(job.endDay, ctx.asOf); day += r.int(9, 20)) this.timesheet(day, product, r.int(8, 20) / 2);
     }
+    if (job.plants.includes('on_call_payroll_day')) this.timesheet(ctx.payrollThrough, ctx.product('LAB-OT'), 4);
     if (job.spectrumStatus === 'A') {
       // The payroll lag: approved hours worked after the last payroll work date (and one pending).
       for (let day = ctx.payrollThrough + 1; day <= ctx.asOf; day++) {

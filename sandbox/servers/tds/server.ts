@@ -81,6 +81,7 @@ class TdsConnection {
   private session: TdsSession | undefined;
   private packetSize = 4096;
   private busy = false;
+  private closed = false;
   private cancelRequested = false;
 
   constructor(
@@ -90,7 +91,11 @@ class TdsConnection {
     socket.setNoDelay(true);
     socket.on('data', (data) => this.onData(data));
     socket.on('error', () => {});
-    socket.on('close', () => this.session?.close());
+    socket.on('close', () => {
+      this.closed = true;
+      // A query still running keeps its DuckDB connection until it notices and stops.
+      if (!this.busy) this.closeSession();
+    });
   }
 
   private onData(data: Buffer): void {
@@ -112,6 +117,12 @@ class TdsConnection {
         .then(() => this.dispatch(message.type, message.payload))
         .catch(() => void this.socket.destroy());
     }
+  }
+
+  private closeSession(): void {
+    const session = this.session;
+    this.session = undefined;
+    session?.close();
   }
 
   private send(tokens: Buffer): void {
@@ -210,6 +221,7 @@ class TdsConnection {
       writer.write(messageToken({ number: e.number, message: e.message, severity: e.severity, state: e.state }));
     } finally {
       this.busy = false;
+      if (this.closed) this.closeSession();
     }
     if (this.socket.destroyed) return;
     if (this.cancelRequested) {
