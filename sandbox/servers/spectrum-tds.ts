@@ -103,6 +103,11 @@ class SpectrumSession implements TdsSession {
     sink.endResultSet(rowCount);
   }
 
+  async transaction(operation: 'begin' | 'commit' | 'rollback'): Promise<void> {
+    // A DuckDB transaction gives the same snapshot reads a SQL Server transaction would.
+    await this.connection.run(operation === 'begin' ? 'BEGIN TRANSACTION' : operation === 'commit' ? 'COMMIT' : 'ROLLBACK');
+  }
+
   close(): void {
     this.connection.closeSync();
   }

@@ -299,6 +299,21 @@ function rewriteTop(tokens: Token[]): Token[] {
   return out;
 }
 
+// INFORMATION_SCHEMA views as SQL Server shows them, limited to the Spectrum tables.
+const SQLSERVER_DATA_TYPE = `CASE WHEN data_type LIKE 'DECIMAL%' THEN 'decimal' WHEN data_type = 'VARCHAR' THEN 'varchar'
+  WHEN data_type LIKE 'TIMESTAMP%' THEN 'datetime' WHEN data_type = 'INTEGER' THEN 'int' WHEN data_type = 'BOOLEAN' THEN 'bit'
+  WHEN data_type = 'DOUBLE' THEN 'float' ELSE lower(data_type) END`;
+const INFORMATION_SCHEMA: Record<string, string> = {
+  tables: `SELECT 'Spectrum' AS "TABLE_CATALOG", 'dbo' AS "TABLE_SCHEMA", table_name AS "TABLE_NAME", 'BASE TABLE' AS "TABLE_TYPE"
+    FROM information_schema.tables WHERE table_schema = 'spectrum'`,
+  columns: `SELECT 'Spectrum' AS "TABLE_CATALOG", 'dbo' AS "TABLE_SCHEMA", table_name AS "TABLE_NAME", column_name AS "COLUMN_NAME",
+    CAST(ordinal_position AS INTEGER) AS "ORDINAL_POSITION", ${SQLSERVER_DATA_TYPE} AS "DATA_TYPE",
+    CAST(character_maximum_length AS INTEGER) AS "CHARACTER_MAXIMUM_LENGTH", CAST(numeric_precision AS INTEGER) AS "NUMERIC_PRECISION",
+    CAST(numeric_scale AS INTEGER) AS "NUMERIC_SCALE", is_nullable AS "IS_NULLABLE"
+    FROM information_schema.columns WHERE table_schema = 'spectrum'`,
+};
+const ALIAS_STOP = new Set(['where', 'join', 'inner', 'left', 'right', 'full', 'cross', 'on', 'order', 'group', 'union', 'having', 'limit', 'offset', 'fetch', 'outer', 'with']);
+
 // FROM/JOIN targets: [db].[dbo].[T], dbo.T, T → spectrum."T"; other schemas do not exist here.
 function rewriteTableNames(tokens: Token[]): Token[] {
   const out: Token[] = [];
@@ -317,6 +332,14 @@ function rewriteTableNames(tokens: Token[]): Token[] {
     if (parts.length === 1 && next.kind === 'word' && /^(select|values)$/i.test(next.text)) continue;
     const table = parts[parts.length - 1]!;
     const schema = parts.length >= 2 ? parts[parts.length - 2]!.toLowerCase() : 'dbo';
+    const catalog = INFORMATION_SCHEMA[table.toLowerCase()];
+    if (schema === 'information_schema' && catalog) {
+      const next = tokens[k];
+      const aliased = isWord(next, 'as') || (next?.kind === 'word' && !ALIAS_STOP.has(next.text.toLowerCase())) || next?.kind === 'quoted';
+      out.push(raw(`(${catalog})${aliased ? '' : ` AS ${quoteIdent(table.toUpperCase())}`}`));
+      i = k - 1;
+      continue;
+    }
     if (schema !== 'dbo' && schema !== 'spectrum') {
       throw new SqlServerError(208, `Invalid object name '${parts.join('.')}'.`);
     }

@@ -7,7 +7,7 @@ import { MessageReader, MessageWriter, PacketType } from './packets.ts';
 import type { Login, RpcParam } from './requests.ts';
 import { parseLogin7, parseRpc, parseSqlBatch } from './requests.ts';
 import type { DoneKind } from './tokens.ts';
-import { DoneStatus, doneToken, loginResponse, messageToken, preloginResponse, returnStatusToken } from './tokens.ts';
+import { DoneStatus, doneToken, envChangeToken, loginResponse, messageToken, preloginResponse, returnStatusToken } from './tokens.ts';
 
 /** A SQL Server error to send as an ERROR token. */
 export class SqlServerError extends Error {
@@ -46,6 +46,8 @@ export interface ResultSink {
 /** Per-connection handler: checks the login, then answers requests. */
 export interface TdsSession {
   execute(request: TdsRequest, sink: ResultSink): Promise<void>;
+  /** Begin, commit or roll back a transaction (transaction-manager requests). */
+  transaction(operation: 'begin' | 'commit' | 'rollback'): Promise<void>;
   close(): void;
 }
 
@@ -83,6 +85,7 @@ class TdsConnection {
   private busy = false;
   private closed = false;
   private cancelRequested = false;
+  private transactionCount = 0;
 
   constructor(
     private readonly socket: net.Socket,
@@ -138,7 +141,7 @@ class TdsConnection {
       case PacketType.login7:
         return this.login(payload);
       case PacketType.transactionManager:
-        return this.send(doneToken('done', DoneStatus.final, 0, 0));
+        return this.transactionManager(payload);
       case PacketType.sqlBatch:
         if (!this.session) return void this.socket.destroy();
         return this.run({ kind: 'batch', sql: parseSqlBatch(payload), params: [] });
@@ -160,6 +163,28 @@ class TdsConnection {
       default:
         this.socket.destroy();
     }
+  }
+
+  // BEGIN/COMMIT/ROLLBACK as `sql.Transaction` sends them: answered with the ENVCHANGE that
+  // carries the transaction descriptor the client then quotes in every request header.
+  private async transactionManager(payload: Buffer): Promise<void> {
+    if (!this.session) return void this.socket.destroy();
+    const kind = payload.readUInt16LE(payload.readUInt32LE(0));
+    const operation = kind === 5 ? 'begin' : kind === 7 ? 'commit' : kind === 8 ? 'rollback' : undefined;
+    if (!operation) return this.send(doneToken('done', DoneStatus.final, 0, 0));
+    const descriptor = Buffer.concat([Buffer.from([8]), Buffer.from([0, 0, 0, 0, 0, 0, 0, this.transactionCount & 0xff])]);
+    try {
+      await this.session.transaction(operation);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return this.send(Buffer.concat([messageToken({ number: 3902, message }), doneToken('done', DoneStatus.error, 0, 0)]));
+    }
+    const empty = Buffer.from([0]);
+    const change =
+      operation === 'begin'
+        ? envChangeToken(8, Buffer.concat([Buffer.from([8]), Buffer.from([0, 0, 0, 0, 0, 0, 0, ++this.transactionCount & 0xff])]), empty)
+        : envChangeToken(operation === 'commit' ? 9 : 10, empty, descriptor);
+    this.send(Buffer.concat([change, doneToken('done', DoneStatus.final, 0, 0)]));
   }
 
   private async login(payload: Buffer): Promise<void> {

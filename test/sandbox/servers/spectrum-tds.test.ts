@@ -122,6 +122,31 @@ describe('queries', () => {
   });
 });
 
+describe('catalog and transactions', () => {
+  test('INFORMATION_SCHEMA.TABLES / COLUMNS show the Spectrum tables as dbo', async () => {
+    const tables = await pool.request().query(`SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'dbo' ORDER BY TABLE_NAME`);
+    expect(tables.recordset.map((r) => r.TABLE_NAME)).toContain('CR_INVOICE_HEADER_MC');
+    expect(tables.recordset.map((r) => r.TABLE_NAME)).not.toContain('ground_truth');
+    const columns = await pool
+      .request()
+      .input('t', sql.NVarChar, 'CR_INVOICE_HEADER_MC')
+      .query(`SELECT c.COLUMN_NAME, c.DATA_TYPE, c.NUMERIC_PRECISION, c.NUMERIC_SCALE FROM INFORMATION_SCHEMA.COLUMNS c WHERE c.TABLE_NAME = @t ORDER BY c.ORDINAL_POSITION`);
+    expect(columns.recordset[0]).toMatchObject({ COLUMN_NAME: 'Company_Code', DATA_TYPE: 'varchar' });
+    expect(columns.recordset.find((c) => c.COLUMN_NAME === 'Invoice_Extension')).toMatchObject({ DATA_TYPE: 'decimal', NUMERIC_PRECISION: 14, NUMERIC_SCALE: 2 });
+  });
+
+  test('sql.Transaction: begin, read, commit; begin, rollback', async () => {
+    const tx = new sql.Transaction(pool);
+    await tx.begin();
+    const r = await new sql.Request(tx).query('SELECT COUNT(*) AS n FROM CR_CUSTOMER_MASTER_MC');
+    expect(r.recordset[0].n).toBe(3);
+    await tx.commit();
+    const tx2 = new sql.Transaction(pool);
+    await tx2.begin();
+    await tx2.rollback();
+  });
+});
+
 describe('streaming', () => {
   test('request.stream = true delivers every row in order', async () => {
     const request = pool.request();
