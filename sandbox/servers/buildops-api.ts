@@ -42,6 +42,8 @@ export interface BuildOpsApiOptions {
   shortPageEvery?: number;
   /** Page size when the client gives none; default 50. */
   defaultPageSize?: number;
+  /** Requests served at once before answering 429 (Retry-After: 1); default 10, 0 = no limit. */
+  maxConcurrentRequests?: number;
 }
 
 /** The BuildOps server and its controls. */
@@ -71,12 +73,27 @@ export function createBuildOpsApi(instance: DuckDBInstance, options: BuildOpsApi
   let lifetime = options.tokenLifetimeSeconds ?? 3600;
   const shortEvery = options.shortPageEvery ?? 157;
   const endpoints = new Set<string>(BUILDOPS_LIST_ENDPOINTS);
+  const maxConcurrent = options.maxConcurrentRequests ?? 10;
+  let inFlight = 0;
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const path = url.pathname.replace(/\/+$/, '');
     if (path === '/__sandbox/faults') return admin(req, res, options.faults);
 
+    // Public clients keep to 10 requests at once; the real API rate-limits those that do not.
+    if (maxConcurrent > 0 && inFlight >= maxConcurrent) {
+      return sendJson(res, 429, { message: `Too many concurrent requests (limit ${maxConcurrent})` }, { 'retry-after': '1' });
+    }
+    inFlight++;
+    try {
+      await serve(req, res, url, path);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL, path: string): Promise<void> {
     const actions = options.faults.take('buildops', { method: req.method, path });
     if (actions.some((a) => a.kind === 'expire-tokens')) tokens.clear();
     if (await applyPreFaults(actions, res)) return;

@@ -39,6 +39,8 @@ export interface SandboxServerOptions {
   tokenLifetimeSeconds?: number;
   /** BuildOps short pages: one hidden record every N row slots (default 157, 0 = never). */
   shortPageEvery?: number;
+  /** BuildOps requests served at once before 429 (default 10, 0 = no limit). */
+  maxConcurrentRequests?: number;
   /** Data Exchange: idle GUID lifetime (default 24 h) and Get-service row cap (default 500). */
   guidIdleMs?: number;
   maxReadRows?: number;
@@ -83,6 +85,7 @@ export async function startSandboxServers(store: { instance: DuckDBInstance }, o
     faults,
     tokenLifetimeSeconds: options.tokenLifetimeSeconds,
     shortPageEvery: options.shortPageEvery,
+    maxConcurrentRequests: options.maxConcurrentRequests,
   });
   const tds = createSpectrumTdsServer(store.instance, {
     ...creds.spectrumSql,

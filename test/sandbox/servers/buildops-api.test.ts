@@ -207,6 +207,17 @@ describe('faults', () => {
     sandbox.faults.clear();
   });
 
+  test('more than 10 requests at once → 429 with Retry-After', async () => {
+    const t = await token();
+    sandbox.faults.set([{ path: '/v1/jobs', action: { kind: 'delay', ms: 200 } }]);
+    const responses = await Promise.all(Array.from({ length: 12 }, () => get('/v1/jobs', t)));
+    sandbox.faults.clear();
+    const limited = responses.filter((r) => r.status === 429);
+    expect(limited).toHaveLength(2);
+    expect(limited[0]!.headers.get('retry-after')).toBe('1');
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(10);
+  });
+
   test('a bad plan is refused with 400', async () => {
     const res = await fetch(`${sandbox.buildops.url}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ rules: [{ action: { kind: 'explode' } }] }) });
     expect(res.status).toBe(400);
