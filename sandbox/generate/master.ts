@@ -206,7 +206,7 @@ export function buildMaster(random: Random, size: ScaleSize, asOf: number): Mast
   const serviceHosts: Job[] = [];
   for (let i = 0; i < size.serviceJobs; i++) {
     const customer = customers[i % customers.length]!;
-    const forcedActive = i < 6;
+    const forcedActive = i < 6 * size.plantCopies;
     const start = forcedActive ? asOf - r.int(70, 110) : asOf - r.int(20, 540);
     const end = forcedActive ? asOf + r.int(5, 40) : start + r.int(0, 45);
     const job = newJob('service', customer, r.chance(0.85) ? dept('Service') : dept('HVAC'), start, end);
@@ -217,15 +217,14 @@ export function buildMaster(random: Random, size: ScaleSize, asOf: number): Mast
     }
     jobs.push(job);
   }
-  // One complete service job hosts the job_complete plant.
-  const completeHost = jobs.find((j) => j.kind === 'service' && j.spectrumStatus === 'C');
-  completeHost?.plants.push('wb_job_complete');
+  // Complete service jobs host the job_complete plant.
+  for (const done of jobs.filter((j) => j.kind === 'service' && j.spectrumStatus === 'C').slice(0, size.plantCopies)) done.plants.push('wb_job_complete');
   serviceHosts[serviceHosts.length - 1]?.plants.push('credit_memo');
   // Someone worked the Sunday payroll closes on: payroll_through is exactly that day.
   serviceHosts[0]?.plants.push('on_call_payroll_day');
-  let h = 0;
+  // Each copy of the plants gets its own six hosts, so copies never stack on one job.
   for (let copy = 0; copy < size.plantCopies; copy++) {
-    for (const plant of SERVICE_INVOICE_PLANTS) serviceHosts[h++ % serviceHosts.length]!.plants.push(plant);
+    SERVICE_INVOICE_PLANTS.forEach((plant, i) => serviceHosts[((i % 6) + 6 * copy) % serviceHosts.length]!.plants.push(plant));
   }
   // The tax classes of clean jobs are always valid.
   const projectDepartments = ['HVAC', 'Plumbing', 'Fire Protection', 'Electrical'];
@@ -233,7 +232,7 @@ export function buildMaster(random: Random, size: ScaleSize, asOf: number): Mast
     const hosts: Job[] = [];
     for (let i = 0; i < count; i++) {
       const customer = customers[r.int(0, customers.length - 1)]!;
-      const forcedActive = i < Math.min(count, 3);
+      const forcedActive = i < Math.min(count, 3 * size.plantCopies);
       const start = forcedActive ? asOf - r.int(150, 330) : asOf - r.int(120, 560);
       const months = r.int(5, 14);
       const end = forcedActive ? Math.max(addMonths(start, months), asOf + 60) : addMonths(start, months);
@@ -248,8 +247,7 @@ export function buildMaster(random: Random, size: ScaleSize, asOf: number): Mast
       if (forcedActive) hosts.push(job);
       jobs.push(job);
     }
-    let k = 0;
-    for (let copy = 0; copy < size.plantCopies; copy++) for (const plant of plants) hosts[k++ % hosts.length]?.plants.push(plant);
+    for (let copy = 0; copy < size.plantCopies; copy++) plants.forEach((plant, i) => hosts[((i % 3) + 3 * copy) % hosts.length]?.plants.push(plant));
   };
   projectJobs('aia', size.aiaJobs, AIA_PLANTS);
   projectJobs('payapp', size.payAppJobs, PAYAPP_PLANTS);

@@ -80,7 +80,6 @@ class JobSimulation {
       this.projectBilling();
     }
     this.plantInvoices();
-    this.avoidAccidentalDuplicates();
     if (job.spectrumStatus !== null) {
       this.labor();
       this.materialCosts();
@@ -176,6 +175,7 @@ class JobSimulation {
     };
     if (opts.spectrumNumber === undefined) inv.spectrumNumber = inv.number;
     retotal(inv, this.job.taxBp);
+    if (this.job.kind === 'service' && inv.status !== 'Void' && !inv.plant) this.avoidDuplicateOf(inv);
     this.bundle.invoices.push(inv);
     return inv;
   }
@@ -369,22 +369,16 @@ class JobSimulation {
   }
 
   /**
-   * Clean invoices must not look like duplicates: two non-void invoices of the job with equal
-   * totals issued within 3 days get the later one's first line nudged (unless planted).
+   * Clean invoices must not look like duplicates: a new service invoice whose total equals that
+   * of another live invoice of the job issued within 3 days gets its first line nudged.
    */
-  private avoidAccidentalDuplicates(): void {
-    const live = this.bundle.invoices.filter((i) => i.status !== 'Void');
-    for (const later of live) {
-      if (later.plant === 'duplicate_invoice') continue;
-      for (;;) {
-        const clash = live.some((other) => other !== later && other.number !== later.number && total(other) === total(later) && Math.abs(other.issuedDay - later.issuedDay) <= 3 && other.issuedDay <= later.issuedDay && other.plant !== 'duplicate_invoice');
-        if (!clash) break;
-        if (later.payments.length > 0 || later.syncedLineCount !== later.lines.length) throw new Error(`cannot nudge invoice ${later.number}`);
-        const first = later.lines[0]!;
-        first.quantity += 0.5;
-        first.amountCents = Math.round(first.quantity * first.unitPriceCents);
-        retotal(later, this.job.taxBp);
-      }
+  private avoidDuplicateOf(inv: Invoice): void {
+    const clash = (): boolean => this.bundle.invoices.some((o) => o.status !== 'Void' && o.number !== inv.number && total(o) === total(inv) && Math.abs(o.issuedDay - inv.issuedDay) <= 3);
+    while (clash()) {
+      const first = inv.lines[0]!;
+      first.quantity += 0.5;
+      first.amountCents = Math.round(first.quantity * first.unitPriceCents);
+      retotal(inv, this.job.taxBp);
     }
   }
 
