@@ -200,7 +200,8 @@ export function createBuildOpsApi(instance: DuckDBInstance, options: BuildOpsApi
 export function pageWindow(page: number, size: number, every: number): { offset: number; count: number } {
   const first = page * size;
   const last = first + size;
-  if (every < 2) return { offset: first, count: size };
+  // With one-row pages a hidden slot would be an empty page before the end: never do that.
+  if (every < 2 || size < 2) return { offset: first, count: size };
   const offset = first - Math.floor(first / every);
   return { offset, count: last - Math.floor(last / every) - offset };
 }

@@ -118,6 +118,13 @@ describe('SOAP AddJob / AddPhase', () => {
     expect((await soap('GetJob', { pCompany_Code: 'Z01' }, 'a-fresh-guid'))[0]!.Error_Code).toBe('');
   });
 
+  test('the expire-tokens fault expires GUIDs in use', async () => {
+    expect((await soap('GetCustomers', { pCompany_Code: 'Z01' }, 'guid-fault'))[0]!.Error_Code).toBe('');
+    sandbox.faults.set([{ target: 'data-exchange', path: '/ws/GetCustomers', nth: 1, action: { kind: 'expire-tokens' } }]);
+    expect((await soap('GetCustomers', { pCompany_Code: 'Z01' }, 'guid-fault'))[0]).toMatchObject({ error_code: 'A', desc: 'Time out has occurred' });
+    sandbox.faults.clear();
+  });
+
   test('GetJob/GetPhase: filters; beyond the maximum a W row says so', async () => {
     const all = await soap('GetJob', { pCompany_Code: 'Z01' }, 'g2');
     expect(all).toHaveLength(3); // 2 rows (maxReadRows) + the W row

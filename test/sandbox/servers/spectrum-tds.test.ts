@@ -122,6 +122,22 @@ describe('queries', () => {
   });
 });
 
+describe('connection options', () => {
+  test('encrypt: true (not strict) falls back to clear TDS, as against a server without TLS', async () => {
+    const encrypted = await new sql.ConnectionPool(config({ options: { encrypt: true, trustServerCertificate: true } })).connect();
+    try {
+      expect((await encrypted.request().query('SELECT 1 AS one')).recordset[0].one).toBe(1);
+    } finally {
+      await encrypted.close();
+    }
+  });
+
+  test('a wrong database → 4060', async () => {
+    const error = await new sql.ConnectionPool(config({ database: 'master2' })).connect().catch((e: unknown) => e);
+    expect(String((error as Error).message)).toContain('Cannot open database "master2"');
+  });
+});
+
 describe('catalog and transactions', () => {
   test('INFORMATION_SCHEMA.TABLES / COLUMNS show the Spectrum tables as dbo', async () => {
     const tables = await pool.request().query(`SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'dbo' ORDER BY TABLE_NAME`);
