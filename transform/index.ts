@@ -1,0 +1,6 @@
+/** The model runner. */
+export { runModels } from './run-models.ts';
+export type { ModelResult, ModelStatus, RunModelsOptions, FailedCheck } from './run-models.ts';
+export { discoverModels, orderModels } from './model-graph.ts';
+export type { Model, CheckSpec, Layer } from './model-file.ts';
+export { sqlDate, sqlString, renderSql } from './render-sql.ts';

@@ -1,0 +1,198 @@
+/**
+ * The model runner: builds every model in dependency order — staging and intermediate as
+ * views, marts as tables built aside and swapped in — and enforces each model's checks.
+ * A model that fails (SQL or check) leaves its previous relation in place; what reads it is skipped.
+ */
+import { performance } from 'node:perf_hooks';
+import { errorMessage } from '../lib/errors.ts';
+import type { Logger } from '../lib/logger.ts';
+import { silentLogger } from '../lib/logger.ts';
+import { qualified, quoteIdent } from '../load/identifiers.ts';
+import type { Row, Warehouse, WarehouseTransaction } from '../load/types.ts';
+import { discoverModels, orderModels } from './model-graph.ts';
+import type { CheckSpec, Model } from './model-file.ts';
+import { renderSql } from './render-sql.ts';
+
+export type ModelStatus = 'success' | 'failed' | 'skipped';
+
+export interface FailedCheck {
+  name: string;
+  /** How many rows broke the check. */
+  count: number;
+  /** The first few offending rows. */
+  sample: Row[];
+}
+
+export interface ModelResult {
+  name: string;
+  path: string;
+  materialized: 'view' | 'table';
+  status: ModelStatus;
+  rows: number | null;
+  seconds: number;
+  error: string | null;
+  failedCheck: FailedCheck | null;
+}
+
+export interface RunModelsOptions {
+  warehouse: Warehouse;
+  modelsDir: string;
+  /** Values for `{{ name }}` placeholders, as SQL literals (see sqlDate). */
+  vars: Readonly<Record<string, string>>;
+  runId: string;
+  logger?: Logger;
+}
+
+class CheckFailed extends Error {
+  constructor(readonly check: FailedCheck) {
+    super(`check ${check.name} failed: ${check.count} offending row${check.count === 1 ? '' : 's'}, e.g. ${JSON.stringify(check.sample.slice(0, 3), jsonSafe)}`);
+  }
+}
+
+const SAMPLE_ROWS = 5;
+
+/** Runs every model below `modelsDir`; returns one result per model, in run order. */
+export async function runModels(options: RunModelsOptions): Promise<ModelResult[]> {
+  const logger = options.logger ?? silentLogger;
+  const models = orderModels(discoverModels(options.modelsDir));
+  const results: ModelResult[] = [];
+  const unusable = new Map<string, string>(); // model name → why what reads it must be skipped
+  for (const model of models) {
+    const blocked = model.refs.find((ref) => unusable.has(ref));
+    if (blocked) {
+      const result = skipped(model, `skipped: it reads ${blocked}, which ${unusable.get(blocked)}`);
+      unusable.set(model.name, 'was skipped');
+      results.push(result);
+      logger.warn('model.skipped', `${model.name} ${result.error}`, { model: model.name });
+      continue;
+    }
+    const result = await buildModel(options, model);
+    results.push(result);
+    if (result.status === 'success') {
+      logger.info('model.built', `${model.name} ${result.materialized} ${result.rows ?? 0} rows in ${result.seconds.toFixed(2)}s`, { model: model.name, rows: result.rows, seconds: result.seconds });
+    } else {
+      unusable.set(model.name, 'failed');
+      logger.error('model.failed', `${model.name} failed: ${result.error}`, { model: model.name, error: result.error });
+    }
+  }
+  await recordRuns(options.warehouse, options.runId, results);
+  return results;
+}
+
+async function buildModel(options: RunModelsOptions, model: Model): Promise<ModelResult> {
+  const started = performance.now();
+  const { warehouse } = options;
+  const target = qualified(model.schema, model.relation);
+  try {
+    const sql = renderSql(model.sql, options.vars, model.path);
+    const existing = await relationKind(warehouse, model.schema, model.relation);
+    const rows = await warehouse.transaction(async (tx) => {
+      if (model.materialized === 'view') {
+        if (existing === 'table') await tx.query(`DROP TABLE ${target}`);
+        await replaceView(warehouse, tx, target, sql);
+        await runChecks(tx, model, target, options.vars);
+        return count(tx, target);
+      }
+      const building = qualified(model.schema, `${model.relation}__building`);
+      await tx.query(`DROP TABLE IF EXISTS ${building}`);
+      await tx.query(`CREATE TABLE ${building} AS ${sql}`);
+      await runChecks(tx, model, building, options.vars);
+      const built = await count(tx, building);
+      if (existing === 'view') await tx.query(`DROP VIEW ${target}`);
+      if (existing === 'table') await tx.query(`DROP TABLE ${target}`);
+      await tx.query(`ALTER TABLE ${building} RENAME TO ${quoteIdent(model.relation)}`);
+      return built;
+    });
+    return { ...base(model), status: 'success', rows, seconds: elapsed(started), error: null, failedCheck: null };
+  } catch (error) {
+    const failedCheck = error instanceof CheckFailed ? error.check : null;
+    return { ...base(model), status: 'failed', rows: null, seconds: elapsed(started), error: errorMessage(error), failedCheck };
+  }
+}
+
+/** Postgres cannot replace a view whose columns changed: drop it (and its dependants, rebuilt later in the run). */
+async function replaceView(warehouse: Warehouse, tx: WarehouseTransaction, target: string, sql: string): Promise<void> {
+  if (warehouse.kind === 'duckdb') {
+    await tx.query(`CREATE OR REPLACE VIEW ${target} AS ${sql}`);
+    return;
+  }
+  await tx.query('SAVEPOINT replace_view');
+  try {
+    await tx.query(`CREATE OR REPLACE VIEW ${target} AS ${sql}`);
+    await tx.query('RELEASE SAVEPOINT replace_view');
+  } catch {
+    await tx.query('ROLLBACK TO SAVEPOINT replace_view');
+    await tx.query(`DROP VIEW IF EXISTS ${target} CASCADE`);
+    await tx.query(`CREATE VIEW ${target} AS ${sql}`);
+  }
+}
+
+async function runChecks(tx: WarehouseTransaction, model: Model, relation: string, vars: Readonly<Record<string, string>>): Promise<void> {
+  for (const check of model.checks) {
+    const offending = checkQuery(check, relation, vars, model.path);
+    const [counted] = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM (${offending}) AS offending`);
+    const n = Number(counted?.n ?? 0);
+    if (n > 0) {
+      const sample = await tx.query(`SELECT * FROM (${offending}) AS offending LIMIT ${SAMPLE_ROWS}`);
+      throw new CheckFailed({ name: check.name, count: n, sample });
+    }
+  }
+}
+
+/** The query returning the rows that break a check. */
+function checkQuery(check: CheckSpec, relation: string, vars: Readonly<Record<string, string>>, where: string): string {
+  switch (check.kind) {
+    case 'unique': {
+      const columns = check.columns.map(quoteIdent).join(', ');
+      return `SELECT ${columns}, count(*) AS duplicates FROM ${relation} GROUP BY ${columns} HAVING count(*) > 1`;
+    }
+    case 'not_null':
+      return `SELECT * FROM ${relation} WHERE ${quoteIdent(check.columns[0]!)} IS NULL`;
+    case 'query':
+      return renderSql(check.sql.replace(/;\s*$/, ''), { ...vars, this: relation }, `${where} check ${check.name}`);
+  }
+}
+
+async function relationKind(warehouse: Warehouse, schema: string, name: string): Promise<'table' | 'view' | null> {
+  const rows = await warehouse.query<{ table_type: string }>(`SELECT table_type FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`, [schema, name]);
+  const type = rows[0]?.table_type;
+  return type === undefined ? null : type === 'VIEW' ? 'view' : 'table';
+}
+
+async function count(tx: WarehouseTransaction, relation: string): Promise<number> {
+  const [row] = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM ${relation}`);
+  return Number(row?.n ?? 0);
+}
+
+async function recordRuns(warehouse: Warehouse, runId: string, results: readonly ModelResult[]): Promise<void> {
+  const now = new Date();
+  await warehouse.transaction(async (tx) => {
+    for (const r of results) {
+      await tx.query(`INSERT INTO meta.model_runs (run_id, model, status, row_count, seconds, message, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+        runId,
+        r.name,
+        r.status,
+        r.rows,
+        r.seconds,
+        r.error,
+        now,
+      ]);
+    }
+  });
+}
+
+function base(model: Model) {
+  return { name: model.name, path: model.path, materialized: model.materialized };
+}
+
+function skipped(model: Model, why: string): ModelResult {
+  return { ...base(model), status: 'skipped', rows: null, seconds: 0, error: why, failedCheck: null };
+}
+
+function elapsed(started: number): number {
+  return (performance.now() - started) / 1000;
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
