@@ -2,7 +2,7 @@
 
 import { epochSeconds, isoDay, isoInstant } from './calendar.ts';
 import type { Application, Customer, Invoice, Job, Timesheet } from './model.ts';
-import { dollars, percentText } from './money.ts';
+import { dollars } from './money.ts';
 import type { Random } from './random.ts';
 import type { BuildOpsDoc } from './sink.ts';
 import { subtotal, total } from './simulate-job.ts';
@@ -177,6 +177,3 @@ export function timesheetDoc(ts: Timesheet, random: Random): BuildOpsDoc {
     version: 1,
   };
 }
-
-/** A percent from basis points, as Spectrum's DECIMAL(9,4) text. */
-export const retentionPercent = percentText;

@@ -132,13 +132,11 @@ class JobSimulation {
   }
 
   private serviceLines(max: number): Line[] {
-    const p = (code: string): Product => this.ctx.product(code);
-    const lines = [this.line(p(this.r.pick(SERVICE_LABOR)), this.r.int(2, 16) / 2, p('LAB-TECH').priceCents)];
-    lines[0]!.unitPriceCents = lines[0]!.product.priceCents;
-    lines[0]!.amountCents = Math.round(lines[0]!.quantity * lines[0]!.unitPriceCents);
+    const labor = this.ctx.product(this.r.pick(SERVICE_LABOR));
+    const lines = [this.line(labor, this.r.int(2, 16) / 2, labor.priceCents)];
     const n = this.r.int(0, max - 1);
     for (let i = 0; i < n; i++) {
-      const product = p(this.r.pick(SERVICE_MATERIALS));
+      const product = this.ctx.product(this.r.pick(SERVICE_MATERIALS));
       lines.push(this.line(product, this.r.int(1, 6), product.priceCents));
     }
     return lines;
@@ -186,7 +184,7 @@ class JobSimulation {
     const count = r.int(lo, hi);
     const last = Math.min(job.endDay, ctx.asOf);
     for (let i = 0; i < count; i++) {
-      const day = job.startDay + Math.floor(((last - job.startDay) * (i + 1)) / (count + 1)) + (i === count - 1 ? 0 : 0);
+      const day = job.startDay + Math.floor(((last - job.startDay) * (i + 1)) / (count + 1));
       const inv = this.invoice(day, this.serviceLines(ctx.size.maxLinesPerInvoice));
       if (day >= ctx.periodStart && job.spectrumStatus === 'A' && r.chance(0.45)) {
         inv.status = 'Approved';

@@ -235,6 +235,39 @@ describe('sandbox ground truth (tiny)', () => {
     expect(docs.some((d) => d.status === 'Void')).toBe(true);
   });
 
+  it('write-back truth agrees with the store for customers, numbers, periods and mappings', async () => {
+    const doc = async (table: string, id: string): Promise<Record<string, unknown>> => {
+      const [r] = await rows(g.store, `SELECT doc FROM buildops.${table} WHERE id = $1`, [id]);
+      return JSON.parse(String(r!.doc)) as Record<string, unknown>;
+    };
+    const count = async (sql: string, params: string[]): Promise<number> => Number((await rows(g.store, sql, params))[0]!.n);
+    const [period] = await rows(g.store, `SELECT strftime("Min_Date", '%Y-%m-%d') lo, strftime("Max_Date", '%Y-%m-%d') hi FROM spectrum."SY_PROCESSING_DATES_MC" WHERE "Company_Code" = '1' AND "Module" = 'AR'`);
+    const chicago = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Chicago', year: 'numeric', month: '2-digit', day: '2-digit' });
+    for (const r of t.writeback_preflight) {
+      if (r.record_type === 'job') {
+        const job = await doc('jobs', r.buildops_id);
+        const customer = await doc('customers', String(job.customerId));
+        const inSpectrum = customer.accountingRefId ? await count(`SELECT count(*)::INT n FROM spectrum."CR_CUSTOMER_MASTER_MC" WHERE "Company_Code" = '1' AND trim("Customer_Code") = $1`, [String(customer.accountingRefId)]) : 0;
+        expect(r.rules.includes('customer_not_in_spectrum'), r.buildops_id).toBe(inSpectrum === 0);
+        const taken = await count(`SELECT count(*)::INT n FROM spectrum."JC_JOB_MASTER_MC" WHERE "Company_Code" = '1' AND trim("Job_Number") = $1`, [String(job.jobNumber)]);
+        expect(r.rules.includes('duplicate_number'), r.buildops_id).toBe(taken > 0);
+      }
+      if (r.record_type === 'invoice') {
+        const inv = await doc('invoices', r.buildops_id);
+        const day = chicago.format(new Date(Number(inv.issuedDate) * 1000));
+        expect(r.rules.includes('closed_period'), r.buildops_id).toBe(day < String(period!.lo) || day > String(period!.hi));
+        const items = (inv.invoiceItems as { itemCode: string }[]).map((i) => i.itemCode);
+        let unmapped = false;
+        for (const code of items) if ((await count('SELECT count(*)::INT n FROM sandbox.cost_code_map WHERE item_code = $1', [code])) === 0) unmapped = true;
+        expect(r.rules.includes('unmapped_item'), r.buildops_id).toBe(unmapped);
+        const numberTaken = await count(`SELECT (SELECT count(*) FROM spectrum."CR_INVOICE_HEADER_MC" WHERE "Company_Code" = '1' AND trim("Invoice_Or_Transaction") = $1) + (SELECT count(*) FROM spectrum."CR_UNPOSTED_INVOICE_MC" WHERE "Company_Code" = '1' AND trim("Invoice_Or_Transaction") = $1) AS n`, [String(inv.invoiceNumber)]);
+        expect(r.rules.includes('duplicate_number'), r.buildops_id).toBe(numberTaken > 0);
+        expect(r.rules.includes('negative_amount')).toBe(Number(inv.totalAmount) < 0);
+      }
+    }
+    expect(t.writeback_preflight.some((r) => r.rules.length === 0)).toBe(true);
+  });
+
   it('compliance truth covers every active assignment, with the expiring-on-as-of COI still good', async () => {
     const jobs = (await rows(g.store, 'SELECT doc FROM buildops.jobs')).map((r) => JSON.parse(String(r.doc)) as { jobNumber: string; assignedSubcontractors: { vendorAccountingRefId: string; startDate: string; endDate: string | null }[] });
     const active = jobs.flatMap((j) => j.assignedSubcontractors.filter((a) => a.startDate <= t.asOf && (a.endDate === null || a.endDate >= t.asOf)).map((a) => `${j.jobNumber}|${a.vendorAccountingRefId}`));
