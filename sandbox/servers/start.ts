@@ -48,10 +48,17 @@ export interface SandboxServerOptions {
 
 /** The running sandbox: where each service is, how to log in, the fault plan, and close(). */
 export interface SandboxServers {
-  buildops: { url: string; clientId: string; clientSecret: string; tenantId: string; expireTokens(): void };
+  buildops: { url: string; clientId: string; clientSecret: string; tenantId: string };
   spectrumSql: { host: string; port: number; database: string; user: string; password: string };
-  dataExchange: { url: string; authorizationId: string; companyCode: string; expireSessions(): void };
+  dataExchange: { url: string; authorizationId: string; companyCode: string };
   faults: Faults;
+  /** Direct controls for tests (the same effects are available as faults). */
+  controls: {
+    /** Invalidate every BuildOps token issued so far. */
+    expireBuildOpsTokens(): void;
+    /** Expire every Data Exchange GUID seen so far ("Time out has occurred"). */
+    expireDataExchangeSessions(): void;
+  };
   /** Close every server and connection (safe to call twice). */
   close(): Promise<void>;
 }
@@ -117,10 +124,11 @@ export async function startSandboxServers(store: { instance: DuckDBInstance }, o
     const dxPort = await listen(dataExchange.server, options.ports?.dataExchange ?? 0, host);
     started.push(() => closeHttpServer(dataExchange.server));
     return {
-      buildops: { url: `http://${host}:${boPort}`, ...creds.buildops, expireTokens: buildops.expireTokens },
+      buildops: { url: `http://${host}:${boPort}`, ...creds.buildops },
       spectrumSql: { host, port: sqlPort, ...creds.spectrumSql },
-      dataExchange: { url: `http://${host}:${dxPort}`, ...creds.dataExchange, expireSessions: dataExchange.expireSessions },
+      dataExchange: { url: `http://${host}:${dxPort}`, ...creds.dataExchange },
       faults,
+      controls: { expireBuildOpsTokens: buildops.expireTokens, expireDataExchangeSessions: dataExchange.expireSessions },
       close: closeAll,
     };
   } catch (error) {

@@ -113,7 +113,7 @@ describe('SOAP AddJob / AddPhase', () => {
     });
     expect(await bad.text()).toContain('<error_code>A</error_code>');
     expect((await soap('GetJob', { pCompany_Code: 'Z01' }, 'guid-to-expire'))[0]!.Error_Code).toBe('');
-    sandbox.dataExchange.expireSessions();
+    sandbox.controls.expireDataExchangeSessions();
     expect((await soap('GetJob', { pCompany_Code: 'Z01' }, 'guid-to-expire'))[0]).toMatchObject({ error_code: 'A', desc: 'Time out has occurred' });
     expect((await soap('GetJob', { pCompany_Code: 'Z01' }, 'a-fresh-guid'))[0]!.Error_Code).toBe('');
   });
