@@ -14,7 +14,9 @@ export interface OpenWarehouseOptions {
 /** Opens (and prepares) the warehouse at `location`. */
 export async function openWarehouse(location: string = DEFAULT_WAREHOUSE, options: OpenWarehouseOptions = {}): Promise<Warehouse> {
   const isPostgres = /^postgres(ql)?:\/\//i.test(location);
-  const backend = isPostgres ? await openPostgresBackend(location) : await openDuckDbBackend({ path: location.replace(/^duckdb:\/\//i, ''), readOnly: options.readOnly ?? false });
+  const backend = isPostgres
+    ? await openPostgresBackend(location)
+    : await openDuckDbBackend({ path: location.replace(/^duckdb:\/\//i, ''), readOnly: options.readOnly ?? false });
   const warehouse = new SqlWarehouse(backend);
   if (!options.readOnly) await warehouse.ensureReady();
   return warehouse;

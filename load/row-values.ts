@@ -52,10 +52,23 @@ export function coerceValue(value: unknown, type: ColumnType): Coerced {
 }
 
 function coerceDecimal(value: unknown, precision: number, scale: number): Coerced {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : typeof value === 'string' ? value.trim() : typeof value === 'bigint' ? value.toString() : '';
+  const text =
+    typeof value === 'number'
+      ? Number.isFinite(value)
+        ? String(value)
+        : ''
+      : typeof value === 'string'
+        ? value.trim()
+        : typeof value === 'bigint'
+          ? value.toString()
+          : '';
   if (!isDecimalText(text)) return { ok: false, reason: `${describe(value)} is not a decimal amount` };
   const normalized = normalizeDecimal(text, scale);
-  const integerDigits = normalized.replace(/^-/, '').split('.')[0]?.replace(/^0+(?=\d)/, '').length ?? 0;
+  const integerDigits =
+    normalized
+      .replace(/^-/, '')
+      .split('.')[0]
+      ?.replace(/^0+(?=\d)/, '').length ?? 0;
   if (integerDigits > precision - scale) return { ok: false, reason: `${describe(value)} does not fit decimal(${precision},${scale})` };
   return { ok: true, value: normalized };
 }

@@ -122,7 +122,9 @@ export class SqlWarehouse implements Warehouse {
         `INSERT INTO meta.loads (load_id, source, resource, status, rows_loaded, rows_quarantined, started_at, finished_at, message) VALUES ($1, $2, $3, 'failed', 0, 0, $4, $5, $6)`,
         [request.loadId, request.source, request.resource, started, new Date(), errorMessage(error)],
       ).catch(() => undefined);
-      throw error instanceof PlumblineError ? error : new PlumblineError(`Loading ${request.source} ${request.resource} failed and was rolled back: ${errorMessage(error)}`, { cause: error });
+      throw error instanceof PlumblineError
+        ? error
+        : new PlumblineError(`Loading ${request.source} ${request.resource} failed and was rolled back: ${errorMessage(error)}`, { cause: error });
     }
   }
 
@@ -150,7 +152,10 @@ export class SqlWarehouse implements Warehouse {
 
 /** A new load id: sortable by time, unique across processes. */
 export function newLoadId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
 interface StagedTable {
@@ -307,7 +312,15 @@ class TableLoad {
   }
 
   private async writeQuarantine(records: readonly QuarantineRecord[], at: Date): Promise<void> {
-    const rows = records.map((r) => [this.request.loadId, this.request.source, this.request.resource, r.recordKey, safeJson(r.rawRecord), JSON.stringify(r.reasons), at]);
+    const rows = records.map((r) => [
+      this.request.loadId,
+      this.request.source,
+      this.request.resource,
+      r.recordKey,
+      safeJson(r.rawRecord),
+      JSON.stringify(r.reasons),
+      at,
+    ]);
     await this.conn.appendRows('meta', 'quarantine', QUARANTINE_COLUMNS, rows);
     this.quarantined += records.length;
   }

@@ -106,7 +106,10 @@ function parseHeader(text: string, rel: string): Header {
         break;
       case 'unique':
       case 'not_null': {
-        const columns = value.split(',').map((c) => c.trim()).filter(Boolean);
+        const columns = value
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean);
         if (columns.length === 0) throw new PlumblineError(`${rel}: "${key}:" needs at least one column`);
         if (key === 'unique') header.checks.push({ kind: 'unique', name: `unique(${columns.join(', ')})`, columns });
         else for (const column of columns) header.checks.push({ kind: 'not_null', name: `not_null(${column})`, columns: [column] });

@@ -1,5 +1,5 @@
 /** Discovering the models and ordering them so each runs after what it reads. */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PlumblineError } from '../lib/errors.ts';
 import { readModel } from './model-file.ts';
@@ -7,18 +7,20 @@ import type { Model } from './model-file.ts';
 
 const SOURCE_SCHEMAS = new Set(['raw', 'meta']);
 
-/** Every `*.sql` model below `root`, by qualified name. */
-export function discoverModels(root: string): Model[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir).sort()) {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (entry.endsWith('.sql')) files.push(path);
-    }
-  };
-  walk(root);
-  const models = files.map((file) => readModel(root, file));
+/** Every `*.sql` model below the folders (each holding staging/, intermediate/, marts/). */
+export function discoverModels(roots: string | readonly string[]): Model[] {
+  const models: Model[] = [];
+  for (const root of typeof roots === 'string' ? [roots] : roots) {
+    if (!existsSync(root)) throw new PlumblineError(`The models folder ${root} does not exist`);
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir).sort()) {
+        const path = join(dir, entry);
+        if (statSync(path).isDirectory()) walk(path);
+        else if (entry.endsWith('.sql')) models.push(readModel(root, path));
+      }
+    };
+    walk(root);
+  }
   const seen = new Map<string, string>();
   for (const model of models) {
     const other = seen.get(model.name);
@@ -38,7 +40,9 @@ export function orderModels(models: readonly Model[]): Model[] {
     for (const ref of model.refs) {
       if (SOURCE_SCHEMAS.has(ref.split('.')[0]!) || byName.has(ref)) continue;
       const chain = [...dependantsChain(model.name, models), ref].join(' → ');
-      throw new PlumblineError(`Unknown reference: ${model.path} reads ${ref}, which no model defines (chain: ${chain}). Add models/${ref.replace('.', '/')}.sql or fix the name.`);
+      throw new PlumblineError(
+        `Unknown reference: ${model.path} reads ${ref}, which no model defines (chain: ${chain}). Add models/${ref.replace('.', '/')}.sql or fix the name.`,
+      );
     }
   }
   const ordered: Model[] = [];

@@ -36,7 +36,8 @@ export interface ModelResult {
 
 export interface RunModelsOptions {
   warehouse: Warehouse;
-  modelsDir: string;
+  /** Folders of models (each with staging/, intermediate/, marts/ inside). */
+  modelsDir: string | readonly string[];
   /** Values for `{{ name }}` placeholders, as SQL literals (see sqlDate). */
   vars: Readonly<Record<string, string>>;
   runId: string;
@@ -45,7 +46,9 @@ export interface RunModelsOptions {
 
 class CheckFailed extends Error {
   constructor(readonly check: FailedCheck) {
-    super(`check ${check.name} failed: ${check.count} offending row${check.count === 1 ? '' : 's'}, e.g. ${JSON.stringify(check.sample.slice(0, 3), jsonSafe)}`);
+    super(
+      `check ${check.name} failed: ${check.count} offending row${check.count === 1 ? '' : 's'}, e.g. ${JSON.stringify(check.sample.slice(0, 3), jsonSafe)}`,
+    );
   }
 }
 
@@ -69,7 +72,11 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
     const result = await buildModel(options, model);
     results.push(result);
     if (result.status === 'success') {
-      logger.info('model.built', `${model.name} ${result.materialized} ${result.rows ?? 0} rows in ${result.seconds.toFixed(2)}s`, { model: model.name, rows: result.rows, seconds: result.seconds });
+      logger.info('model.built', `${model.name} ${result.materialized} ${result.rows ?? 0} rows in ${result.seconds.toFixed(2)}s`, {
+        model: model.name,
+        rows: result.rows,
+        seconds: result.seconds,
+      });
     } else {
       unusable.set(model.name, 'failed');
       logger.error('model.failed', `${model.name} failed: ${result.error}`, { model: model.name, error: result.error });
@@ -154,7 +161,10 @@ function checkQuery(check: CheckSpec, relation: string, vars: Readonly<Record<st
 }
 
 async function relationKind(warehouse: Warehouse, schema: string, name: string): Promise<'table' | 'view' | null> {
-  const rows = await warehouse.query<{ table_type: string }>(`SELECT table_type FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`, [schema, name]);
+  const rows = await warehouse.query<{ table_type: string }>(`SELECT table_type FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`, [
+    schema,
+    name,
+  ]);
   const type = rows[0]?.table_type;
   return type === undefined ? null : type === 'VIEW' ? 'view' : 'table';
 }

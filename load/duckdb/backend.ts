@@ -113,7 +113,11 @@ class DuckDbBackend implements Backend {
   sqlType(type: ColumnType): string {
     const decimal = decimalParts(type);
     if (decimal) return `DECIMAL(${decimal.precision},${decimal.scale})`;
-    return { varchar: 'VARCHAR', bigint: 'BIGINT', double: 'DOUBLE', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMP', json: 'VARCHAR' }[type as 'varchar'] ?? 'VARCHAR';
+    return (
+      { varchar: 'VARCHAR', bigint: 'BIGINT', double: 'DOUBLE', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMP', json: 'VARCHAR' }[
+        type as 'varchar'
+      ] ?? 'VARCHAR'
+    );
   }
 
   columnTypeFromCatalog(dataType: string, precision: number | null, scale: number | null): ColumnType {
@@ -181,7 +185,10 @@ class DuckDbKyselyConnection implements DatabaseConnection {
     const rows = await runQuery<R & Row>(this.raw, compiled.sql, compiled.parameters);
     const kind = compiled.query.kind;
     // DuckDB answers a data change without RETURNING with a single "Count" column.
-    if ((kind === 'InsertQueryNode' || kind === 'UpdateQueryNode' || kind === 'DeleteQueryNode') && !('returning' in compiled.query && compiled.query.returning)) {
+    if (
+      (kind === 'InsertQueryNode' || kind === 'UpdateQueryNode' || kind === 'DeleteQueryNode') &&
+      !('returning' in compiled.query && compiled.query.returning)
+    ) {
       const count = rows[0] ? Object.values(rows[0])[0] : 0;
       return { rows: [], numAffectedRows: BigInt(Number(count ?? 0)) };
     }

@@ -42,9 +42,12 @@ export async function openPostgresBackend(url: string): Promise<Backend> {
     client.release();
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw new PlumblineError(`Cannot connect to the Postgres warehouse ${redactUrl(url)}: ${errorMessage(error)}. Check the host, port, database and credentials.`, {
-      cause: error,
-    });
+    throw new PlumblineError(
+      `Cannot connect to the Postgres warehouse ${redactUrl(url)}: ${errorMessage(error)}. Check the host, port, database and credentials.`,
+      {
+        cause: error,
+      },
+    );
   }
   return new PostgresBackend(pool, url);
 }
@@ -106,7 +109,11 @@ class PostgresBackend implements Backend {
   sqlType(type: ColumnType): string {
     const decimal = decimalParts(type);
     if (decimal) return `NUMERIC(${decimal.precision},${decimal.scale})`;
-    return { varchar: 'TEXT', bigint: 'BIGINT', double: 'DOUBLE PRECISION', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMP', json: 'TEXT' }[type as 'varchar'] ?? 'TEXT';
+    return (
+      { varchar: 'TEXT', bigint: 'BIGINT', double: 'DOUBLE PRECISION', boolean: 'BOOLEAN', date: 'DATE', timestamp: 'TIMESTAMP', json: 'TEXT' }[
+        type as 'varchar'
+      ] ?? 'TEXT'
+    );
   }
 
   columnTypeFromCatalog(dataType: string, precision: number | null, scale: number | null): ColumnType {

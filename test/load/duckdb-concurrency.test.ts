@@ -23,7 +23,14 @@ describe('DuckDB file concurrency', () => {
 
   it('a reader in the same process sees the last committed state while a load is under way', async () => {
     const warehouse = await openWarehouse(path);
-    await warehouse.load({ loadId: newLoadId(), source: 's', resource: 'things', tables: [table], mode: 'merge', batches: [{ rows: { things: [{ id: 1 }] } }] });
+    await warehouse.load({
+      loadId: newLoadId(),
+      source: 's',
+      resource: 'things',
+      tables: [table],
+      mode: 'merge',
+      batches: [{ rows: { things: [{ id: 1 }] } }],
+    });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     async function* slow(): AsyncIterable<LoadBatch> {

@@ -64,15 +64,35 @@ describeEachWarehouse('warehouse contract', (factory) => {
     expect(rows[0]!._load_id).toBe(first.loadId);
     expect(rows[0]!._loaded_at).toBeInstanceOf(Date);
     expect(new Set(rows.map((r) => r._load_id)).size).toBe(2);
-    const loads = await warehouse.query<{ status: string; rows_loaded: number }>(`SELECT status, rows_loaded FROM meta.loads WHERE load_id = $1`, [first.loadId]);
+    const loads = await warehouse.query<{ status: string; rows_loaded: number }>(`SELECT status, rows_loaded FROM meta.loads WHERE load_id = $1`, [
+      first.loadId,
+    ]);
     expect(loads).toEqual([{ status: 'loaded', rows_loaded: 1 }]);
   });
 
   it('merges on the primary key, the last version in a load winning', async () => {
-    await warehouse.load(request([{ rows: { test__invoices: [{ id: 'a', totalAmount: '1.00' }, { id: 'b', totalAmount: '2.00' }] } }]));
     await warehouse.load(
       request([
-        { rows: { test__invoices: [{ id: 'b', totalAmount: '20.00' }, { id: 'c', totalAmount: '3.00' }] } },
+        {
+          rows: {
+            test__invoices: [
+              { id: 'a', totalAmount: '1.00' },
+              { id: 'b', totalAmount: '2.00' },
+            ],
+          },
+        },
+      ]),
+    );
+    await warehouse.load(
+      request([
+        {
+          rows: {
+            test__invoices: [
+              { id: 'b', totalAmount: '20.00' },
+              { id: 'c', totalAmount: '3.00' },
+            ],
+          },
+        },
         { rows: { test__invoices: [{ id: 'b', totalAmount: '21.00' }] } },
       ]),
     );
@@ -154,7 +174,9 @@ describeEachWarehouse('warehouse contract', (factory) => {
     );
     expect(result.rowsLoaded).toBe(1);
     expect(result.rowsQuarantined).toBe(3);
-    const rows = await warehouse.query<{ record_key: string | null; reasons: string; raw_record: string }>(`SELECT record_key, reasons, raw_record FROM meta.quarantine ORDER BY record_key`);
+    const rows = await warehouse.query<{ record_key: string | null; reasons: string; raw_record: string }>(
+      `SELECT record_key, reasons, raw_record FROM meta.quarantine ORDER BY record_key`,
+    );
     const bad = rows.find((r) => r.record_key === 'bad')!;
     expect(JSON.parse(bad.reasons)).toEqual(['total_amount: "abc" is not a decimal amount', 'issued_on: "2026-02-30" is not a date (YYYY-MM-DD)']);
     expect(JSON.parse(bad.raw_record)).toEqual({ id: 'bad', totalAmount: 'abc', issuedOn: '2026-02-30' });
@@ -180,7 +202,10 @@ describeEachWarehouse('warehouse contract', (factory) => {
     const [sum] = await warehouse.query<{ total: string }>(`SELECT sum(total_amount) AS total FROM raw.test__invoices WHERE id <> '1'`);
     expect(sum!.total).toBe('0.20');
     // Parameters bind exactly too.
-    const found = await warehouse.query(`SELECT id FROM raw.test__invoices WHERE updated_at = $1 AND total_amount = $2`, [new Date('2026-11-01T05:00:00.123Z'), '-0.01']);
+    const found = await warehouse.query(`SELECT id FROM raw.test__invoices WHERE updated_at = $1 AND total_amount = $2`, [
+      new Date('2026-11-01T05:00:00.123Z'),
+      '-0.01',
+    ]);
     expect(found).toEqual([{ id: '2' }]);
   });
 

@@ -70,7 +70,20 @@ async function startCluster(bin: string, description: string): Promise<TestPostg
     return { url: null, description: `initdb (${description}) failed: ${init.stderr || init.stdout}`, stop: async () => {} };
   }
   const port = await freePort();
-  const [cmd, args] = wrap(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200']);
+  const [cmd, args] = wrap(join(bin, 'postgres'), [
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+    '-c',
+    'max_connections=200',
+  ]);
   const server: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   server.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -83,7 +83,9 @@ describe('model discovery and order', () => {
       'intermediate/int_y.sql': 'select * from intermediate.int_z',
       'intermediate/int_z.sql': 'select * from intermediate.int_x',
     });
-    expect(() => orderModels(discoverModels(root))).toThrow('Models form a cycle: intermediate.int_x → intermediate.int_y → intermediate.int_z → intermediate.int_x');
+    expect(() => orderModels(discoverModels(root))).toThrow(
+      'Models form a cycle: intermediate.int_x → intermediate.int_y → intermediate.int_z → intermediate.int_x',
+    );
   });
 
   it('an unknown reference is an error that prints the chain', () => {
@@ -91,7 +93,9 @@ describe('model discovery and order', () => {
       'staging/stg_a.sql': 'select * from staging.stg_missing',
       'marts/report.sql': 'select * from staging.stg_a',
     });
-    expect(() => orderModels(discoverModels(root))).toThrow(/staging\/stg_a\.sql reads staging\.stg_missing, which no model defines \(chain: marts\.report → staging\.stg_a → staging\.stg_missing\)/);
+    expect(() => orderModels(discoverModels(root))).toThrow(
+      /staging\/stg_a\.sql reads staging\.stg_missing, which no model defines \(chain: marts\.report → staging\.stg_a → staging\.stg_missing\)/,
+    );
   });
 
   it('references in comments do not count', () => {
@@ -115,7 +119,10 @@ describeEachWarehouse('model runner', (factory) => {
       { id: '3', customer: 'BOLT', amount: '10.00', due_on: '2026-11-20' },
     ]);
     const results = await runModels({ warehouse, modelsDir: modelsFolder(pipeline), vars, runId: 'r1' });
-    expect(results.map((r) => [r.name, r.status, r.materialized, r.rows]), JSON.stringify(results)).toEqual([
+    expect(
+      results.map((r) => [r.name, r.status, r.materialized, r.rows]),
+      JSON.stringify(results),
+    ).toEqual([
       ['staging.stg_test__invoices', 'success', 'view', 3],
       ['intermediate.int_a_invoices_dated', 'success', 'view', 3],
       ['marts.a_aging', 'success', 'table', 2],
@@ -159,7 +166,10 @@ describeEachWarehouse('model runner', (factory) => {
     const broken = {
       ...pipeline,
       // Drops an invoice: the mart no longer ties out to the raw total.
-      'marts/a_aging.sql': pipeline['marts/a_aging.sql'].replace('from intermediate.int_a_invoices_dated', "from intermediate.int_a_invoices_dated where invoice_id <> '2'"),
+      'marts/a_aging.sql': pipeline['marts/a_aging.sql'].replace(
+        'from intermediate.int_a_invoices_dated',
+        "from intermediate.int_a_invoices_dated where invoice_id <> '2'",
+      ),
     };
     await seed(warehouse, [
       { id: '1', customer: 'ACME', amount: '100.00', due_on: '2026-11-01' },
@@ -189,7 +199,12 @@ describeEachWarehouse('model runner', (factory) => {
 
   it('rebuilding a view whose columns changed works, and so does a mart changing from view to table', async () => {
     await seed(warehouse, [{ id: '1', customer: 'ACME', amount: '1.00', due_on: '2026-11-01' }]);
-    await runModels({ warehouse, modelsDir: modelsFolder({ 'staging/stg_v.sql': 'select id, amount from raw.test__invoices', 'marts/m.sql': '-- materialized: view\nselect 1 as x' }), vars, runId: 'a' });
+    await runModels({
+      warehouse,
+      modelsDir: modelsFolder({ 'staging/stg_v.sql': 'select id, amount from raw.test__invoices', 'marts/m.sql': '-- materialized: view\nselect 1 as x' }),
+      vars,
+      runId: 'a',
+    });
     const results = await runModels({
       warehouse,
       modelsDir: modelsFolder({ 'staging/stg_v.sql': 'select customer from raw.test__invoices', 'marts/m.sql': 'select 2 as x' }),

@@ -1,0 +1,215 @@
+/**
+ * The `plumbline` command line. Exit codes: 0 success, 2 bad usage or config, 1 failure.
+ * Human output on a terminal; one JSON line per event when not a terminal or with --json-logs.
+ */
+import { existsSync, rmSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { PlumblineError, UsageError, errorMessage } from '../lib/errors.ts';
+import { openWarehouse } from '../load/open-warehouse.ts';
+import type { Row, Warehouse } from '../load/types.ts';
+import { discoverModels, orderModels } from '../transform/index.ts';
+import type { ModelResult } from '../transform/index.ts';
+import { runExample } from './example/run-example.ts';
+import { initProject } from './init-project.ts';
+import { formatCsv, formatJson, formatTable } from './output.ts';
+import { PACKAGE_MODELS_DIR } from './paths.ts';
+import { parseStages, runPipeline } from './pipeline.ts';
+import { configPath } from './config.ts';
+import { createRunContext, maskSecrets, resolveAsOf } from './run-context.ts';
+import type { GlobalOptions, RunContext } from './run-context.ts';
+
+const TABLE_ROW_LIMIT = 1000;
+
+/** Options every command that touches the warehouse accepts. */
+function withCommonOptions(command: Command): Command {
+  return command
+    .option('--config <file>', 'config file (default: ./plumbline.yaml when present)')
+    .option('--warehouse <location>', 'DuckDB file path or postgres:// URL (overrides the config)')
+    .option('--json-logs', 'one JSON object per log line (the default when not on a terminal)')
+    .option('-v, --verbose', 'debug logging');
+}
+
+function asOfOption(): Option {
+  return new Option('--as-of <YYYY-MM-DD>', "the run's as-of date (default: today in the company's time zone)");
+}
+
+/** Builds the command tree; `out` receives results (stdout by default). */
+export function buildProgram(out: (text: string) => void = (t) => process.stdout.write(t)): Command {
+  const program = new Command('plumbline')
+    .description('One true line through BuildOps and Spectrum: extract, load, model, report, write back.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+
+  withCommonOptions(
+    program
+      .command('run')
+      .description('extract → load → models → reports → write-back, as of a date')
+      .addOption(asOfOption())
+      .option('--stages <list>', 'comma-separated stages to run (extract,load,models,reports,writeback)')
+      .option('--files <dir>', 'read both systems from an export folder (contracts/files.md) instead of the configured sources')
+      .option('--company <code>', 'the Spectrum company code to keep (overrides company.code)'),
+  ).action(async (opts: GlobalOptions & { asOf?: string; stages?: string; files?: string; company?: string }) => {
+    const context = createRunContext(opts);
+    const stages = parseStages(opts.stages);
+    const asOf = resolveAsOf(opts.asOf, context.config);
+    if (opts.company) context.config.company.code = opts.company;
+    if (opts.files) {
+      const dir = resolve(opts.files);
+      if (!existsSync(dir)) throw new UsageError(`--files ${opts.files}: no such folder`);
+      context.config.sources.buildops = { ...context.config.sources.buildops, kind: 'files', files_dir: dir };
+      context.config.sources.spectrum = { ...context.config.sources.spectrum, kind: 'files', files_dir: dir };
+    }
+    await withWarehouse(context, {}, async (warehouse) => {
+      const result = await runPipeline({ warehouse, config: context.config, logger: context.logger, asOf, stages });
+      if (result.models.length > 0) out(formatModelResults(result.models) + '\n');
+      if (!result.ok) throw new PlumblineError(`Run ${result.runId} failed: see the model results above`);
+    });
+  });
+
+  withCommonOptions(
+    program
+      .command('models')
+      .description('build the SQL models (staging and intermediate views, mart tables) and run their checks')
+      .addOption(asOfOption())
+      .option('--list', 'list the models in run order with their checks, without building'),
+  ).action(async (opts: GlobalOptions & { asOf?: string; list?: boolean }) => {
+    const context = createRunContext(opts);
+    if (opts.list) {
+      const dirs = [PACKAGE_MODELS_DIR, ...context.config.models.extra_dirs.map((d) => configPath(context.config, d))];
+      const models = orderModels(discoverModels(dirs));
+      out(
+        formatTable(
+          models.map((m) => ({ model: m.name, materialized: m.materialized, grain: m.grain ?? '', checks: m.checks.map((c) => c.name).join('; ') })),
+        ) + '\n',
+      );
+      return;
+    }
+    const asOf = resolveAsOf(opts.asOf, context.config);
+    await withWarehouse(context, {}, async (warehouse) => {
+      const result = await runPipeline({ warehouse, config: context.config, logger: context.logger, asOf, stages: ['models'] });
+      out(formatModelResults(result.models) + '\n');
+      if (!result.ok) throw new PlumblineError('Some models failed or were skipped: see above');
+    });
+  });
+
+  withCommonOptions(
+    program
+      .command('sql')
+      .description('run a read-only query against the warehouse and print the rows')
+      .argument('<query>', 'SQL, e.g. "select * from marts.ar_aging limit 10"')
+      .option('--json', 'print a JSON array of row objects')
+      .option('--csv', 'print CSV with a header row'),
+  ).action(async (query: string, opts: GlobalOptions & { json?: boolean; csv?: boolean }) => {
+    if (opts.json && opts.csv) throw new UsageError('Choose one of --json and --csv');
+    const context = createRunContext(opts);
+    await withWarehouse(context, { readOnly: true }, async (warehouse) => {
+      if (opts.csv) {
+        let header = true;
+        for await (const rows of warehouse.stream(query)) {
+          const text = formatCsv(rows);
+          out(header ? text : text.slice(text.indexOf('\n') + 1));
+          header = false;
+        }
+      } else if (opts.json) {
+        const all: Row[] = [];
+        for await (const rows of warehouse.stream(query)) all.push(...rows);
+        out(formatJson(all) + '\n');
+      } else {
+        const shown: Row[] = [];
+        let total = 0;
+        for await (const rows of warehouse.stream(query)) {
+          total += rows.length;
+          if (shown.length < TABLE_ROW_LIMIT) shown.push(...rows.slice(0, TABLE_ROW_LIMIT - shown.length));
+        }
+        out(formatTable(shown) + '\n');
+        if (total > shown.length) out(`(showing the first ${shown.length} of ${total} rows; use --csv or --json for all)\n`);
+      }
+    });
+  });
+
+  program
+    .command('init')
+    .description('write a commented starter plumbline.yaml and the mapping CSVs')
+    .argument('[dir]', 'folder to write into', '.')
+    .option('--force', 'overwrite existing files')
+    .action((dir: string, opts: { force?: boolean }) => {
+      const written = initProject(resolve(dir), opts.force === true);
+      out(
+        `Wrote:\n${written.map((p) => `  ${p}`).join('\n')}\nNext: edit plumbline.yaml (sources, company code), set the secrets in the environment, then: plumbline run\n`,
+      );
+    });
+
+  withCommonOptions(
+    program
+      .command('demo')
+      .description('run the built-in example end to end into ./plumbline-demo/ (no credentials, no server)')
+      .addOption(asOfOption())
+      .option('--out <dir>', 'where the demo writes its warehouse', './plumbline-demo'),
+  ).action(async (opts: GlobalOptions & { asOf?: string; out: string }) => {
+    const outDir = resolve(opts.out);
+    mkdirSync(outDir, { recursive: true });
+    const location = opts.warehouse ?? join(outDir, 'warehouse.duckdb');
+    if (!opts.warehouse) rmSync(location, { force: true }); // each demo starts from a clean warehouse
+    const context = createRunContext({ ...opts, warehouse: location });
+    const asOf = resolveAsOf(opts.asOf ?? '2026-11-15', context.config);
+    await withWarehouse(context, {}, async (warehouse) => {
+      const { models, aging } = await runExample(warehouse, context.config, asOf, context.logger);
+      out(`${formatModelResults(models)}\n\nAR aging net of retainage as of ${asOf} (built-in example):\n${formatTable(aging)}\n\n`);
+      out(`Warehouse: ${warehouse.displayName}\nTry: npx plumbline sql --warehouse ${location} "select * from marts.example_ar_aging"\n`);
+    });
+  });
+
+  return program;
+}
+
+async function withWarehouse(context: RunContext, options: { readOnly?: boolean }, work: (warehouse: Warehouse) => Promise<void>): Promise<void> {
+  const location = context.warehouseLocation;
+  const isFile = !/^[a-z]+:\/\//i.test(location);
+  let warehouse: Warehouse;
+  if (options.readOnly && isFile && !existsSync(location)) {
+    context.logger.warn(
+      'warehouse.missing',
+      `The warehouse ${location} does not exist yet (run plumbline run or plumbline demo first); querying an empty in-memory database instead`,
+    );
+    warehouse = await openWarehouse(':memory:');
+  } else {
+    warehouse = await context.openWarehouse(options);
+  }
+  try {
+    await work(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+function formatModelResults(results: readonly ModelResult[]): string {
+  return formatTable(
+    results.map((r) => ({
+      model: r.name,
+      status: r.status,
+      materialized: r.materialized,
+      rows: r.rows,
+      seconds: r.seconds.toFixed(2),
+      error: r.error ?? '',
+    })),
+  );
+}
+
+/** Runs the CLI with `argv` and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; any other parse problem is bad usage.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+    }
+    const usage = error instanceof UsageError;
+    process.stderr.write(maskSecrets(`${usage ? 'Usage error' : 'Error'}: ${errorMessage(error)}\n`));
+    return usage ? 2 : 1;
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The configuration file (YAML), validated with zod. An error names the key, the value found
+ * and what is allowed. Secrets never live here: see secrets.ts.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { UsageError } from '../lib/errors.ts';
+import { DEFAULT_WAREHOUSE } from '../load/open-warehouse.ts';
+
+export const DEFAULT_CONFIG_FILE = 'plumbline.yaml';
+
+const timeZone = z.string().refine(isTimeZone, { message: 'not a time zone name (e.g. America/Chicago)' });
+
+const buildopsSource = z.strictObject({
+  kind: z.enum(['api', 'files', 'none']).default('none'),
+  base_url: z.url().default('https://public-api.live.buildops.com'),
+  tenant_id: z.string().optional(),
+  page_size: z.number().int().min(1).max(100).default(100),
+  max_in_flight: z.number().int().min(1).max(10).default(4),
+  lag_minutes: z.number().int().min(0).default(10),
+  files_dir: z.string().optional(),
+});
+
+const spectrumSource = z.strictObject({
+  kind: z.enum(['sql', 'files', 'none']).default('none'),
+  server: z.string().optional(),
+  port: z.number().int().min(1).max(65535).default(1433),
+  database: z.string().default('Spectrum'),
+  encrypt: z.boolean().default(true),
+  trust_server_certificate: z.boolean().default(false),
+  lookback_days: z.number().int().min(0).default(45),
+  /** Per-table query overrides: the settings tables have installation-specific names. */
+  queries: z.record(z.string(), z.string()).default({}),
+  files_dir: z.string().optional(),
+});
+
+export const configSchema = z.strictObject({
+  company: z
+    .strictObject({
+      code: z.string().min(1).max(3).optional(),
+      time_zone: timeZone.default('America/Chicago'),
+    })
+    .default({ time_zone: 'America/Chicago' }),
+  warehouse: z.string().default(DEFAULT_WAREHOUSE),
+  mappings_dir: z.string().default('./mappings'),
+  secrets_file: z.string().optional(),
+  sources: z
+    .strictObject({
+      buildops: buildopsSource.default(buildopsSource.parse({})),
+      spectrum: spectrumSource.default(spectrumSource.parse({})),
+    })
+    .default({ buildops: buildopsSource.parse({}), spectrum: spectrumSource.parse({}) }),
+  models: z.strictObject({ extra_dirs: z.array(z.string()).default([]) }).default({ extra_dirs: [] }),
+  reports: z.strictObject({ out_dir: z.string().default('./plumbline-reports') }).default({ out_dir: './plumbline-reports' }),
+});
+
+export type PlumblineConfig = z.infer<typeof configSchema> & {
+  /** The folder relative paths in the config are resolved from. */
+  baseDir: string;
+  /** The file it came from, or null for defaults. */
+  file: string | null;
+};
+
+/**
+ * Loads the config: the file named, else ./plumbline.yaml when present, else defaults.
+ * A named file that does not exist is an error; a missing default file is not.
+ */
+export function loadConfig(file?: string): PlumblineConfig {
+  const path = resolve(file ?? DEFAULT_CONFIG_FILE);
+  if (!existsSync(path)) {
+    if (file) throw new UsageError(`Config file ${file} does not exist. Create one with: plumbline init`);
+    return { ...configSchema.parse({}), baseDir: process.cwd(), file: null };
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
+  } catch (error) {
+    throw new UsageError(`Config file ${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  return { ...validateConfig(raw, path), baseDir: dirname(path), file: path };
+}
+
+/** Validates a parsed config, or throws a UsageError listing every problem with key, value and what is allowed. */
+export function validateConfig(raw: unknown, where = 'config'): z.infer<typeof configSchema> {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(top level)';
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((k) => (key === '(top level)' ? k : `${key}.${k}`));
+      return `  ${keys.join(', ')}: unknown key${keys.length > 1 ? 's' : ''} (check the spelling; plumbline init writes every key with a comment)`;
+    }
+    const value = valueAt(raw, issue.path);
+    return `  ${key} = ${JSON.stringify(value) ?? 'missing'}: ${issue.message}`;
+  });
+  throw new UsageError(`Invalid configuration in ${where}:\n${problems.join('\n')}`);
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let current = raw;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A path from the config, resolved against the config file's folder. */
+export function configPath(config: PlumblineConfig, path: string): string {
+  return resolve(config.baseDir, path);
+}

@@ -1,0 +1,77 @@
+/** `plumbline init`: a commented starter config and the mapping files, never overwriting. */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../lib/errors.ts';
+
+const STARTER_CONFIG = `# plumbline configuration. Every key is optional; the values shown are the defaults.
+# Secrets never go here: set them in the environment, or in a file named by secrets_file.
+
+company:
+  # The Spectrum Company_Code this BuildOps tenant belongs to (varchar 3). Rows of other
+  # companies are left out at extraction.
+  code: "1"
+  # Business dates (as-of, BuildOps epoch timestamps) are read in this time zone.
+  time_zone: America/Chicago
+
+# Where the warehouse lives: a DuckDB file (the default), or a shared Postgres database such as
+# postgres://plumbline@db.example.com:5432/plumbline (password from PLUMBLINE_WAREHOUSE_PASSWORD).
+warehouse: ./plumbline.duckdb
+
+# The user-maintained mapping files: cost_code_map.csv, department_cost_centers.csv, labor_rates.csv.
+mappings_dir: ./mappings
+
+# Optional KEY=VALUE file with secrets (the environment wins over it). Keep it out of git.
+# secrets_file: ./plumbline.secrets
+
+sources:
+  buildops:
+    # api: the BuildOps REST API (needs BUILDOPS_CLIENT_ID and BUILDOPS_CLIENT_SECRET);
+    # files: a BuildOps export folder (files_dir/buildops/<endpoint>.json); none: skip.
+    kind: none
+    base_url: https://public-api.live.buildops.com
+    # tenant_id: 00000000-0000-0000-0000-000000000000
+    page_size: 100        # records per page (the API allows at most 100)
+    max_in_flight: 4      # requests at once (public clients stay at or under 10)
+    lag_minutes: 10       # re-read window before the stored cursor, for late-visible updates
+    # files_dir: ./exports
+  spectrum:
+    # sql: Info-Link read-only SQL user (needs SPECTRUM_SQL_USER and SPECTRUM_SQL_PASSWORD);
+    # files: a Spectrum export folder (files_dir/spectrum/<TABLE>.csv); none: skip.
+    kind: none
+    # server: spectrum.example.com
+    port: 1433
+    database: Spectrum
+    encrypt: true
+    trust_server_certificate: false
+    lookback_days: 45     # transaction tables are re-read this far back and merged on their keys
+    # Settings tables have installation-specific names: override the query behind any table.
+    queries: {}
+    #   SY_PROCESSING_DATES_MC: "select Company_Code, Module, ... from MY_PROCESSING_DATES"
+    # files_dir: ./exports
+
+models:
+  # More folders of .sql models (staging/, intermediate/, marts/ inside each).
+  extra_dirs: []
+
+reports:
+  out_dir: ./plumbline-reports
+`;
+
+const MAPPING_FILES: Record<string, string> = {
+  'cost_code_map.csv': 'item_code,phase_code,cost_type\n',
+  'department_cost_centers.csv': 'department_name,cost_center\n',
+  'labor_rates.csv': 'item_code,burdened_rate\n',
+};
+
+/** Writes the starter files into `dir`; returns the paths written. Refuses to overwrite unless `force`. */
+export function initProject(dir: string, force = false): string[] {
+  const files: [string, string][] = [
+    [join(dir, 'plumbline.yaml'), STARTER_CONFIG],
+    ...Object.entries(MAPPING_FILES).map(([name, text]): [string, string] => [join(dir, 'mappings', name), text]),
+  ];
+  const existing = files.filter(([path]) => existsSync(path)).map(([path]) => path);
+  if (existing.length > 0 && !force) throw new UsageError(`Not overwriting ${existing.join(', ')} (use --force to replace them)`);
+  mkdirSync(join(dir, 'mappings'), { recursive: true });
+  for (const [path, text] of files) writeFileSync(path, text);
+  return files.map(([path]) => path);
+}

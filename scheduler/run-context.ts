@@ -1,0 +1,66 @@
+/**
+ * What every command that touches the warehouse needs: the config, the secrets, a logger that
+ * masks them, the as-of date and the warehouse location (CLI flag over config over default).
+ */
+import { UsageError } from '../lib/errors.ts';
+import { createLogger } from '../lib/logger.ts';
+import type { Logger } from '../lib/logger.ts';
+import { dateInTimeZone, isIsoDate } from '../lib/dates.ts';
+import { openWarehouse } from '../load/open-warehouse.ts';
+import type { Warehouse } from '../load/types.ts';
+import { configPath, loadConfig } from './config.ts';
+import type { PlumblineConfig } from './config.ts';
+import { loadSecrets, warehouseLocation } from './secrets.ts';
+import type { Secrets } from './secrets.ts';
+
+export interface GlobalOptions {
+  config?: string;
+  warehouse?: string;
+  jsonLogs?: boolean;
+  verbose?: boolean;
+}
+
+export interface RunContext {
+  config: PlumblineConfig;
+  secrets: Secrets;
+  logger: Logger;
+  /** Where the warehouse is, with any secret filled in (never print this: use warehouse.displayName). */
+  warehouseLocation: string;
+  openWarehouse(options?: { readOnly?: boolean }): Promise<Warehouse>;
+}
+
+// Every secret any context has seen, so that the last error message can be masked too.
+const knownSecrets = new Set<string>();
+
+/** Text with every known secret replaced by ***. */
+export function maskSecrets(text: string): string {
+  let out = text;
+  for (const secret of knownSecrets) out = out.split(secret).join('***');
+  return out;
+}
+
+/** Builds the context from the global CLI options and the environment. */
+export function createRunContext(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): RunContext {
+  const config = loadConfig(options.config);
+  const secrets = loadSecrets(env, config.secrets_file ? configPath(config, config.secrets_file) : undefined);
+  for (const value of secrets.values()) if (value.length >= 4) knownSecrets.add(value);
+  const json = options.jsonLogs === true || !process.stderr.isTTY;
+  const logger = createLogger({ format: json ? 'json' : 'human', level: options.verbose ? 'debug' : 'info', secrets: secrets.values() });
+  const raw = options.warehouse ?? env.PLUMBLINE_WAREHOUSE ?? config.warehouse;
+  const isUrl = /^[a-z]+:\/\//i.test(raw);
+  const location = warehouseLocation(isUrl || options.warehouse ? raw : configPath(config, raw), secrets);
+  return {
+    config,
+    secrets,
+    logger,
+    warehouseLocation: location,
+    openWarehouse: (o = {}) => openWarehouse(location, o),
+  };
+}
+
+/** The run's as-of date: the flag when given (validated), else today in the company's time zone. */
+export function resolveAsOf(flag: string | undefined, config: PlumblineConfig, now = new Date()): string {
+  if (flag === undefined) return dateInTimeZone(now, config.company.time_zone);
+  if (!isIsoDate(flag)) throw new UsageError(`--as-of ${JSON.stringify(flag)} is not a date; use YYYY-MM-DD, e.g. --as-of 2026-10-31`);
+  return flag;
+}

@@ -1,0 +1,111 @@
+/** The plumbline command as a user runs it: real process, real exit codes, real output. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const BIN = resolve('bin/plumbline.js');
+const work = mkdtempSync(join(tmpdir(), 'plumbline-cli-'));
+
+async function plumbline(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('plumbline CLI', () => {
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('--help lists the commands and exits 0', async () => {
+    const { code, stdout } = await plumbline(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['run', 'models', 'sql', 'init', 'demo']) expect(stdout).toContain(command);
+  });
+
+  it('sql prints a table, --json an array of row objects, --csv CSV; exact decimals', async () => {
+    const query = "select 1 as one, cast('12.50' as decimal(18,2)) as amount, 'O''Brien, Inc' as name";
+    const table = await plumbline(['sql', query]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/one\s+amount\s+name/);
+    expect(table.stdout).toContain('12.50');
+    const json = await plumbline(['sql', '--json', query]);
+    expect(JSON.parse(json.stdout)).toEqual([{ one: 1, amount: '12.50', name: "O'Brien, Inc" }]);
+    const csv = await plumbline(['sql', '--csv', query]);
+    expect(csv.stdout).toBe('one,amount,name\n1,12.50,"O\'Brien, Inc"\n');
+  });
+
+  it('bad usage exits 2; a failing query exits 1 with the error', async () => {
+    expect((await plumbline(['nope'])).code).toBe(2);
+    expect((await plumbline(['sql', '--json', '--csv', 'select 1'])).code).toBe(2);
+    const asOf = await plumbline(['run', '--as-of', '2026-02-30']);
+    expect(asOf.code).toBe(2);
+    expect(asOf.stderr).toContain('--as-of "2026-02-30" is not a date');
+    const failed = await plumbline(['sql', 'select * from no_such_table']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/no_such_table/);
+  });
+
+  it('a config error names the key, the value and what is allowed, and exits 2', async () => {
+    const file = join(work, 'bad.yaml');
+    writeFileSync(file, 'company:\n  time_zone: Mars/Olympus\nsources:\n  buildops:\n    kind: soap\nwarehose: x\n');
+    const { code, stderr } = await plumbline(['run', '--config', file]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('company.time_zone = "Mars/Olympus": not a time zone name');
+    expect(stderr).toMatch(/sources\.buildops\.kind = "soap": .*"api".*"files".*"none"/);
+    expect(stderr).toContain('warehose: unknown key');
+  });
+
+  it('logs one JSON object per line when not on a terminal', async () => {
+    const { stderr, code } = await plumbline(['run', '--warehouse', join(work, 'w.duckdb'), '--as-of', '2026-11-15']);
+    expect(code).toBe(0);
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; level: string });
+    expect(lines.map((l) => l.event)).toEqual(expect.arrayContaining(['run.start', 'run.end']));
+  });
+
+  it('secrets from the environment never reach the logs', async () => {
+    const secret = 'hunter2-very-secret';
+    const { stderr } = await plumbline(['run', '--warehouse', 'postgres://plumbline@127.0.0.1:1/warehouse'], { PLUMBLINE_WAREHOUSE_PASSWORD: secret });
+    expect(stderr).toContain('Cannot connect to the Postgres warehouse');
+    expect(stderr).not.toContain(secret);
+  });
+
+  it('init writes a commented config and the mapping files, and will not overwrite them', async () => {
+    const dir = join(work, 'project');
+    const first = await plumbline(['init', dir]);
+    expect(first.code).toBe(0);
+    expect(readFileSync(join(dir, 'plumbline.yaml'), 'utf8')).toContain('# plumbline configuration');
+    expect(readFileSync(join(dir, 'mappings', 'cost_code_map.csv'), 'utf8')).toBe('item_code,phase_code,cost_type\n');
+    expect(readFileSync(join(dir, 'mappings', 'department_cost_centers.csv'), 'utf8')).toBe('department_name,cost_center\n');
+    // The starter config is valid as written.
+    const run = await plumbline(['models', '--list', '--config', join(dir, 'plumbline.yaml')]);
+    expect(run.code).toBe(0);
+    const again = await plumbline(['init', dir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('Not overwriting');
+  });
+
+  it('demo runs end to end into ./plumbline-demo and prints what it found', async () => {
+    const { code, stdout } = await plumbline(['demo', '--as-of', '2026-11-15']);
+    expect(code).toBe(0);
+    expect(existsSync(join(work, 'plumbline-demo', 'warehouse.duckdb'))).toBe(true);
+    expect(stdout).toMatch(/NORTHWIND\s+Northwind Medical Center\s+0\.00\s+55350\.00/);
+    const check = await plumbline([
+      'sql',
+      '--json',
+      '--warehouse',
+      join(work, 'plumbline-demo', 'warehouse.duckdb'),
+      'select sum(open_total) as total from marts.example_ar_aging',
+    ]);
+    expect(JSON.parse(check.stdout)).toEqual([{ total: '86845.95' }]);
+  });
+});
