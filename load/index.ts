@@ -4,3 +4,4 @@ export { newLoadId } from './sql-warehouse.ts';
 export { toColumnName, quoteIdent, qualified } from './identifiers.ts';
 export type * from './types.ts';
 export { WAREHOUSE_SCHEMAS } from './types.ts';
+export { loadResource } from './load-resource.ts';

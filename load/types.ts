@@ -4,54 +4,11 @@
  */
 import type { Kysely } from 'kysely';
 
-/** Column types a resource can declare. Undeclared fields arrive as `varchar`. */
-export type ColumnType = 'varchar' | 'bigint' | 'double' | 'boolean' | 'date' | 'timestamp' | 'json' | `decimal(${number},${number})`;
+import type { ColumnSpec, LoadBatch, Row, TableSpec, WarehouseSchema, WriteMode } from '../extract/types.ts';
 
-export interface ColumnSpec {
-  name: string;
-  type: ColumnType;
-}
+export type { ColumnSpec, ColumnType, LoadBatch, QuarantineRecord, Row, TableSpec, WarehouseSchema, WriteMode } from '../extract/types.ts';
 
-/**
- * A value in a row handed to the loader or read back from the warehouse:
- * decimals as text ("12.50"), dates as `YYYY-MM-DD` text, timestamps as UTC `Date`s,
- * json as any JSON-able value (stored as text).
- */
-export type Row = Record<string, unknown>;
-
-/** How loaded rows meet the rows already in the table. */
-export type WriteMode =
-  /** Add the rows (event logs). */
-  | 'append'
-  /** Replace rows with the same primary key, add the others; the last version in a load wins. */
-  | 'merge'
-  /** The load is the whole table now (snapshots such as open items, full refreshes). */
-  | 'replace';
-
-export interface TableSpec {
-  schema: WarehouseSchema;
-  name: string;
-  columns: readonly ColumnSpec[];
-  primaryKey: readonly string[];
-}
-
-export type WarehouseSchema = 'raw' | 'staging' | 'intermediate' | 'marts' | 'meta';
 export const WAREHOUSE_SCHEMAS: readonly WarehouseSchema[] = ['raw', 'staging', 'intermediate', 'marts', 'meta'];
-
-/** A record that failed validation: kept whole, with why. */
-export interface QuarantineRecord {
-  recordKey: string | null;
-  rawRecord: unknown;
-  reasons: readonly string[];
-}
-
-/** One batch from an extractor: rows per table (a resource may fill child tables too). */
-export interface LoadBatch {
-  rows: ReadonlyMap<string, readonly Row[]> | Record<string, readonly Row[]>;
-  quarantine?: readonly QuarantineRecord[];
-  /** The resource's extraction state after this batch; committed only with the rows. */
-  state?: unknown;
-}
 
 export interface LoadRequest {
   loadId: string;

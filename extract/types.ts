@@ -1,0 +1,72 @@
+/**
+ * What an extractor produces and the loader consumes. Extractors never touch a database: a
+ * resource yields batches of rows (and quarantined records, and its cursor state), and the
+ * loader commits each resource's batches and state together.
+ */
+
+/** Column types a resource can declare. Undeclared fields are loaded as `varchar`. */
+export type ColumnType = 'varchar' | 'bigint' | 'double' | 'boolean' | 'date' | 'timestamp' | 'json' | `decimal(${number},${number})`;
+
+export interface ColumnSpec {
+  name: string;
+  type: ColumnType;
+}
+
+/**
+ * A row: decimals as text ("12.50"), dates as `YYYY-MM-DD` text, timestamps as UTC `Date`s,
+ * json as any JSON-able value.
+ */
+export type Row = Record<string, unknown>;
+
+/** How loaded rows meet the rows already in the table. */
+export type WriteMode =
+  /** Add the rows (event logs). */
+  | 'append'
+  /** Replace rows with the same primary key, add the others; the last version in a load wins. */
+  | 'merge'
+  /** The load is the whole table now (snapshots such as open items, full refreshes). */
+  | 'replace';
+
+export type WarehouseSchema = 'raw' | 'staging' | 'intermediate' | 'marts' | 'meta';
+
+/** A table a resource writes. A child table's primary key starts with its parent's key columns. */
+export interface TableSpec {
+  schema: WarehouseSchema;
+  name: string;
+  columns: readonly ColumnSpec[];
+  primaryKey: readonly string[];
+}
+
+/** A record that failed validation: kept whole, with why. */
+export interface QuarantineRecord {
+  recordKey: string | null;
+  rawRecord: unknown;
+  reasons: readonly string[];
+}
+
+/** One batch from an extractor: rows per table (a resource may fill child tables too). */
+export interface LoadBatch {
+  rows: ReadonlyMap<string, readonly Row[]> | Record<string, readonly Row[]>;
+  quarantine?: readonly QuarantineRecord[];
+  /** The resource's extraction state after this batch; committed only with the rows. */
+  state?: unknown;
+}
+
+/** What a resource's extraction is told about the run. */
+export interface ExtractContext {
+  /** Ignore the stored state and read everything (this resource only). */
+  fullRefresh: boolean;
+  asOf: string;
+  signal?: AbortSignal;
+}
+
+/** One extractable resource: its tables, its write mode and its batches. */
+export interface Resource<State = unknown> {
+  source: string;
+  name: string;
+  /** The parent table first, then its child tables. */
+  tables: readonly TableSpec[];
+  mode: WriteMode;
+  /** Yields batches, starting from the last committed state (undefined on a first or full run). */
+  extract(state: State | undefined, context: ExtractContext): AsyncIterable<LoadBatch>;
+}
