@@ -147,7 +147,14 @@ class TdsConnection {
         return this.run({ kind: 'batch', sql: parseSqlBatch(payload), params: [] });
       case PacketType.rpc: {
         if (!this.session) return void this.socket.destroy();
-        const call = parseRpc(payload);
+        let call;
+        try {
+          call = parseRpc(payload);
+        } catch (error) {
+          // An RPC we cannot read is answered with an error, as SQL Server does, not a dead socket.
+          const message = error instanceof Error ? error.message : String(error);
+          return this.send(Buffer.concat([messageToken({ number: 8009, message }), doneToken('doneProc', DoneStatus.error, 0, 0)]));
+        }
         if (call.procedure !== 10 && String(call.procedure).toLowerCase() !== 'sp_executesql') {
           const name = typeof call.procedure === 'number' ? `#${call.procedure}` : call.procedure;
           return this.send(

@@ -241,5 +241,11 @@ describe('JSON /customer/invoice', () => {
     expect(await postUnpostedBatch(store, 'PLANT')).toEqual(['PL-1']);
     const [header] = await rows(`SELECT * FROM spectrum."CR_INVOICE_HEADER_MC" WHERE rtrim("Invoice_Or_Transaction") = 'PL-1'`);
     expect(header).toMatchObject({ Invoice_Extension: '500.00', Remarks: 'BO:planted', Job_Number: null });
+    // Without a batch code every unposted invoice is posted.
+    const rest = await postUnpostedBatch(store);
+    expect(rest).toContain('BO-2001');
+    expect(await rows(`SELECT * FROM spectrum."CR_UNPOSTED_INVOICE_MC"`)).toHaveLength(0);
+    const ar = await rows(`SELECT * FROM spectrum."JC_TRANSACTION_HISTORY_MC" WHERE rtrim("Invoice_Or_Transaction") = 'BO-2001' ORDER BY "Tran_Amount"`);
+    expect(ar.map((r) => [r.Tran_Type_Code, r.Tran_Date_Text, r.Tran_Amount])).toEqual([['AR', '20261110', '200.20'], ['AR', '20261110', '1000.10']]);
   });
 });
