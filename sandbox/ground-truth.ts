@@ -1,9 +1,9 @@
 // The ground truth: what every mart must find in the generated contractor, in the marts' own
 // keys and columns (money as strings with 2 decimals, dates as YYYY-MM-DD).
 
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import type { Scale } from "./generate/model.ts";
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Scale } from './generate/model.ts';
 
 /** One `marts.invoice_status` row with a drift. */
 export interface InvoiceStatusTruth {
@@ -36,10 +36,10 @@ export interface ArAgingRowTruth {
 export interface ArAgingCustomerTruth {
   customer_code: string | null;
   current: string;
-  "1-30": string;
-  "31-60": string;
-  "61-90": string;
-  "90+": string;
+  '1-30': string;
+  '31-60': string;
+  '61-90': string;
+  '90+': string;
   open_net_of_retainage: string;
   retainage_open: string;
   open_credits: string;
@@ -64,7 +64,7 @@ export interface CostCodeDriftTruth {
 /** One `marts.billing_duplicates` row. */
 export interface BillingDuplicateTruth {
   finding_type: string;
-  source_system: "buildops" | "spectrum";
+  source_system: 'buildops' | 'spectrum';
   job_number: string;
   application_number: number | null;
   item_number: string | null;
@@ -83,7 +83,7 @@ export interface RetainageTruth {
   spectrum_retainage_paid: string;
   spectrum_retainage_open: string;
   difference: string;
-  status: "matched" | "mismatch";
+  status: 'matched' | 'mismatch';
 }
 
 /** One `marts.subcontractor_compliance` row (every active assignment). */
@@ -134,7 +134,7 @@ export interface WipTruth {
 
 /** The expected preflight of one outbound record: every rule id it must fail (empty = clean). */
 export interface PreflightTruth {
-  record_type: "job" | "phase" | "invoice";
+  record_type: 'job' | 'phase' | 'invoice';
   buildops_id: string;
   rules: string[];
 }
@@ -166,7 +166,7 @@ export interface GroundTruth {
 }
 
 /** The file name of the ground truth inside an export folder. */
-export const GROUND_TRUTH_FILE = "ground-truth.json";
+export const GROUND_TRUTH_FILE = 'ground-truth.json';
 
 /** Serialize the ground truth the one stable way (2-space JSON, trailing newline). */
 export function serializeGroundTruth(truth: GroundTruth): string {
@@ -174,16 +174,11 @@ export function serializeGroundTruth(truth: GroundTruth): string {
 }
 
 /** Write the ground truth to `path` (a file). */
-export async function writeGroundTruth(
-  path: string,
-  truth: GroundTruth,
-): Promise<void> {
-  await writeFile(path, serializeGroundTruth(truth), "utf8");
+export async function writeGroundTruth(path: string, truth: GroundTruth): Promise<void> {
+  await writeFile(path, serializeGroundTruth(truth), 'utf8');
 }
 
 /** Read the ground truth of an export folder (`<dir>/ground-truth.json`). */
 export async function readGroundTruth(dir: string): Promise<GroundTruth> {
-  return JSON.parse(
-    await readFile(join(dir, GROUND_TRUTH_FILE), "utf8"),
-  ) as GroundTruth;
+  return JSON.parse(await readFile(join(dir, GROUND_TRUTH_FILE), 'utf8')) as GroundTruth;
 }

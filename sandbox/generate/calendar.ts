@@ -17,7 +17,7 @@ export function isoDay(day: number): string {
 
 /** `YYYYMMDD` of a day number (Spectrum's Tran_Date_Text). */
 export function compactDay(day: number): string {
-  return isoDay(day).replaceAll("-", "");
+  return isoDay(day).replaceAll('-', '');
 }
 
 /** The first day of the month holding `day`. */
@@ -29,18 +29,13 @@ export function monthStart(day: number): number {
 /** The last day of the month holding `day`. */
 export function monthEnd(day: number): number {
   const d = new Date(day * DAY_MS);
-  return (
-    Math.round(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / DAY_MS) -
-    1
-  );
+  return Math.round(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) / DAY_MS) - 1;
 }
 
 /** The first day of the month `n` months after the one holding `day`. */
 export function addMonths(day: number, n: number): number {
   const d = new Date(day * DAY_MS);
-  return Math.round(
-    Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1) / DAY_MS,
-  );
+  return Math.round(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + n, 1) / DAY_MS);
 }
 
 /** Epoch seconds of `day` at `secondsIntoDay` UTC. */

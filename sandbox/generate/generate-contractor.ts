@@ -1,21 +1,21 @@
 // The sandbox generator: a deterministic simulated contractor with planted anomalies and
 // its ground truth, streamed job by job into the store.
 
-import type { Store } from "../store/open-store.ts";
-import { serializeGroundTruth, type GroundTruth } from "../ground-truth.ts";
-import { DEFAULT_AS_OF } from "./catalog.ts";
-import { dayOf, isoDay, monthEnd, monthStart, weekday } from "./calendar.ts";
-import { complianceRows } from "./compliance.ts";
-import { buildMaster } from "./master.ts";
-import type { Scale } from "./model.ts";
-import { createRandom } from "./random.ts";
-import { SCALES } from "./scales.ts";
-import { writeSecondCompany } from "./second-company.ts";
-import { simulateJob, type SimulationContext } from "./simulate-job.ts";
-import { createStoreSink } from "./sink.ts";
-import { TruthBuilder } from "./truth.ts";
-import { writeJob } from "./write-job.ts";
-import { writeMaster } from "./write-master.ts";
+import type { Store } from '../store/open-store.ts';
+import { serializeGroundTruth, type GroundTruth } from '../ground-truth.ts';
+import { DEFAULT_AS_OF } from './catalog.ts';
+import { dayOf, isoDay, monthEnd, monthStart, weekday } from './calendar.ts';
+import { complianceRows } from './compliance.ts';
+import { buildMaster } from './master.ts';
+import type { Scale } from './model.ts';
+import { createRandom } from './random.ts';
+import { SCALES } from './scales.ts';
+import { writeSecondCompany } from './second-company.ts';
+import { simulateJob, type SimulationContext } from './simulate-job.ts';
+import { createStoreSink } from './sink.ts';
+import { TruthBuilder } from './truth.ts';
+import { writeJob } from './write-job.ts';
+import { writeMaster } from './write-master.ts';
 
 /** Options of one generation. */
 export interface GenerateOptions {
@@ -26,11 +26,8 @@ export interface GenerateOptions {
 }
 
 /** Generate a contractor into an open (empty) store; returns its ground truth (also kept in `sandbox.ground_truth`). */
-export async function generateContractor(
-  store: Store,
-  options: GenerateOptions,
-): Promise<GroundTruth> {
-  const scale = options.scale ?? "tiny";
+export async function generateContractor(store: Store, options: GenerateOptions): Promise<GroundTruth> {
+  const scale = options.scale ?? 'tiny';
   const size = SCALES[scale];
   const seed = String(options.seed);
   const asOf = dayOf(options.asOf ?? DEFAULT_AS_OF);
@@ -62,11 +59,7 @@ export async function generateContractor(
     nextCreditMemoNumber: () => `CM${++memoSeq}`,
   };
   const compliance = complianceRows(master, random);
-  const truth = new TruthBuilder(
-    master,
-    { asOf, payrollThrough, periodStart, periodEnd, seed, scale },
-    compliance,
-  );
+  const truth = new TruthBuilder(master, { asOf, payrollThrough, periodStart, periodEnd, seed, scale }, compliance);
   const sink = await createStoreSink(store.connection);
   try {
     writeMaster(master, sink, random, compliance, {
@@ -83,21 +76,16 @@ export async function generateContractor(
     sink.close();
   }
   const result = truth.finish();
-  await store.connection.run("DELETE FROM sandbox.ground_truth");
-  await store.connection.run("DELETE FROM sandbox.meta");
-  await store.connection.run("INSERT INTO sandbox.ground_truth VALUES ($1)", [
-    serializeGroundTruth(result),
-  ]);
+  await store.connection.run('DELETE FROM sandbox.ground_truth');
+  await store.connection.run('DELETE FROM sandbox.meta');
+  await store.connection.run('INSERT INTO sandbox.ground_truth VALUES ($1)', [serializeGroundTruth(result)]);
   for (const [key, value] of [
-    ["seed", seed],
-    ["scale", scale],
-    ["as_of", isoDay(asOf)],
-    ["company_code", result.companyCode],
+    ['seed', seed],
+    ['scale', scale],
+    ['as_of', isoDay(asOf)],
+    ['company_code', result.companyCode],
   ] as const) {
-    await store.connection.run("INSERT INTO sandbox.meta VALUES ($1, $2)", [
-      key,
-      value,
-    ]);
+    await store.connection.run('INSERT INTO sandbox.meta VALUES ($1, $2)', [key, value]);
   }
   return result;
 }

@@ -1,10 +1,10 @@
 // The simulated contractor's events in memory, before either system's view is rendered.
 // Money is integer cents; dates are day numbers; quantities are plain numbers in half steps.
 
-import type { SpectrumRow } from "./sink.ts";
+import type { SpectrumRow } from './sink.ts';
 
 /** Scale names of the generator. */
-export type Scale = "tiny" | "small" | "medium" | "large";
+export type Scale = 'tiny' | 'small' | 'medium' | 'large';
 
 /** A customer: created in Spectrum (code set) and imported to BuildOps, or BuildOps-only (code null). */
 export interface Customer {
@@ -35,7 +35,7 @@ export interface Product {
   id: string;
   code: string;
   name: string;
-  type: "labor" | "material" | "equipment" | "other";
+  type: 'labor' | 'material' | 'equipment' | 'other';
   isActive: boolean;
   glExpense: string;
   glRevenue: string;
@@ -51,7 +51,7 @@ export interface Vendor {
   code: string;
   name: string;
   isSub: boolean;
-  w9: "Y" | "N";
+  w9: 'Y' | 'N';
 }
 
 /** An employee (BuildOps id, Spectrum code, hourly wage). */
@@ -70,7 +70,7 @@ export interface Assignment {
 }
 
 /** Kinds of job: service work, a project billed on Spectrum AIA applications, or on BuildOps pay applications. */
-export type JobKind = "service" | "aia" | "payapp";
+export type JobKind = 'service' | 'aia' | 'payapp';
 
 /** A job and how both systems hold it. */
 export interface Job {
@@ -80,9 +80,9 @@ export interface Job {
   kind: JobKind;
   customer: Customer;
   department: Department;
-  status: "Open" | "In Progress" | "On Hold" | "Complete" | "Canceled";
-  spectrumStatus: "A" | "I" | "C" | null; // null = not in Spectrum
-  syncStatus: "Synced" | "Pending" | "NotSynced";
+  status: 'Open' | 'In Progress' | 'On Hold' | 'Complete' | 'Canceled';
+  spectrumStatus: 'A' | 'I' | 'C' | null; // null = not in Spectrum
+  syncStatus: 'Synced' | 'Pending' | 'NotSynced';
   startDay: number;
   endDay: number;
   contractCents: number;
@@ -125,9 +125,8 @@ export interface Invoice {
   number: string;
   spectrumNumber: string;
   job: Job;
-  status:
-    "Draft" | "Pending" | "Approved" | "Sent" | "Exported" | "Paid" | "Void";
-  syncStatus: "NotSynced" | "Pending" | "Synced" | "Failed" | "Bypassed";
+  status: 'Draft' | 'Pending' | 'Approved' | 'Sent' | 'Exported' | 'Paid' | 'Void';
+  syncStatus: 'NotSynced' | 'Pending' | 'Synced' | 'Failed' | 'Bypassed';
   issuedDay: number;
   issuedEpoch: number;
   dueDay: number;
@@ -138,7 +137,7 @@ export interface Invoice {
   customerPO: string | null;
   departmentName: string;
   payments: Payment[];
-  spectrum: "posted" | "unposted" | "none";
+  spectrum: 'posted' | 'unposted' | 'none';
   spectrumDueDay: number | null; // null = blank Due_Date
   spectrumExtraCents: number; // BuildOps total − Spectrum gross (planted amount drift)
   appNumber: number | null; // Spectrum AIA application this invoice bills
@@ -171,7 +170,7 @@ export interface Application {
   revisedContractCents: number;
   lines: AppLine[];
   invoice: Invoice | null;
-  status: "Draft" | "Submitted" | "Approved";
+  status: 'Draft' | 'Submitted' | 'Approved';
 }
 
 /** A BuildOps timesheet. */

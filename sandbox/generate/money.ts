@@ -2,9 +2,9 @@
 
 /** "1234.50" (or "-12.00") from integer cents. */
 export function cents(value: number): string {
-  const sign = value < 0 ? "-" : "";
+  const sign = value < 0 ? '-' : '';
   const abs = Math.abs(value);
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
 /** A JSON number of dollars from integer cents, as BuildOps sends money. */

@@ -33,12 +33,7 @@ function cyrb128(text: string): [number, number, number, number] {
   h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
   h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
   h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  return [
-    (h1 ^ h2 ^ h3 ^ h4) >>> 0,
-    (h2 ^ h1) >>> 0,
-    (h3 ^ h1) >>> 0,
-    (h4 ^ h1) >>> 0,
-  ];
+  return [(h1 ^ h2 ^ h3 ^ h4) >>> 0, (h2 ^ h1) >>> 0, (h3 ^ h1) >>> 0, (h4 ^ h1) >>> 0];
 }
 
 /** A random source for `seed` (any string or number). */
@@ -63,15 +58,13 @@ export function createRandom(seed: string | number): Random {
   const hex = (n: number): string =>
     Math.floor(next() * 16 ** n)
       .toString(16)
-      .padStart(n, "0");
+      .padStart(n, '0');
   const random: Random = {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
     chance: (p) => next() < p,
-    pick: (items) =>
-      items[Math.floor(next() * items.length)] as (typeof items)[number],
-    uuid: () =>
-      `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + Math.floor(next() * 4)).toString(16)}${hex(3)}-${hex(6)}${hex(6)}`,
+    pick: (items) => items[Math.floor(next() * items.length)] as (typeof items)[number],
+    uuid: () => `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + Math.floor(next() * 4)).toString(16)}${hex(3)}-${hex(6)}${hex(6)}`,
     fork: (label) => createRandom(`${key}/${label}`),
   };
   return random;

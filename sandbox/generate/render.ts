@@ -1,54 +1,37 @@
 // BuildOps' view of the simulation: records exactly as the API returns them in `items`.
 
-import { epochSeconds, isoDay, isoInstant } from "./calendar.ts";
-import type {
-  Application,
-  Customer,
-  Invoice,
-  Job,
-  Timesheet,
-} from "./model.ts";
-import { dollars } from "./money.ts";
-import type { Random } from "./random.ts";
-import type { BuildOpsDoc } from "./sink.ts";
-import { subtotal, total } from "./simulate-job.ts";
+import { epochSeconds, isoDay, isoInstant } from './calendar.ts';
+import type { Application, Customer, Invoice, Job, Timesheet } from './model.ts';
+import { dollars } from './money.ts';
+import type { Random } from './random.ts';
+import type { BuildOpsDoc } from './sink.ts';
+import { subtotal, total } from './simulate-job.ts';
 
 /** BuildOps' audit block: ISO created/updated instants and the updated instant in epoch ms. */
-export function audit(
-  random: Random,
-  createdDay: number,
-  updatedDay: number,
-): BuildOpsDoc["audit"] & Record<string, unknown> {
+export function audit(random: Random, createdDay: number, updatedDay: number): BuildOpsDoc['audit'] & Record<string, unknown> {
   const created = epochSeconds(createdDay, random.int(15 * 3600, 22 * 3600));
-  const updated = Math.max(
-    created,
-    epochSeconds(updatedDay, random.int(15 * 3600, 22 * 3600)),
-  );
+  const updated = Math.max(created, epochSeconds(updatedDay, random.int(15 * 3600, 22 * 3600)));
   return {
     createdDate: isoInstant(created),
     lastUpdatedDate: isoInstant(updated),
     lastUpdatedDateTime: updated * 1000,
-    createdBy: "sync@contractor.example",
-    lastUpdatedBy: "sync@contractor.example",
+    createdBy: 'sync@contractor.example',
+    lastUpdatedBy: 'sync@contractor.example',
   };
 }
 
 /** The BuildOps customer record. */
-export function customerDoc(
-  c: Customer,
-  random: Random,
-  asOf: number,
-): BuildOpsDoc {
+export function customerDoc(c: Customer, random: Random, asOf: number): BuildOpsDoc {
   return {
     id: c.id,
     customerNumber: c.number,
     name: c.name,
-    status: "active",
+    status: 'active',
     isActive: true,
     phonePrimary: c.phone,
     addresses: [
       {
-        addressType: "billingAddress",
+        addressType: 'billingAddress',
         addressLine1: c.address1,
         addressLine2: c.address2,
         city: c.city,
@@ -56,7 +39,7 @@ export function customerDoc(
         zipcode: c.zip,
       },
       {
-        addressType: "businessAddress",
+        addressType: 'businessAddress',
         addressLine1: c.address1,
         addressLine2: c.address2,
         city: c.city,
@@ -65,11 +48,7 @@ export function customerDoc(
       },
     ],
     accountingRefId: c.code,
-    audit: audit(
-      random,
-      c.createdDay,
-      Math.min(asOf, c.createdDay + random.int(0, 400)),
-    ),
+    audit: audit(random, c.createdDay, Math.min(asOf, c.createdDay + random.int(0, 400))),
     version: random.int(1, 9),
   };
 }
@@ -79,7 +58,7 @@ export function jobDoc(job: Job, random: Random, asOf: number): BuildOpsDoc {
   return {
     id: job.id,
     jobNumber: job.number,
-    jobTypeName: job.kind === "service" ? "Service" : "Project",
+    jobTypeName: job.kind === 'service' ? 'Service' : 'Project',
     status: job.status,
     customerId: job.customer.id,
     billingCustomerId: job.customer.id,
@@ -87,40 +66,26 @@ export function jobDoc(job: Job, random: Random, asOf: number): BuildOpsDoc {
     departments: [{ id: job.department.id, name: job.department.name }],
     projectId: job.projectId,
     taxRateName: job.taxCode,
-    isProgressBilled: job.kind !== "service",
+    isProgressBilled: job.kind !== 'service',
     assignedSubcontractors: job.assignments.map((a) => ({
       vendorId: a.vendor.id,
       vendorAccountingRefId: a.vendor.code,
       startDate: isoDay(a.startDay),
       endDate: a.endDay === null ? null : isoDay(a.endDay),
     })),
-    accountingRefId: job.syncStatus === "Synced" ? job.number : "",
+    accountingRefId: job.syncStatus === 'Synced' ? job.number : '',
     syncStatus: job.syncStatus,
     name: job.name,
-    audit: audit(
-      random,
-      job.createdDay,
-      Math.min(asOf, Math.max(job.createdDay, job.endDay)),
-    ),
+    audit: audit(random, job.createdDay, Math.min(asOf, Math.max(job.createdDay, job.endDay))),
     version: random.int(1, 12),
   };
 }
 
 /** The BuildOps invoice record. */
-export function invoiceDoc(
-  inv: Invoice,
-  random: Random,
-  asOf: number,
-): BuildOpsDoc {
+export function invoiceDoc(inv: Invoice, random: Random, asOf: number): BuildOpsDoc {
   const job = inv.job;
-  const synced = inv.syncStatus !== "NotSynced";
-  const updatedDay = Math.min(
-    asOf,
-    Math.max(
-      inv.issuedDay,
-      ...inv.payments.filter((p) => p.inBuildOps).map((p) => p.day),
-    ),
-  );
+  const synced = inv.syncStatus !== 'NotSynced';
+  const updatedDay = Math.min(asOf, Math.max(inv.issuedDay, ...inv.payments.filter((p) => p.inBuildOps).map((p) => p.day)));
   const timeOfDay = inv.issuedEpoch - inv.issuedDay * 86_400;
   return {
     id: inv.id,
@@ -135,10 +100,10 @@ export function invoiceDoc(
     departmentName: inv.departmentName,
     issuedDate: String(inv.issuedEpoch),
     dueDate: String(epochSeconds(inv.dueDay, timeOfDay)),
-    paymentTermName: "Net 30",
+    paymentTermName: 'Net 30',
     subtotal: dollars(subtotal(inv)),
     taxAmount: dollars(inv.taxCents),
-    salesTaxRate: job.kind === "service" ? job.taxBp / 100 : 0,
+    salesTaxRate: job.kind === 'service' ? job.taxBp / 100 : 0,
     totalAmount: dollars(total(inv)),
     retainageAmount: dollars(inv.retentionCents),
     retainagePercent: job.retainageBp > 0 ? job.retainageBp / 100 : null,
@@ -162,7 +127,7 @@ export function invoiceDoc(
         appliedAmount: dollars(p.amountCents),
         appliedDate: isoDay(p.day),
       })),
-    accountingRefId: synced ? inv.spectrumNumber : "",
+    accountingRefId: synced ? inv.spectrumNumber : '',
     syncStatus: inv.syncStatus,
     syncError: null,
     audit: audit(random, inv.issuedDay, updatedDay),
@@ -180,10 +145,8 @@ export function paymentDocs(inv: Invoice, random: Random): BuildOpsDoc[] {
       customerId: inv.job.customer.id,
       paymentDate: isoDay(p.day),
       amount: dollars(p.amountCents),
-      paymentType: p.retention ? "Retention Release" : "Check",
-      applications: [
-        { invoiceId: inv.id, appliedAmount: dollars(p.amountCents) },
-      ],
+      paymentType: p.retention ? 'Retention Release' : 'Check',
+      applications: [{ invoiceId: inv.id, appliedAmount: dollars(p.amountCents) }],
       accountingRefId: p.checkNumber,
       audit: audit(random, p.day, p.day),
       version: 1,
@@ -191,11 +154,7 @@ export function paymentDocs(inv: Invoice, random: Random): BuildOpsDoc[] {
 }
 
 /** The BuildOps project record of a project job. */
-export function projectDoc(
-  job: Job,
-  random: Random,
-  asOf: number,
-): BuildOpsDoc {
+export function projectDoc(job: Job, random: Random, asOf: number): BuildOpsDoc {
   return {
     id: job.projectId!,
     projectNumber: job.number,
@@ -203,18 +162,14 @@ export function projectDoc(
     jobId: job.id,
     contractAmount: dollars(job.contractCents),
     retainagePercent: job.retainageBp / 100,
-    status: job.status === "Complete" ? "Complete" : "Active",
+    status: job.status === 'Complete' ? 'Complete' : 'Active',
     audit: audit(random, job.createdDay, Math.min(asOf, job.endDay)),
     version: random.int(1, 5),
   };
 }
 
 /** A BuildOps pay application record. */
-export function payApplicationDoc(
-  job: Job,
-  app: Application,
-  random: Random,
-): BuildOpsDoc {
+export function payApplicationDoc(job: Job, app: Application, random: Random): BuildOpsDoc {
   return {
     id: app.id,
     projectId: job.projectId,
@@ -248,7 +203,7 @@ export function timesheetDoc(ts: Timesheet, random: Random): BuildOpsDoc {
     workDate: isoDay(ts.day),
     hours: ts.hours,
     productId: ts.product.id,
-    approvedStatus: ts.approved ? "Approved" : "Pending",
+    approvedStatus: ts.approved ? 'Approved' : 'Pending',
     audit: audit(random, ts.day, ts.day),
     version: 1,
   };

@@ -1,7 +1,7 @@
 // How big each scale is. `large` reaches ≥ 1,000,000 BuildOps invoice lines and is generated
 // job by job, so memory holds only the master data.
 
-import type { Scale } from "./model.ts";
+import type { Scale } from './model.ts';
 
 /** The sizes of one scale. */
 export interface ScaleSize {

@@ -1,15 +1,9 @@
 // Test helpers for the sandbox suites: generate into a fresh in-memory store, query it, hash an export.
 
-import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
-import { join, relative } from "node:path";
-import {
-  generateContractor,
-  openStore,
-  type GroundTruth,
-  type Scale,
-  type Store,
-} from "../../sandbox/index.ts";
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { generateContractor, openStore, type GroundTruth, type Scale, type Store } from '../../sandbox/index.ts';
 
 /** A generated contractor held in an open in-memory store. */
 export interface Generated {
@@ -19,10 +13,7 @@ export interface Generated {
 }
 
 /** Generate a contractor into a new in-memory store and time it. */
-export async function generate(
-  seed: string | number,
-  scale: Scale = "tiny",
-): Promise<Generated> {
+export async function generate(seed: string | number, scale: Scale = 'tiny'): Promise<Generated> {
   const store = await openStore();
   const t0 = performance.now();
   const truth = await generateContractor(store, { seed, scale });
@@ -30,11 +21,7 @@ export async function generate(
 }
 
 /** Rows of a query as plain JS objects. */
-export async function rows(
-  store: Store,
-  sql: string,
-  params: (string | number)[] = [],
-): Promise<Record<string, unknown>[]> {
+export async function rows(store: Store, sql: string, params: (string | number)[] = []): Promise<Record<string, unknown>[]> {
   const reader = await store.connection.runAndReadAll(sql, params);
   return reader.getRowObjectsJS() as Record<string, unknown>[];
 }
@@ -47,22 +34,20 @@ export async function hashTree(dir: string): Promise<Record<string, string>> {
       const path = join(d, entry.name);
       if (entry.isDirectory()) await walk(path);
       else
-        out[relative(dir, path)] = createHash("sha256")
+        out[relative(dir, path)] = createHash('sha256')
           .update(await readFile(path))
-          .digest("hex");
+          .digest('hex');
     }
   };
   await walk(dir);
-  return Object.fromEntries(
-    Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)),
-  );
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** Money text "12.30" → integer cents (exact). */
 export function toCents(value: unknown): number {
   const text = String(value);
-  const neg = text.startsWith("-");
-  const [whole, frac = ""] = text.replace("-", "").split(".");
-  const c = Number(whole) * 100 + Number(frac.padEnd(2, "0").slice(0, 2));
+  const neg = text.startsWith('-');
+  const [whole, frac = ''] = text.replace('-', '').split('.');
+  const c = Number(whole) * 100 + Number(frac.padEnd(2, '0').slice(0, 2));
   return neg ? -c : c;
 }
