@@ -12,6 +12,7 @@ import { discoverModels, orderModels } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
 import { runExample } from './example/run-example.ts';
 import { initProject } from './init-project.ts';
+import { addSandboxCommands } from './sandbox-commands.ts';
 import { formatCsv, formatJson, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 import { parseStages, runPipeline } from './pipeline.ts';
@@ -161,6 +162,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     });
   });
 
+  addSandboxCommands(program, out);
   return program;
 }
 

@@ -1,5 +1,5 @@
 /** The plumbline command as a user runs it: real process, real exit codes, real output. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -92,6 +92,40 @@ describe('plumbline CLI', () => {
     const again = await plumbline(['init', dir]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('Not overwriting');
+  });
+
+  it('sandbox export writes the file layout and its ground truth; a bad scale is bad usage', async () => {
+    const dir = join(work, 'export');
+    const { code, stdout } = await plumbline(['sandbox', 'export', dir, '--seed', '5']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('ground-truth.json');
+    const truth = JSON.parse(readFileSync(join(dir, 'ground-truth.json'), 'utf8')) as { seed: string; scale: string };
+    expect(truth).toMatchObject({ seed: '5', scale: 'tiny' });
+    expect(existsSync(join(dir, 'spectrum', 'CR_INVOICE_HEADER_MC.csv'))).toBe(true);
+    expect(existsSync(join(dir, 'buildops', 'invoices.json'))).toBe(true);
+    const bad = await plumbline(['sandbox', 'export', dir, '--scale', 'huge']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--scale "huge": use one of tiny, small, medium, large');
+  });
+
+  it('sandbox serve prints URLs and credentials, answers, and stops on Ctrl+C', async () => {
+    const child = spawn(process.execPath, [BIN, 'sandbox', 'serve', '--seed', '2'], { cwd: work });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const deadline = Date.now() + 30_000;
+    while (!stdout.includes('Press Ctrl+C') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const url = /BuildOps API\s+(http:\/\/\S+)/.exec(stdout)?.[1];
+    expect(url).toBeDefined();
+    const response = await fetch(`${url}/v1/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: 'sandbox-client', clientSecret: 'sandbox-secret' }),
+    });
+    expect(response.status).toBe(200);
+    expect(stdout).toMatch(/Spectrum SQL \(TDS\)\s+127\.0\.0\.1:\d+/);
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(0);
   });
 
   it('demo runs end to end into ./plumbline-demo and prints what it found', async () => {
