@@ -4,10 +4,22 @@ import net from 'node:net';
 import type { WireColumn, WireValue } from './columns.ts';
 import { colMetadataToken, rowToken } from './columns.ts';
 import { MessageReader, MessageWriter, PacketType } from './packets.ts';
-import type { Login, RpcParam } from './requests.ts';
+import type { Login, RpcCall, RpcParam } from './requests.ts';
 import { parseLogin7, parseRpc, parseSqlBatch } from './requests.ts';
 import type { DoneKind } from './tokens.ts';
-import { DoneStatus, doneToken, envChangeToken, loginResponse, messageToken, preloginResponse, returnStatusToken } from './tokens.ts';
+import {
+  DoneStatus,
+  doneToken,
+  envChangeToken,
+  loginResponse,
+  messageToken,
+  preloginResponse,
+  returnIntValueToken,
+  returnStatusToken,
+} from './tokens.ts';
+
+// Well-known procedure ids an RPC may name instead of a procedure name.
+const RPC_PROCEDURES: Record<number, string> = { 10: 'sp_executesql', 11: 'sp_prepare', 12: 'sp_execute', 13: 'sp_prepexec', 15: 'sp_unprepare' };
 
 /** A SQL Server error to send as an ERROR token. */
 export class SqlServerError extends Error {
@@ -86,6 +98,8 @@ class TdsConnection {
   private closed = false;
   private cancelRequested = false;
   private transactionCount = 0;
+  private readonly prepared = new Map<number, string>();
+  private preparedCount = 0;
 
   constructor(
     private readonly socket: net.Socket,
@@ -155,20 +169,43 @@ class TdsConnection {
           const message = error instanceof Error ? error.message : String(error);
           return this.send(Buffer.concat([messageToken({ number: 8009, message }), doneToken('doneProc', DoneStatus.error, 0, 0)]));
         }
-        if (call.procedure !== 10 && String(call.procedure).toLowerCase() !== 'sp_executesql') {
-          const name = typeof call.procedure === 'number' ? `#${call.procedure}` : call.procedure;
-          return this.send(
-            Buffer.concat([
-              messageToken({ number: 2812, message: `Could not find stored procedure '${name}'.` }),
-              doneToken('doneProc', DoneStatus.error, 0, 0),
-            ]),
-          );
-        }
-        const [statement, , ...params] = call.params;
-        return this.run({ kind: 'rpc', sql: String(statement?.value ?? ''), params });
+        return this.rpc(call);
       }
       default:
         this.socket.destroy();
+    }
+  }
+
+  // sp_executesql runs a statement; sp_prepare / sp_execute / sp_unprepare are what
+  // `sql.PreparedStatement` sends. Any other procedure does not exist here.
+  private async rpc(call: RpcCall): Promise<void> {
+    const procedure = typeof call.procedure === 'number' ? (RPC_PROCEDURES[call.procedure] ?? `#${call.procedure}`) : call.procedure.toLowerCase();
+    const param = (name: string, position: number): RpcParam | undefined =>
+      call.params.find((p) => p.name.toLowerCase() === `@${name}`) ?? call.params[position];
+    const procDone = (failed = false): Buffer => Buffer.concat([returnStatusToken(failed ? 1 : 0), doneToken('doneProc', failed ? DoneStatus.error : DoneStatus.final, 0, 0)]);
+    switch (procedure) {
+      case 'sp_executesql': {
+        const [statement, , ...params] = call.params;
+        return this.run({ kind: 'rpc', sql: String(statement?.value ?? ''), params });
+      }
+      case 'sp_prepare': {
+        const handle = ++this.preparedCount;
+        this.prepared.set(handle, String(param('stmt', 2)?.value ?? ''));
+        return this.send(Buffer.concat([returnIntValueToken('@handle', handle), procDone()]));
+      }
+      case 'sp_execute': {
+        const [handle, ...params] = call.params;
+        const statement = this.prepared.get(Number(handle?.value));
+        if (statement === undefined) {
+          return this.send(Buffer.concat([messageToken({ number: 8179, message: `Could not find prepared statement with handle ${String(handle?.value)}.` }), procDone(true)]));
+        }
+        return this.run({ kind: 'rpc', sql: statement, params });
+      }
+      case 'sp_unprepare':
+        this.prepared.delete(Number(param('handle', 0)?.value));
+        return this.send(procDone());
+      default:
+        return this.send(Buffer.concat([messageToken({ number: 2812, message: `Could not find stored procedure '${procedure}'.` }), procDone(true)]));
     }
   }
 

@@ -123,3 +123,19 @@ export function preloginResponse(): Buffer {
   }
   return Buffer.concat([...headers, Buffer.from([0xff]), ...data]);
 }
+
+/** RETURNVALUE token for an int output parameter (sp_prepare's @handle). */
+export function returnIntValueToken(name: string, value: number): Buffer {
+  const head = Buffer.alloc(2);
+  head.writeUInt16LE(0); // ordinal
+  const meta = Buffer.alloc(1 + 4 + 2);
+  meta[0] = 0x01; // status: output parameter
+  meta.writeUInt16LE(0x0001, 5); // flags: nullable (user type 0 before it)
+  const data = Buffer.alloc(2 + 1 + 4);
+  data[0] = 0x26; // intN
+  data[1] = 4;
+  data[2] = 4;
+  data.writeInt32LE(value, 3);
+  // RETURNVALUE has no length prefix, unlike most tokens.
+  return Buffer.concat([Buffer.from([0xac]), head, bVarchar(name), meta, data]);
+}

@@ -151,6 +151,16 @@ describe('catalog and transactions', () => {
     expect(columns.recordset.find((c) => c.COLUMN_NAME === 'Invoice_Extension')).toMatchObject({ DATA_TYPE: 'decimal', NUMERIC_PRECISION: 14, NUMERIC_SCALE: 2 });
   });
 
+  test('sql.PreparedStatement: prepare, execute twice, unprepare', async () => {
+    const ps = new sql.PreparedStatement(pool);
+    ps.input('co', sql.VarChar(3));
+    ps.input('min', sql.Decimal(14, 2));
+    await ps.prepare('SELECT COUNT(*) AS n FROM CR_INVOICE_HEADER_MC WHERE Company_Code = @co AND Invoice_Extension > @min');
+    expect((await ps.execute({ co: 'Z01', min: 0 })).recordset[0].n).toBe(2);
+    expect((await ps.execute({ co: 'Z01', min: 1000 })).recordset[0].n).toBe(1);
+    await ps.unprepare();
+  });
+
   test('sql.Transaction: begin, read, commit; begin, rollback', async () => {
     const tx = new sql.Transaction(pool);
     await tx.begin();
@@ -223,6 +233,12 @@ describe('errors', () => {
   test('other schemas of the store are invisible', async () => {
     const error = await pool.request().query('SELECT * FROM sandbox.ground_truth').catch((e: unknown) => e);
     expect(error).toMatchObject({ number: 208 });
+  });
+
+  test('a stored procedure that does not exist → 2812', async () => {
+    const error = await pool.request().execute('usp_not_here').catch((e: unknown) => e);
+    expect(error).toMatchObject({ number: 2812 });
+    expect((await pool.request().query('SELECT 1 AS ok')).recordset[0].ok).toBe(1);
   });
 
   test('an undeclared variable → 137', async () => {
