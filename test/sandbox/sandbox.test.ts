@@ -178,6 +178,39 @@ describe('sandbox ground truth (tiny)', () => {
     expect(new Set(found.map((r) => r.sstatus))).toEqual(new Set(['missing', 'unposted', 'open', 'partial', 'retention_held', 'paid']));
   });
 
+  it('AIA tie-out findings recomputed from CR_BILL_DETAIL_MC and pay applications are exactly the truth', async () => {
+    const spectrum = await rows(
+      g.store,
+      `
+      WITH d AS (SELECT trim("Job_Number") job, "Application_Number" app, "Item_Number" item, ("Previous_Complete" * 100)::BIGINT prev,
+                        ("Complete_To_Date" * 100)::BIGINT ctd, ("Scheduled_Value" * 100)::BIGINT sv
+                 FROM spectrum."CR_BILL_DETAIL_MC" WHERE "Company_Code" = '1')
+      SELECT 'previous_mismatch' t, d.job, d.app, d.item, abs(d.prev - p.ctd) amount FROM d JOIN d p ON p.job = d.job AND p.item = d.item AND p.app = d.app - 1 WHERE d.prev <> p.ctd
+      UNION ALL SELECT 'over_scheduled_value', job, app, item, ctd - sv FROM d WHERE ctd > sv ORDER BY 1, 2, 3, 4`,
+    );
+    const payApps = await rows(
+      g.store,
+      `
+      WITH l AS (SELECT (doc->>'jobNumber') job, (doc->>'applicationNumber')::INT app, unnest(from_json(doc->'lines', '["JSON"]')) line FROM buildops.pay_applications),
+      d AS (SELECT job, app, (line->>'itemNumber') item, round((line->>'previousCompleted')::DOUBLE * 100)::BIGINT prev,
+                   round((line->>'completedToDate')::DOUBLE * 100)::BIGINT ctd, round((line->>'scheduledValue')::DOUBLE * 100)::BIGINT sv FROM l)
+      SELECT 'previous_mismatch' t, d.job, d.app, d.item, abs(d.prev - p.ctd) amount FROM d JOIN d p ON p.job = d.job AND p.item = d.item AND p.app = d.app - 1 WHERE d.prev <> p.ctd
+      UNION ALL SELECT 'over_scheduled_value', job, app, item, ctd - sv FROM d WHERE ctd > sv ORDER BY 1, 2, 3, 4`,
+    );
+    const expected = (system: string): unknown[] =>
+      t.billing_duplicates
+        .filter((r) => r.source_system === system && (r.finding_type === 'previous_mismatch' || r.finding_type === 'over_scheduled_value'))
+        .map((r) => ({
+          t: r.finding_type,
+          job: r.job_number,
+          app: r.application_number,
+          item: r.item_number,
+          amount: BigInt(toCents(r.amount_at_risk)),
+        }));
+    expect(spectrum).toEqual(expected('spectrum'));
+    expect(payApps).toEqual(expected('buildops'));
+  });
+
   it('paid_not_reflected invoices are paid in Spectrum and not Paid in BuildOps', async () => {
     const cases = t.invoice_status.filter((r) => r.drift_type === 'paid_not_reflected');
     expect(cases.length).toBeGreaterThan(0);
