@@ -1,0 +1,6 @@
+/** BuildOps: every list endpoint of contracts/buildops.md as loader resources, from the API or a file export. */
+export { createBuildOpsApiResources, createBuildOpsFileResources, DEFAULT_LAG_MINUTES, DEFAULT_TIME_ZONE } from './resources.ts';
+export type { BuildOpsApiResourceOptions, BuildOpsFileResourceOptions, BuildOpsState } from './resources.ts';
+export { BuildOpsClient } from './api-client.ts';
+export type { BuildOpsClientOptions, BuildOpsPage, RetryOptions } from './api-client.ts';
+export { BUILDOPS_ENDPOINTS, BUILDOPS_ENDPOINT_SPECS } from './endpoints.ts';

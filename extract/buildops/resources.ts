@@ -1,0 +1,266 @@
+/**
+ * BuildOps resources for the loader: one per endpoint, read from the API (incremental, with a
+ * lag window) or from a file export. Both go through the same validation, de-duplication and
+ * record → rows mapping; only where the records come from differs.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { errorMessage } from '../../lib/errors.ts';
+import type { Logger } from '../../lib/logger.ts';
+import { silentLogger } from '../../lib/logger.ts';
+import type { ExtractContext, LoadBatch, QuarantineRecord, Resource, Row, TableSpec } from '../types.ts';
+import type { BuildOpsClientOptions } from './api-client.ts';
+import { BuildOpsClient } from './api-client.ts';
+import type { EndpointSpec } from './endpoints.ts';
+import { BUILDOPS_ENDPOINT_SPECS } from './endpoints.ts';
+import { endpointTables, issueReasons, quarantineOf, recordSchema, recordToRows } from './records.ts';
+
+export const DEFAULT_TIME_ZONE = 'America/Chicago';
+export const DEFAULT_LAG_MINUTES = 10;
+const FILE_BATCH_RECORDS = 1000;
+
+/** The committed extraction state of an API resource. */
+export interface BuildOpsState {
+  /** The latest `audit.lastUpdatedDate` loaded (ISO), or null before any. */
+  cursor: string | null;
+  /**
+   * Records already loaded inside the lag window (id → last-updated|version): the next run
+   * re-reads the window but loads only what changed in it.
+   */
+  recent: Record<string, string>;
+}
+
+export interface BuildOpsApiResourceOptions extends BuildOpsClientOptions {
+  /** Minutes re-read before the cursor, for records that became visible late (default 10). */
+  lagMinutes?: number;
+  /** The company's time zone, for business dates (default America/Chicago). */
+  timeZone?: string;
+  /** Only these endpoints (default every endpoint of the contract). */
+  endpoints?: readonly string[];
+}
+
+export interface BuildOpsFileResourceOptions {
+  /** The export folder: records are read from `<dir>/buildops/<endpoint>.json`. */
+  dir: string;
+  timeZone?: string;
+  endpoints?: readonly string[];
+  logger?: Logger;
+}
+
+function lastUpdatedMs(record: Record<string, unknown>, preferMillis: boolean): number | null {
+  const audit = record.audit as { lastUpdatedDate?: unknown; lastUpdatedDateTime?: unknown } | null | undefined;
+  const fromIso = typeof audit?.lastUpdatedDate === 'string' ? Date.parse(audit.lastUpdatedDate) : NaN;
+  const fromMillis = typeof audit?.lastUpdatedDateTime === 'number' ? audit.lastUpdatedDateTime : NaN;
+  const first = preferMillis ? fromMillis : fromIso;
+  const second = preferMillis ? fromIso : fromMillis;
+  return Number.isFinite(first) ? first : Number.isFinite(second) ? second : null;
+}
+
+function fingerprint(record: Record<string, unknown>, updatedMs: number | null): string {
+  return `${updatedMs ?? ''}|${typeof record.version === 'number' ? record.version : ''}`;
+}
+
+function parseState(state: unknown): BuildOpsState | undefined {
+  if (state === null || typeof state !== 'object') return undefined;
+  const { cursor, recent } = state as Partial<BuildOpsState>;
+  if (cursor !== null && (typeof cursor !== 'string' || Number.isNaN(Date.parse(cursor)))) return undefined;
+  return { cursor, recent: recent && typeof recent === 'object' ? recent : {} };
+}
+
+/**
+ * Validates, de-duplicates and maps the records of one endpoint for one run, and keeps the
+ * cursor: the latest last-updated time among the records it let through.
+ */
+class RecordStream {
+  readonly tables: TableSpec[];
+  private readonly schema;
+  private readonly seen = new Map<string, number | null>();
+  private readonly recent = new Map<string, { fp: string; ms: number }>();
+  private cursorMs: number | null;
+  private readonly clientAfterMs: number | null;
+  readonly counts = { records: 0, loaded: 0, quarantined: 0, duplicates: 0, unchanged: 0, filtered: 0 };
+
+  constructor(
+    private readonly spec: EndpointSpec,
+    private readonly timeZone: string,
+    private readonly lagMs: number,
+    previous: BuildOpsState | undefined,
+  ) {
+    this.tables = endpointTables(spec);
+    this.schema = recordSchema(spec);
+    this.cursorMs = previous?.cursor ? Date.parse(previous.cursor) : null;
+    for (const [id, fp] of Object.entries(previous?.recent ?? {})) {
+      const ms = Number(fp.split('|')[0]);
+      if (Number.isFinite(ms)) this.recent.set(id, { fp, ms });
+    }
+    // employees ignore updatedAfter on the server: the same window is applied here.
+    this.clientAfterMs = spec.endpoint === 'employees' && this.cursorMs !== null ? this.cursorMs - lagMs : null;
+  }
+
+  /** `updatedAfter` for the API: the cursor minus the lag window, or undefined on a first run. */
+  updatedAfter(): string | undefined {
+    return this.cursorMs === null ? undefined : new Date(this.cursorMs - this.lagMs).toISOString();
+  }
+
+  /** The rows and quarantine of some records, as one batch. */
+  batch(records: readonly unknown[], extraQuarantine: readonly QuarantineRecord[] = []): LoadBatch {
+    const rows = new Map<string, Row[]>(this.tables.map((t) => [t.name, []]));
+    const quarantine: QuarantineRecord[] = [...extraQuarantine];
+    for (const raw of records) {
+      this.counts.records++;
+      const parsed = this.schema.safeParse(raw);
+      if (!parsed.success) {
+        quarantine.push(quarantineOf(raw, issueReasons(parsed.error)));
+        continue;
+      }
+      const record = parsed.data;
+      const id = record.id as string;
+      const ms = lastUpdatedMs(record, this.spec.endpoint === 'employees');
+      if (this.clientAfterMs !== null && ms !== null && ms <= this.clientAfterMs) {
+        this.counts.filtered++;
+        continue;
+      }
+      const fp = fingerprint(record, ms);
+      if (this.seen.has(id)) {
+        // The same record on two pages (it moved while we paged). Only a newer version is loaded;
+        // it is then left out of `recent` so the next run reloads it alone and its child rows
+        // are replaced whole.
+        const before = this.seen.get(id) ?? null;
+        if (ms === null || before === null || ms <= before) {
+          this.counts.duplicates++;
+          continue;
+        }
+        this.recent.delete(id);
+      } else if (this.recent.get(id)?.fp === fp) {
+        // Re-read in the lag window, already loaded in this version.
+        this.seen.set(id, ms);
+        this.counts.unchanged++;
+        continue;
+      } else if (ms !== null) {
+        this.recent.set(id, { fp, ms });
+      }
+      this.seen.set(id, ms);
+      if (ms !== null && (this.cursorMs === null || ms > this.cursorMs)) this.cursorMs = ms;
+      for (const [table, tableRows] of recordToRows(this.spec, this.tables, record, this.timeZone)) rows.get(table)!.push(...tableRows);
+      this.counts.loaded++;
+    }
+    this.counts.quarantined += quarantine.length;
+    return { rows, quarantine };
+  }
+
+  /** The state to commit with the rows so far. */
+  state(): BuildOpsState {
+    const floor = this.cursorMs === null ? null : this.cursorMs - this.lagMs;
+    const recent: Record<string, string> = {};
+    for (const [id, entry] of this.recent) {
+      if (floor !== null && entry.ms <= floor) this.recent.delete(id);
+      else recent[id] = entry.fp;
+    }
+    return { cursor: this.cursorMs === null ? null : new Date(this.cursorMs).toISOString(), recent };
+  }
+}
+
+function selectSpecs(endpoints: readonly string[] | undefined): readonly EndpointSpec[] {
+  if (!endpoints) return BUILDOPS_ENDPOINT_SPECS;
+  const unknown = endpoints.filter((e) => !BUILDOPS_ENDPOINT_SPECS.some((s) => s.endpoint === e));
+  if (unknown.length > 0) throw new Error(`Unknown BuildOps endpoint(s): ${unknown.join(', ')}`);
+  return BUILDOPS_ENDPOINT_SPECS.filter((s) => endpoints.includes(s.endpoint));
+}
+
+/** One Resource per BuildOps endpoint, read from the API incrementally (cursor minus a lag window). */
+export function createBuildOpsApiResources(options: BuildOpsApiResourceOptions): Resource<BuildOpsState>[] {
+  const logger = options.logger ?? silentLogger;
+  const client = new BuildOpsClient({ ...options, logger });
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
+  const lagMs = (options.lagMinutes ?? DEFAULT_LAG_MINUTES) * 60_000;
+  return selectSpecs(options.endpoints).map((spec) => ({
+    source: 'buildops',
+    name: spec.endpoint,
+    tables: endpointTables(spec),
+    mode: 'merge',
+    async *extract(state: BuildOpsState | undefined, context: ExtractContext): AsyncIterable<LoadBatch> {
+      const stream = new RecordStream(spec, timeZone, lagMs, context.fullRefresh ? undefined : parseState(state));
+      const updatedAfter = spec.endpoint === 'employees' ? undefined : stream.updatedAfter();
+      logger.info('extract.start', `BuildOps ${spec.endpoint}: ${updatedAfter ? `records updated after ${updatedAfter}` : 'every record'}`, {
+        endpoint: spec.endpoint,
+        updatedAfter: updatedAfter ?? null,
+      });
+      for await (const page of client.pages(spec.endpoint, { updatedAfter, signal: context.signal })) {
+        const batch = stream.batch(page.items);
+        const rate = page.seconds > 0 ? Math.round(page.received / page.seconds) : page.received;
+        logger.info('extract.page', `BuildOps ${spec.endpoint} page ${page.page}: ${page.items.length} records (${page.received} so far, ${rate}/s)`, {
+          endpoint: spec.endpoint,
+          page: page.page,
+          records: page.items.length,
+          received: page.received,
+          rate,
+        });
+        yield { ...batch, state: stream.state() };
+      }
+      logger.info(
+        'extract.done',
+        `BuildOps ${spec.endpoint}: ${stream.counts.loaded} loaded, ${stream.counts.quarantined} quarantined, ${stream.counts.unchanged} unchanged`,
+        {
+          endpoint: spec.endpoint,
+          ...stream.counts,
+        },
+      );
+    },
+  }));
+}
+
+/** One Resource per BuildOps endpoint, read from `<dir>/buildops/<endpoint>.json` (a missing file = no records). */
+export function createBuildOpsFileResources(options: BuildOpsFileResourceOptions): Resource[] {
+  const logger = options.logger ?? silentLogger;
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
+  return selectSpecs(options.endpoints).map((spec) => ({
+    source: 'buildops',
+    name: spec.endpoint,
+    tables: endpointTables(spec),
+    mode: 'merge',
+    async *extract(): AsyncIterable<LoadBatch> {
+      const stream = new RecordStream(spec, timeZone, 0, undefined);
+      const file = join(options.dir, 'buildops', `${spec.endpoint}.json`);
+      const read = await readRecords(file);
+      if (read.kind === 'missing') {
+        logger.info('extract.file', `BuildOps ${spec.endpoint}: no file ${file}, no records`, { endpoint: spec.endpoint, file });
+        return;
+      }
+      if (read.kind === 'invalid') {
+        logger.warn('extract.file', `BuildOps ${spec.endpoint}: ${read.reason}`, { endpoint: spec.endpoint, file });
+        yield stream.batch([], [{ recordKey: file, rawRecord: { file, head: read.head }, reasons: [read.reason] }]);
+        return;
+      }
+      for (let i = 0; i < read.records.length; i += FILE_BATCH_RECORDS) {
+        yield stream.batch(read.records.slice(i, i + FILE_BATCH_RECORDS));
+      }
+      logger.info('extract.file', `BuildOps ${spec.endpoint}: ${stream.counts.loaded} records from ${file}, ${stream.counts.quarantined} quarantined`, {
+        endpoint: spec.endpoint,
+        file,
+        ...stream.counts,
+      });
+    },
+  }));
+}
+
+type FileRead = { kind: 'missing' } | { kind: 'invalid'; reason: string; head: string } | { kind: 'records'; records: unknown[] };
+
+async function readRecords(file: string): Promise<FileRead> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return { kind: 'missing' };
+    throw error;
+  }
+  const head = text.slice(0, 500);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (error) {
+    return { kind: 'invalid', reason: `${file}: not valid JSON (${errorMessage(error)})`, head };
+  }
+  if (!Array.isArray(parsed))
+    return { kind: 'invalid', reason: `${file}: expected a JSON array of records, found ${parsed === null ? 'null' : typeof parsed}`, head };
+  return { kind: 'records', records: parsed };
+}
