@@ -20,7 +20,8 @@ import {
 import type { WireColumn, WireType, WireValue } from './tds/columns.ts';
 import type { ParamValue, RpcParam } from './tds/requests.ts';
 import type { ResultSink, TdsRequest, TdsSession } from './tds/server.ts';
-import { SqlServerError, createTdsServer } from './tds/server.ts';
+import { SqlServerError } from './tds/errors.ts';
+import { createTdsServer } from './tds/server.ts';
 import { translateBatch } from './tsql-translate.ts';
 
 /** Options of the Spectrum SQL server. */

@@ -10,7 +10,9 @@ import type { FaultPlan, FaultRule, Faults } from './faults.ts';
 import { createFaults } from './faults.ts';
 import { closeHttpServer } from './http-util.ts';
 import { createSpectrumTdsServer } from './spectrum-tds.ts';
-import { SqlServerError } from './tds/server.ts';
+import { SqlServerError } from './tds/errors.ts';
+
+export { postUnpostedBatch } from './post-batch.ts';
 
 /** Sandbox credentials: fixed, well-known values (the sandbox holds no secrets). */
 export interface SandboxCredentials {

@@ -1,6 +1,6 @@
 // Translate the T-SQL a SQL Server client sends into DuckDB SQL over the store's `spectrum`
 // schema. A token-level rewrite, not a parser: it covers what extractors send (see README).
-import { SqlServerError } from './tds/server.ts';
+import { SqlServerError } from './tds/errors.ts';
 
 /** A lexical token of T-SQL. */
 interface Token {

@@ -4,6 +4,7 @@ import net from 'node:net';
 import type { WireColumn, WireValue } from './columns.ts';
 import { colMetadataToken, rowToken } from './columns.ts';
 import { MessageReader, MessageWriter, PacketType } from './packets.ts';
+import { SqlServerError } from './errors.ts';
 import type { Login, RpcCall, RpcParam } from './requests.ts';
 import { parseLogin7, parseRpc, parseSqlBatch } from './requests.ts';
 import type { DoneKind } from './tokens.ts';
@@ -20,18 +21,6 @@ import {
 
 // Well-known procedure ids an RPC may name instead of a procedure name.
 const RPC_PROCEDURES: Record<number, string> = { 10: 'sp_executesql', 11: 'sp_prepare', 12: 'sp_execute', 13: 'sp_prepexec', 15: 'sp_unprepare' };
-
-/** A SQL Server error to send as an ERROR token. */
-export class SqlServerError extends Error {
-  constructor(
-    readonly number: number,
-    message: string,
-    readonly severity = 16,
-    readonly state = 1,
-  ) {
-    super(message);
-  }
-}
 
 /** A request as the handler sees it: the SQL and (for sp_executesql) named parameter values. */
 export interface TdsRequest {
