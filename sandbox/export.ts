@@ -8,15 +8,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { GROUND_TRUTH_FILE } from './ground-truth.ts';
 import type { Store } from './store/open-store.ts';
-import {
-  BUILDOPS_ENDPOINTS,
-  MAPPING_FILES,
-  SPECTRUM_TABLES,
-  SPECTRUM_TABLE_NAMES,
-  buildOpsTable,
-  quoteIdent,
-  type SpectrumColumn,
-} from './store/schema.ts';
+import { BUILDOPS_ENDPOINTS, MAPPING_FILES, SPECTRUM_TABLES, SPECTRUM_TABLE_NAMES, buildOpsTable, quoteIdent, type SpectrumColumn } from './store/schema.ts';
 
 /** One CSV field per RFC 4180; NULL is the empty field. Padded values are quoted so no reader trims them. */
 export function csvField(value: string | null): string {
@@ -67,14 +59,7 @@ export async function exportContractor(store: Store, dir: string): Promise<void>
   for (const sub of ['buildops', 'spectrum', 'mappings']) await mkdir(join(dir, sub), { recursive: true });
   for (const endpoint of BUILDOPS_ENDPOINTS) {
     const sql = `SELECT doc FROM buildops.${buildOpsTable(endpoint)} ORDER BY id`;
-    await streamToFile(
-      connection,
-      sql,
-      join(dir, 'buildops', `${endpoint}.json`),
-      (row, first) => `${first ? '' : ',\n'}${row[0]}`,
-      '[\n',
-      '\n]\n',
-    );
+    await streamToFile(connection, sql, join(dir, 'buildops', `${endpoint}.json`), (row, first) => `${first ? '' : ',\n'}${row[0]}`, '[\n', '\n]\n');
   }
   for (const table of SPECTRUM_TABLE_NAMES) {
     const columns = SPECTRUM_TABLES[table] as readonly SpectrumColumn[];
@@ -84,14 +69,7 @@ export async function exportContractor(store: Store, dir: string): Promise<void>
   }
   for (const [name, columns] of Object.entries(MAPPING_FILES)) {
     const sql = `SELECT ${columns.map((c) => `CAST(${c} AS VARCHAR)`).join(', ')} FROM sandbox.${name} ORDER BY ALL`;
-    await streamToFile(
-      connection,
-      sql,
-      join(dir, 'mappings', `${name}.csv`),
-      (row) => `${row.map(csvField).join(',')}\r\n`,
-      `${columns.join(',')}\r\n`,
-      '',
-    );
+    await streamToFile(connection, sql, join(dir, 'mappings', `${name}.csv`), (row) => `${row.map(csvField).join(',')}\r\n`, `${columns.join(',')}\r\n`, '');
   }
   await streamToFile(connection, 'SELECT doc FROM sandbox.ground_truth', join(dir, GROUND_TRUTH_FILE), (row) => String(row[0]), '', '');
 }

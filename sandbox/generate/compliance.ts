@@ -18,9 +18,7 @@ export function complianceRows(master: Master, random: Random): SpectrumRow[] {
     }
   }
   for (const vendor of master.vendors.filter((v) => v.isSub)) {
-    const jobs = master.jobs
-      .filter((j) => j.spectrumStatus !== null && j.assignments.some((a) => a.vendor === vendor))
-      .map((j) => j.number);
+    const jobs = master.jobs.filter((j) => j.spectrumStatus !== null && j.assignments.some((a) => a.vendor === vendor)).map((j) => j.number);
     const plant = plantOf.get(vendor.code);
     const row = (type: string, job: string | null, expires: number | null, received: number | null): void => {
       rows.push({

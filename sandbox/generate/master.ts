@@ -265,8 +265,7 @@ export function buildMaster(random: Random, size: ScaleSize, asOf: number): Mast
     jobs.push(job);
   }
   // Complete service jobs host the job_complete plant.
-  for (const done of jobs.filter((j) => j.kind === 'service' && j.spectrumStatus === 'C').slice(0, size.plantCopies))
-    done.plants.push('wb_job_complete');
+  for (const done of jobs.filter((j) => j.kind === 'service' && j.spectrumStatus === 'C').slice(0, size.plantCopies)) done.plants.push('wb_job_complete');
   serviceHosts[serviceHosts.length - 1]?.plants.push('credit_memo');
   // Someone worked the Sunday payroll closes on: payroll_through is exactly that day.
   serviceHosts[0]?.plants.push('on_call_payroll_day');
@@ -295,8 +294,7 @@ export function buildMaster(random: Random, size: ScaleSize, asOf: number): Mast
       if (forcedActive) hosts.push(job);
       jobs.push(job);
     }
-    for (let copy = 0; copy < size.plantCopies; copy++)
-      plants.forEach((plant, i) => hosts[((i % 3) + 3 * copy) % hosts.length]?.plants.push(plant));
+    for (let copy = 0; copy < size.plantCopies; copy++) plants.forEach((plant, i) => hosts[((i % 3) + 3 * copy) % hosts.length]?.plants.push(plant));
   };
   projectJobs('aia', size.aiaJobs, AIA_PLANTS);
   projectJobs('payapp', size.payAppJobs, PAYAPP_PLANTS);
@@ -355,13 +353,7 @@ export function buildMaster(random: Random, size: ScaleSize, asOf: number): Mast
         plantCustomer(customer, plant);
         customers.push(customer);
       }
-      const job = newJob(
-        'service',
-        customer,
-        dept(plant === 'wb_job_cost_center' ? 'Controls' : 'Service'),
-        asOf - r.int(1, 10),
-        asOf + 30,
-      );
+      const job = newJob('service', customer, dept(plant === 'wb_job_cost_center' ? 'Controls' : 'Service'), asOf - r.int(1, 10), asOf + 30);
       job.status = 'Open';
       job.spectrumStatus = null;
       job.syncStatus = 'Pending';

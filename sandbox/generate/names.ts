@@ -48,40 +48,8 @@ const COMPANY_KIND = [
   'Dental',
 ];
 const COMPANY_SUFFIX = ['LLC', 'Inc', 'LP', 'Co', 'Group', ''];
-const FIRST = [
-  'Maria',
-  'James',
-  'Luis',
-  'Ashley',
-  'Tom',
-  'Priya',
-  'Dwayne',
-  'Karen',
-  'Miguel',
-  'Hannah',
-  'Ray',
-  'Grace',
-  'Tyler',
-  'Rosa',
-  'Ben',
-  'Nina',
-];
-const LAST = [
-  'Garcia',
-  'Nguyen',
-  'Smith',
-  'Okafor',
-  'Patel',
-  'Johnson',
-  'Reyes',
-  'Walker',
-  'Kowalski',
-  'Hughes',
-  'Brooks',
-  'Delgado',
-  'Chen',
-  'Murphy',
-];
+const FIRST = ['Maria', 'James', 'Luis', 'Ashley', 'Tom', 'Priya', 'Dwayne', 'Karen', 'Miguel', 'Hannah', 'Ray', 'Grace', 'Tyler', 'Rosa', 'Ben', 'Nina'];
+const LAST = ['Garcia', 'Nguyen', 'Smith', 'Okafor', 'Patel', 'Johnson', 'Reyes', 'Walker', 'Kowalski', 'Hughes', 'Brooks', 'Delgado', 'Chen', 'Murphy'];
 const STREETS = [
   'Main St',
   'Oak Ave',
@@ -106,28 +74,8 @@ const CITIES: readonly (readonly [string, string, string])[] = [
   ['Pflugerville', 'TX', '786'],
   ['Tulsa', 'OK', '741'],
 ];
-const SUPPLIERS = [
-  'Ferguson Supply',
-  'Johnstone Supply',
-  'Winsupply',
-  'Graybar Electric',
-  'Core and Main',
-  'United Rentals',
-  'Grainger',
-  'Hajoca',
-];
-const SUB_TRADES = [
-  'Insulation',
-  'Controls',
-  'Sheet Metal',
-  'Core Drilling',
-  'Crane Service',
-  'Fire Alarm',
-  'Excavation',
-  'Balancing',
-  'Painting',
-  'Concrete',
-];
+const SUPPLIERS = ['Ferguson Supply', 'Johnstone Supply', 'Winsupply', 'Graybar Electric', 'Core and Main', 'United Rentals', 'Grainger', 'Hajoca'];
+const SUB_TRADES = ['Insulation', 'Controls', 'Sheet Metal', 'Core Drilling', 'Crane Service', 'Fire Alarm', 'Excavation', 'Balancing', 'Painting', 'Concrete'];
 
 /** A customer name of at most 30 characters, without commas. */
 export function companyName(random: Random): string {

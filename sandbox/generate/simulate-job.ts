@@ -132,8 +132,7 @@ class JobSimulation {
     const trade = TRADE[job.department.name]!;
     const estimate = job.kind === 'service' ? 0 : Math.round((job.contractCents * this.r.int(72, 85)) / 100 / 100) * 100;
     // Estimate split over the trade's labor, material and subcontract phases plus general conditions.
-    const targets =
-      job.kind === 'service' ? [] : STANDARD_PHASES.filter(([p, t]) => (p === trade.phase && t !== 'E') || (p === '01000' && t === 'O'));
+    const targets = job.kind === 'service' ? [] : STANDARD_PHASES.filter(([p, t]) => (p === trade.phase && t !== 'E') || (p === '01000' && t === 'O'));
     let left = estimate;
     for (const [phase, costType, description] of STANDARD_PHASES) {
       const i = targets.findIndex(([p, t]) => p === phase && t === costType);
@@ -292,10 +291,7 @@ class JobSimulation {
 
   private safeLines(): Line[] {
     const p = (code: string): Product => this.ctx.product(code);
-    return [
-      this.line(p('LAB-TECH'), this.r.int(2, 8) / 2, p('LAB-TECH').priceCents),
-      this.line(p('MAT-FILTER'), this.r.int(1, 8), p('MAT-FILTER').priceCents),
-    ];
+    return [this.line(p('LAB-TECH'), this.r.int(2, 8) / 2, p('LAB-TECH').priceCents), this.line(p('MAT-FILTER'), this.r.int(1, 8), p('MAT-FILTER').priceCents)];
   }
 
   private outbound(day: number, lines: Line[] = this.safeLines(), opts: Partial<Invoice> = {}): Invoice {
@@ -413,10 +409,7 @@ class JobSimulation {
           this.outbound(ctx.periodStart - 4);
           break;
         case 'wb_phase_not_on_job':
-          this.outbound(nov(8), [
-            this.line(p('LAB-TECH'), 2, p('LAB-TECH').priceCents),
-            this.line(p('MAT-BRKR'), 3, p('MAT-BRKR').priceCents),
-          ]);
+          this.outbound(nov(8), [this.line(p('LAB-TECH'), 2, p('LAB-TECH').priceCents), this.line(p('MAT-BRKR'), 3, p('MAT-BRKR').priceCents)]);
           this.bundle.phases = this.bundle.phases.filter((x) => !(x.Phase_Code === '16000' && x.Cost_Type === 'M'));
           break;
         case 'wb_duplicate_number': {
@@ -443,11 +436,11 @@ class JobSimulation {
           this.outbound(nov(1));
           break;
         case 'wb_phase_mask':
-          this.invoice(
-            nov(1),
-            [this.line(p('LAB-TECH'), 2, p('LAB-TECH').priceCents), this.line(p('MAT-CTRL'), 1, p('MAT-CTRL').priceCents)],
-            { status: 'Draft', syncStatus: 'NotSynced', spectrum: 'none' },
-          );
+          this.invoice(nov(1), [this.line(p('LAB-TECH'), 2, p('LAB-TECH').priceCents), this.line(p('MAT-CTRL'), 1, p('MAT-CTRL').priceCents)], {
+            status: 'Draft',
+            syncStatus: 'NotSynced',
+            spectrum: 'none',
+          });
           break;
         case 'wb_phase_too_long':
           this.invoice(nov(1), [this.line(p('MAT-BAS'), 1, p('MAT-BAS').priceCents)], {
@@ -466,9 +459,7 @@ class JobSimulation {
    */
   private avoidDuplicateOf(inv: Invoice): void {
     const clash = (): boolean =>
-      this.bundle.invoices.some(
-        (o) => o.status !== 'Void' && o.number !== inv.number && total(o) === total(inv) && Math.abs(o.issuedDay - inv.issuedDay) <= 3,
-      );
+      this.bundle.invoices.some((o) => o.status !== 'Void' && o.number !== inv.number && total(o) === total(inv) && Math.abs(o.issuedDay - inv.issuedDay) <= 3);
     while (clash()) {
       const first = inv.lines[0]!;
       first.quantity += 0.5;
@@ -491,8 +482,7 @@ class JobSimulation {
       product: Product;
       scheduled: number;
     }[] = items.map((product, i) => {
-      const scheduled =
-        i === items.length - 1 ? left : Math.round((job.contractCents * (i === 0 ? 0.1 : r.int(20, 35) / 100)) / 10000) * 10000;
+      const scheduled = i === items.length - 1 ? left : Math.round((job.contractCents * (i === 0 ? 0.1 : r.int(20, 35) / 100)) / 10000) * 10000;
       left -= scheduled;
       return {
         item: String(i + 1),
@@ -512,8 +502,7 @@ class JobSimulation {
     let retentionPaidDay: number | null = null;
     if (job.spectrumStatus === 'C' && r.chance(0.75)) retentionPaidDay = job.endDay + r.int(35, 60);
     months.forEach((periodEnd, index) => {
-      const fraction =
-        job.spectrumStatus === 'C' && index === months.length - 1 ? 1 : Math.min(1, ((index + 1) / totalMonths) * (0.9 + r.next() * 0.15));
+      const fraction = job.spectrumStatus === 'C' && index === months.length - 1 ? 1 : Math.min(1, ((index + 1) / totalMonths) * (0.9 + r.next() * 0.15));
       const lines: AppLine[] = sov.map((s) => {
         const previous = completed.get(s.item) ?? 0;
         const target = Math.max(previous, Math.min(s.scheduled, Math.round((s.scheduled * fraction) / 100) * 100));
@@ -556,8 +545,7 @@ class JobSimulation {
         inv.spectrumRetentionCents = inv.retentionCents;
         retotal(inv, 0);
         this.payRegular(inv);
-        if (retentionPaidDay !== null && retentionPaidDay <= ctx.asOf && inv.retentionCents > 0)
-          this.pay(inv, retentionPaidDay, inv.retentionCents, true);
+        if (retentionPaidDay !== null && retentionPaidDay <= ctx.asOf && inv.retentionCents > 0) this.pay(inv, retentionPaidDay, inv.retentionCents, true);
         app.invoice = inv;
       }
       this.bundle.applications.push(app);
@@ -698,22 +686,19 @@ class JobSimulation {
     for (const inv of this.bundle.invoices) {
       if (inv.status === 'Void' || inv.status === 'Draft' || inv.plant === 'billed_in_both_invoice') continue;
       for (const line of inv.lines)
-        if (line.product.type === 'labor' && line.quantity > 0)
-          this.timesheet(Math.min(inv.issuedDay, ctx.asOf), line.product, line.quantity);
+        if (line.product.type === 'labor' && line.quantity > 0) this.timesheet(Math.min(inv.issuedDay, ctx.asOf), line.product, line.quantity);
     }
     if (job.kind !== 'service') {
       const product = ctx.product(TRADE[job.department.name]!.labor);
       // Crew weeks through the job's life, processed by payroll.
-      for (let day = job.startDay + 3; day <= Math.min(job.endDay, ctx.asOf); day += r.int(9, 20))
-        this.timesheet(day, product, r.int(8, 20) / 2);
+      for (let day = job.startDay + 3; day <= Math.min(job.endDay, ctx.asOf); day += r.int(9, 20)) this.timesheet(day, product, r.int(8, 20) / 2);
     }
     if (job.plants.includes('on_call_payroll_day')) this.timesheet(ctx.payrollThrough, ctx.product('LAB-OT'), 4);
     if (job.spectrumStatus === 'A') {
       // The payroll lag: approved hours worked after the last payroll work date (and one pending).
       for (let day = ctx.payrollThrough + 1; day <= ctx.asOf; day++) {
         if (weekday(day) === 0 || weekday(day) === 6 || !r.chance(job.kind === 'service' ? 0.25 : 0.7)) continue;
-        const product =
-          job.kind === 'service' ? ctx.product(r.chance(0.15) ? 'LAB-APPR' : 'LAB-TECH') : ctx.product(TRADE[job.department.name]!.labor);
+        const product = job.kind === 'service' ? ctx.product(r.chance(0.15) ? 'LAB-APPR' : 'LAB-TECH') : ctx.product(TRADE[job.department.name]!.labor);
         this.timesheet(day, product, r.int(4, 18) / 2, r.chance(0.9));
       }
     }
@@ -745,9 +730,7 @@ class JobSimulation {
         this.cost('AP', line.product.map.phase, 'M', day, cost, `V${r.int(10000, 99999)}`);
         if (r.chance(0.3)) {
           const vendor = r.pick(suppliers);
-          this.bundle.purchaseOrders.push(
-            this.purchaseOrder(vendor.id, vendor.code, line.product, line.quantity, Math.round(cost / line.quantity), day),
-          );
+          this.bundle.purchaseOrders.push(this.purchaseOrder(vendor.id, vendor.code, line.product, line.quantity, Math.round(cost / line.quantity), day));
         }
       }
     }
@@ -755,34 +738,19 @@ class JobSimulation {
       const trade = TRADE[job.department.name]!;
       const estimate = this.bundle.phases.reduce((s, x) => s + Number(x.Original_Est_Cost ?? 0), 0);
       const apps = this.bundle.applications;
-      const fraction =
-        apps.length === 0 ? 0 : apps[apps.length - 1]!.lines.reduce((s, l) => s + l.completedCents, 0) / Math.max(1, job.contractCents);
+      const fraction = apps.length === 0 ? 0 : apps[apps.length - 1]!.lines.reduce((s, l) => s + l.completedCents, 0) / Math.max(1, job.contractCents);
       const target = Math.round(estimate * Math.min(1, fraction) * (0.6 + r.next() * 0.3));
       const parts = Math.max(1, apps.length);
       for (let i = 0; i < parts; i++) {
         const day = apps[i]?.periodEnd ?? job.startDay + 10;
         const amount = Math.round(target / parts / 100) * 100;
         const sub = job.assignments[0];
-        this.cost(
-          sub && i % 2 === 0 ? 'AP' : 'JC',
-          trade.phase,
-          sub && i % 2 === 0 ? 'S' : 'M',
-          day - 5,
-          amount,
-          sub ? `SI${r.int(1000, 9999)}` : null,
-        );
+        this.cost(sub && i % 2 === 0 ? 'AP' : 'JC', trade.phase, sub && i % 2 === 0 ? 'S' : 'M', day - 5, amount, sub ? `SI${r.int(1000, 9999)}` : null);
       }
     }
   }
 
-  private purchaseOrder(
-    vendorId: string,
-    vendorCode: string,
-    product: Product,
-    quantity: number,
-    unitCents: number,
-    day: number,
-  ): Record<string, unknown> {
+  private purchaseOrder(vendorId: string, vendorCode: string, product: Product, quantity: number, unitCents: number, day: number): Record<string, unknown> {
     const r = this.r;
     return {
       id: r.uuid(),

@@ -85,9 +85,7 @@ export class TruthBuilder {
   private readonly activeCostCenters = new Set(COST_CENTERS.map(([code]) => code));
   private readonly departmentCostCenter = new Map(DEPARTMENTS.map(([name, cc]) => [name, cc]));
   private readonly gl = new Map(GL_ACCOUNTS.map(([account, , , direct, costType]) => [account, { direct, costType }]));
-  private readonly taxClasses = new Set(
-    TAX_CODES.filter(([, kind, , status]) => kind === 'TAX_CLASS' && status === 'A').map(([code]) => code),
-  );
+  private readonly taxClasses = new Set(TAX_CODES.filter(([, kind, , status]) => kind === 'TAX_CLASS' && status === 'A').map(([code]) => code));
 
   constructor(
     private readonly master: Master,
@@ -460,8 +458,7 @@ export class TruthBuilder {
       if (c.name.length > 30 || c.address1.length > 30 || (c.address2?.length ?? 0) > 30 || c.city.length > 25 || c.zip.length > 10)
         rules.add('field_too_long');
       if (job.number.length > 10 || job.name.length > 25) rules.add('field_too_long');
-      if (c.name.includes(',') || INVALID_KEY_CHARS.test(job.number) || (c.code !== null && INVALID_KEY_CHARS.test(c.code)))
-        rules.add('invalid_characters');
+      if (c.name.includes(',') || INVALID_KEY_CHARS.test(job.number) || (c.code !== null && INVALID_KEY_CHARS.test(c.code))) rules.add('invalid_characters');
       if (!US_STATES.has(c.state)) rules.add('state_code');
       if (c.phone.replace(/[-\s()]/g, '').length > 14) rules.add('phone_format');
       if (c.code === null || !this.spectrumCustomers.has(c.code)) rules.add('customer_not_in_spectrum');
@@ -475,8 +472,7 @@ export class TruthBuilder {
       });
       // The phases the export adds ahead of the job's invoices: the mapped targets of its items.
       const phases = new Map<string, { phase: string; costType: string }>();
-      for (const inv of live)
-        for (const l of inv.lines) if (l.product.map) phases.set(`${l.product.map.phase}:${l.product.map.costType}`, l.product.map);
+      for (const inv of live) for (const l of inv.lines) if (l.product.map) phases.set(`${l.product.map.phase}:${l.product.map.costType}`, l.product.map);
       for (const [key, p] of [...phases].sort(([a], [b]) => byText(a, b))) {
         const pr = new Set<string>();
         if (p.phase.length > 20) pr.add('field_too_long');
@@ -492,13 +488,8 @@ export class TruthBuilder {
     for (const inv of live) {
       if (inv.status !== 'Approved' || inv.syncStatus !== 'NotSynced') continue;
       const rules = new Set<string>();
-      if (inv.number.length > 10 || (inv.customerPO?.length ?? 0) > 25 || inv.lines.some((l) => l.description.length > 30))
-        rules.add('field_too_long');
-      if (
-        INVALID_KEY_CHARS.test(inv.number) ||
-        INVALID_KEY_CHARS.test(job.number) ||
-        (job.customer.code !== null && INVALID_KEY_CHARS.test(job.customer.code))
-      )
+      if (inv.number.length > 10 || (inv.customerPO?.length ?? 0) > 25 || inv.lines.some((l) => l.description.length > 30)) rules.add('field_too_long');
+      if (INVALID_KEY_CHARS.test(inv.number) || INVALID_KEY_CHARS.test(job.number) || (job.customer.code !== null && INVALID_KEY_CHARS.test(job.customer.code)))
         rules.add('invalid_characters');
       if (total(inv) < 0) rules.add('negative_amount');
       if (inv.issuedDay < this.ctx.periodStart || inv.issuedDay > this.ctx.periodEnd) rules.add('closed_period');
@@ -607,8 +598,7 @@ export class TruthBuilder {
   /** The finished ground truth. */
   finish(): GroundTruth {
     for (const { record, number } of this.pendingDuplicateNumbers) {
-      if (this.spectrumInvoiceNumbers.has(number) && !record.rules.includes('duplicate_number'))
-        record.rules = [...record.rules, 'duplicate_number'].sort();
+      if (this.spectrumInvoiceNumbers.has(number) && !record.rules.includes('duplicate_number')) record.rules = [...record.rules, 'duplicate_number'].sort();
     }
     const customers = [...this.aging.keys()].sort(byText);
     const toRow = (code: string | null, a: CustomerAging): ArAgingCustomerTruth => ({
@@ -698,7 +688,6 @@ function countFindings(t: GroundTruth, jobs: Job[]): Record<string, number> {
   for (const r of t.retainage_reconciliation) if (r.status === 'mismatch') add('retainage_reconciliation.mismatch');
   for (const r of t.subcontractor_compliance) for (const reason of r.reasons) add(`subcontractor_compliance.${reason}`);
   for (const r of t.writeback_preflight) for (const rule of r.rules) add(`writeback_preflight.${rule}`);
-  for (const job of jobs)
-    for (const plant of job.plants) add(`plant.${plant.startsWith('compliance:') ? `compliance_${plant.split(':')[1]}` : plant}`);
+  for (const job of jobs) for (const plant of job.plants) add(`plant.${plant.startsWith('compliance:') ? `compliance_${plant.split(':')[1]}` : plant}`);
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => byText(a, b)));
 }

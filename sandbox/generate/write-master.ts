@@ -14,13 +14,7 @@ const co = (row: SpectrumRow): SpectrumRow => ({
 });
 
 /** Write customers, departments, pricebook, vendors, employees, settings and mappings. */
-export function writeMaster(
-  master: Master,
-  sink: Sink,
-  random: Random,
-  compliance: SpectrumRow[],
-  period: { start: number; end: number },
-): void {
+export function writeMaster(master: Master, sink: Sink, random: Random, compliance: SpectrumRow[], period: { start: number; end: number }): void {
   const r = random.fork('render/master');
   const asOf = master.asOf;
   for (const c of master.customers) {
@@ -124,8 +118,7 @@ export function writeMaster(
     );
   for (const [code, description, status] of COST_CENTERS)
     sink.spectrum('GL_MASTER_COST_CENTERS_MC', co({ Cost_Center: code, Description: description, Status: status }));
-  for (const [code, kind, bp, status] of TAX_CODES)
-    sink.spectrum('SY_TAX_CODES_MC', co({ Code: code, Kind: kind, Rate: percentText(bp), Status: status }));
+  for (const [code, kind, bp, status] of TAX_CODES) sink.spectrum('SY_TAX_CODES_MC', co({ Code: code, Kind: kind, Rate: percentText(bp), Status: status }));
   sink.spectrum(
     'JC_INSTALLATION_MC',
     co({

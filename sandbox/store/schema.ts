@@ -219,23 +219,9 @@ export const SPECTRUM_TABLES = {
     col('Complete_To_Date', 'money'),
     col('Retention_Amount', 'money'),
   ],
-  GL_MASTER_MC: [
-    company,
-    code('GL_Account'),
-    col('Description', 'text'),
-    col('Account_Type', 'text'),
-    col('Is_Direct_Cost', 'flag'),
-    code('Cost_Type'),
-  ],
+  GL_MASTER_MC: [company, code('GL_Account'), col('Description', 'text'), col('Account_Type', 'text'), col('Is_Direct_Cost', 'flag'), code('Cost_Type')],
   GL_MASTER_COST_CENTERS_MC: [company, code('Cost_Center'), col('Description', 'text'), col('Status', 'flag')],
-  VN_VENDOR_MASTER_MC: [
-    company,
-    code('Vendor_Code'),
-    col('Name', 'text'),
-    col('Vendor_Type', 'flag'),
-    col('W9_On_File', 'flag'),
-    col('Status', 'flag'),
-  ],
+  VN_VENDOR_MASTER_MC: [company, code('Vendor_Code'), col('Name', 'text'), col('Vendor_Type', 'flag'), col('W9_On_File', 'flag'), col('Status', 'flag')],
   VN_COMPLIANCE_MC: [
     company,
     code('Vendor_Code'),
@@ -264,13 +250,7 @@ export const SPECTRUM_TABLES = {
     col('Burden_Amount', 'money'),
     col('Check_Date', 'datetime'),
   ],
-  SY_PROCESSING_DATES_MC: [
-    company,
-    col('Module', 'text'),
-    col('Current_Date', 'datetime'),
-    col('Min_Date', 'datetime'),
-    col('Max_Date', 'datetime'),
-  ],
+  SY_PROCESSING_DATES_MC: [company, col('Module', 'text'), col('Current_Date', 'datetime'), col('Min_Date', 'datetime'), col('Max_Date', 'datetime')],
   SY_TAX_CODES_MC: [company, col('Code', 'text'), col('Kind', 'text'), col('Rate', 'rate'), col('Status', 'flag')],
   JC_INSTALLATION_MC: [company, col('Phase_Mask', 'text'), col('Utilize_Tax_Classification', 'flag'), col('Cost_Center_Enabled', 'flag')],
   CR_INSTALLATION_MC: [company, code('AR_GL_Account'), col('Invoice_Date_In_GL_Period', 'flag')],
@@ -334,9 +314,7 @@ export function quoteIdent(name: string): string {
 export function schemaStatements(): string[] {
   const out = ['CREATE SCHEMA IF NOT EXISTS buildops', 'CREATE SCHEMA IF NOT EXISTS spectrum', 'CREATE SCHEMA IF NOT EXISTS sandbox'];
   for (const endpoint of BUILDOPS_ENDPOINTS) {
-    out.push(
-      `CREATE TABLE IF NOT EXISTS buildops.${buildOpsTable(endpoint)} (id VARCHAR PRIMARY KEY, updated_at TIMESTAMP NOT NULL, doc VARCHAR NOT NULL)`,
-    );
+    out.push(`CREATE TABLE IF NOT EXISTS buildops.${buildOpsTable(endpoint)} (id VARCHAR PRIMARY KEY, updated_at TIMESTAMP NOT NULL, doc VARCHAR NOT NULL)`);
   }
   for (const table of SPECTRUM_TABLE_NAMES) {
     const cols = SPECTRUM_TABLES[table].map((c) => `${quoteIdent(c.name)} ${sqlType(c)}`).join(', ');

@@ -231,9 +231,7 @@ describe('sandbox ground truth (tiny)', () => {
     for (const r of unmapped) {
       const [m] = await rows(g.store, 'SELECT count(*)::INT n FROM sandbox.cost_code_map WHERE item_code = $1', [r.item_code!]);
       expect(m!.n).toBe(0);
-      const [p] = await rows(g.store, `SELECT (doc->>'isActive')::BOOLEAN active FROM buildops.products WHERE (doc->>'code') = $1`, [
-        r.item_code!,
-      ]);
+      const [p] = await rows(g.store, `SELECT (doc->>'isActive')::BOOLEAN active FROM buildops.products WHERE (doc->>'code') = $1`, [r.item_code!]);
       expect(p!.active).toBe(true);
     }
     // Independently: every (item, job) line whose mapped phase is missing or inactive on a Spectrum job is in the truth.
@@ -318,15 +316,9 @@ describe('sandbox ground truth (tiny)', () => {
       `SELECT count(*)::INT n FROM spectrum."CR_INVOICE_HEADER_MC" a JOIN spectrum."CR_INVOICE_HEADER_MC" b USING ("Invoice_Or_Transaction") WHERE a."Company_Code" = '1' AND b."Company_Code" = '2'`,
     );
     expect(overlap!.n).toBeGreaterThan(0);
-    const [all] = await rows(
-      g.store,
-      `SELECT sum("Invoice_Balance")::VARCHAR s FROM spectrum."CR_OPEN_ITEM_MC" WHERE "Transaction_Type" = 'I'`,
-    );
+    const [all] = await rows(g.store, `SELECT sum("Invoice_Balance")::VARCHAR s FROM spectrum."CR_OPEN_ITEM_MC" WHERE "Transaction_Type" = 'I'`);
     expect(toCents(all!.s)).not.toBe(toCents(t.ar_aging.totals.open_total));
-    const [payroll] = await rows(
-      g.store,
-      `SELECT strftime(max("Work_Date"), '%Y-%m-%d') d FROM spectrum."PR_TIME_CARD_HISTORY_MC" WHERE "Company_Code" = '1'`,
-    );
+    const [payroll] = await rows(g.store, `SELECT strftime(max("Work_Date"), '%Y-%m-%d') d FROM spectrum."PR_TIME_CARD_HISTORY_MC" WHERE "Company_Code" = '1'`);
     expect(payroll!.d).toBe(t.payrollThrough);
   });
 
@@ -336,10 +328,7 @@ describe('sandbox ground truth (tiny)', () => {
       `SELECT length("Customer_Code")::INT c, length("Job_Number")::INT j, length("Invoice_Or_Transaction")::INT i, length("Company_Code")::INT co FROM spectrum."CR_INVOICE_HEADER_MC" LIMIT 1`,
     );
     expect(r).toEqual({ c: 10, j: 10, i: 10, co: 1 });
-    const [p] = await rows(
-      g.store,
-      `SELECT length("Phase_Code")::INT p, length("Cost_Type")::INT t FROM spectrum."JC_PHASE_MASTER_MC" LIMIT 1`,
-    );
+    const [p] = await rows(g.store, `SELECT length("Phase_Code")::INT p, length("Cost_Type")::INT t FROM spectrum."JC_PHASE_MASTER_MC" LIMIT 1`);
     expect(p).toEqual({ p: 20, t: 3 });
   });
 
@@ -379,9 +368,7 @@ describe('sandbox ground truth (tiny)', () => {
   });
 
   it('service ticket batches and duplicates recomputed from the BuildOps records agree', async () => {
-    const docs = (await rows(g.store, 'SELECT doc FROM buildops.invoices')).map(
-      (r) => JSON.parse(String(r.doc)) as Record<string, unknown>,
-    );
+    const docs = (await rows(g.store, 'SELECT doc FROM buildops.invoices')).map((r) => JSON.parse(String(r.doc)) as Record<string, unknown>);
     const customers = new Map(
       (await rows(g.store, 'SELECT doc FROM buildops.customers'))
         .map(
@@ -465,16 +452,14 @@ describe('sandbox ground truth (tiny)', () => {
         const job = await doc('jobs', r.buildops_id);
         const customer = await doc('customers', String(job.customerId));
         const inSpectrum = customer.accountingRefId
-          ? await count(
-              `SELECT count(*)::INT n FROM spectrum."CR_CUSTOMER_MASTER_MC" WHERE "Company_Code" = '1' AND trim("Customer_Code") = $1`,
-              [String(customer.accountingRefId)],
-            )
+          ? await count(`SELECT count(*)::INT n FROM spectrum."CR_CUSTOMER_MASTER_MC" WHERE "Company_Code" = '1' AND trim("Customer_Code") = $1`, [
+              String(customer.accountingRefId),
+            ])
           : 0;
         expect(r.rules.includes('customer_not_in_spectrum'), r.buildops_id).toBe(inSpectrum === 0);
-        const taken = await count(
-          `SELECT count(*)::INT n FROM spectrum."JC_JOB_MASTER_MC" WHERE "Company_Code" = '1' AND trim("Job_Number") = $1`,
-          [String(job.jobNumber)],
-        );
+        const taken = await count(`SELECT count(*)::INT n FROM spectrum."JC_JOB_MASTER_MC" WHERE "Company_Code" = '1' AND trim("Job_Number") = $1`, [
+          String(job.jobNumber),
+        ]);
         expect(r.rules.includes('duplicate_number'), r.buildops_id).toBe(taken > 0);
       }
       if (r.record_type === 'invoice') {
@@ -483,8 +468,7 @@ describe('sandbox ground truth (tiny)', () => {
         expect(r.rules.includes('closed_period'), r.buildops_id).toBe(day < String(period!.lo) || day > String(period!.hi));
         const items = (inv.invoiceItems as { itemCode: string }[]).map((i) => i.itemCode);
         let unmapped = false;
-        for (const code of items)
-          if ((await count('SELECT count(*)::INT n FROM sandbox.cost_code_map WHERE item_code = $1', [code])) === 0) unmapped = true;
+        for (const code of items) if ((await count('SELECT count(*)::INT n FROM sandbox.cost_code_map WHERE item_code = $1', [code])) === 0) unmapped = true;
         expect(r.rules.includes('unmapped_item'), r.buildops_id).toBe(unmapped);
         const numberTaken = await count(
           `SELECT (SELECT count(*) FROM spectrum."CR_INVOICE_HEADER_MC" WHERE "Company_Code" = '1' AND trim("Invoice_Or_Transaction") = $1) + (SELECT count(*) FROM spectrum."CR_UNPOSTED_INVOICE_MC" WHERE "Company_Code" = '1' AND trim("Invoice_Or_Transaction") = $1) AS n`,
@@ -516,10 +500,7 @@ describe('sandbox ground truth (tiny)', () => {
     );
     expect(t.subcontractor_compliance.map((r) => `${r.job_number}|${r.vendor_code}`).sort()).toEqual(active.sort());
     expect(t.subcontractor_compliance.some((r) => r.coi_expires_on === t.asOf && r.is_compliant)).toBe(true);
-    const [blank] = await rows(
-      g.store,
-      `SELECT count(*)::INT n FROM spectrum."VN_COMPLIANCE_MC" WHERE "Company_Code" = '1' AND "Job_Number" IS NULL`,
-    );
+    const [blank] = await rows(g.store, `SELECT count(*)::INT n FROM spectrum."VN_COMPLIANCE_MC" WHERE "Company_Code" = '1' AND "Job_Number" IS NULL`);
     expect(blank!.n).toBeGreaterThan(0);
   });
 });
