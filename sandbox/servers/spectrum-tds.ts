@@ -29,8 +29,8 @@ export interface SpectrumTdsOptions {
   database: string;
   user: string;
   password: string;
-  /** Called before each request (fault injection); may throw SqlServerError or return 'drop'. */
-  beforeRequest?: (request: TdsRequest) => Promise<'drop' | void>;
+  /** Called before each request (fault injection); may throw SqlServerError or return a drop mode. */
+  beforeRequest?: (request: TdsRequest) => Promise<'drop' | 'drop-mid-response' | void>;
 }
 
 /** Create the Spectrum TDS server over the store's DuckDB instance (call listen() on it). */

@@ -101,7 +101,7 @@ export async function startSandboxServers(store: { instance: DuckDBInstance }, o
     async beforeRequest(request) {
       for (const action of faults.take('spectrum-sql', { sql: request.sql, method: request.kind })) {
         if (action.kind === 'delay') await new Promise((r) => setTimeout(r, action.ms));
-        if (action.kind === 'drop') return 'drop';
+        if (action.kind === 'drop') return action.when === 'before' ? 'drop' : 'drop-mid-response';
         if (action.kind === 'sql-error') throw new SqlServerError(action.number, action.message);
       }
     },

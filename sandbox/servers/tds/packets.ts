@@ -76,6 +76,14 @@ export class MessageWriter {
     this.pendingBytes = joined.length;
   }
 
+  /** Send what is pending as a packet that does not end the message (to cut a response midway). */
+  flushPartial(): void {
+    if (this.pendingBytes === 0) return;
+    this.sendPacket(Buffer.concat(this.pending), false);
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
   /** Finish the message: write what is left as the last packet. */
   end(): void {
     this.sendPacket(Buffer.concat(this.pending), true);

@@ -57,8 +57,11 @@ export interface TdsServerOptions {
   database: string;
   /** Check the login; return a session or throw SqlServerError (e.g. 18456). */
   openSession(login: Login): Promise<TdsSession>;
-  /** Called before each request; may throw SqlServerError, or return 'drop' to cut the socket. */
-  beforeRequest?(request: TdsRequest): Promise<'drop' | void>;
+  /**
+   * Called before each request; may throw SqlServerError, or return 'drop' to reset the socket
+   * before answering, or 'drop-mid-response' to reset it after the first rows were sent.
+   */
+  beforeRequest?(request: TdsRequest): Promise<'drop' | 'drop-mid-response' | void>;
 }
 
 /** Create the TDS server (not yet listening). */
@@ -245,7 +248,7 @@ class TdsConnection {
     this.busy = true;
     this.cancelRequested = false;
     const connection = this; // the sink reads the live cancel flag
-    const sink: ResultSink = {
+    const sink: ResultSink & { drained: () => Promise<void> } = {
       get cancelled() {
         return connection.cancelRequested || connection.socket.destroyed;
       },
@@ -265,14 +268,20 @@ class TdsConnection {
       drained: () => writer.drained(),
     };
     let failed = false;
+    // A reset, as when a network path dies, rather than an orderly close.
+    const cut = (): void => {
+      writer.flushPartial();
+      this.socket.resetAndDestroy();
+    };
     try {
       const fault = await this.options.beforeRequest?.(request);
-      if (fault === 'drop') {
-        // A reset, as when a network path dies, rather than an orderly close.
-        this.socket.resetAndDestroy();
-        return;
+      if (fault === 'drop') return cut();
+      if (fault === 'drop-mid-response') {
+        // Cut after the first chunk of rows has gone out (or at the end of a small result).
+        sink.drained = async () => cut();
       }
       await this.session!.execute(request, sink);
+      if (fault === 'drop-mid-response' && !this.socket.destroyed) return cut();
     } catch (error) {
       failed = true;
       const e = error instanceof SqlServerError ? error : new SqlServerError(50000, error instanceof Error ? error.message : String(error));

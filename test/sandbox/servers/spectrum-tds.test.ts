@@ -257,7 +257,7 @@ describe('errors', () => {
   test('faults: a SQL error and a dropped connection on demand', async () => {
     sandbox.faults.set([
       { target: 'spectrum-sql', sqlContains: 'CR_OPEN_ITEM_MC', nth: 1, action: { kind: 'sql-error', number: 1205, message: 'Transaction (Process ID 51) was deadlocked' } },
-      { target: 'spectrum-sql', sqlContains: 'CR_OPEN_ITEM_MC', nth: 2, action: { kind: 'drop' } },
+      { target: 'spectrum-sql', sqlContains: 'CR_OPEN_ITEM_MC', nth: 2, action: { kind: 'drop', when: 'before' } },
     ]);
     const first = await pool.request().query('SELECT * FROM CR_OPEN_ITEM_MC').catch((e: unknown) => e);
     expect(first).toMatchObject({ number: 1205 });
@@ -265,6 +265,25 @@ describe('errors', () => {
     expect(second).toBeInstanceOf(Error);
     const third = await pool.request().query('SELECT COUNT(*) AS n FROM CR_OPEN_ITEM_MC');
     expect(third.recordset[0].n).toBe(0);
+    sandbox.faults.clear();
+  });
+
+  test('faults: a connection reset mid-stream, after rows were sent', async () => {
+    sandbox.faults.set([{ target: 'spectrum-sql', sqlContains: 'JC_TRANSACTION_HISTORY_MC', nth: 1, action: { kind: 'drop', when: 'mid-response' } }]);
+    const request = pool.request();
+    request.stream = true;
+    let rows = 0;
+    const outcome = await new Promise<string>((resolve) => {
+      request.on('row', () => rows++);
+      request.on('error', (e: Error) => resolve(`error: ${e.message}`));
+      request.on('done', () => resolve('done'));
+      void request.query('SELECT * FROM JC_TRANSACTION_HISTORY_MC');
+    });
+    expect(outcome).toMatch(/^error/);
+    expect(rows).toBeGreaterThan(0);
+    expect(rows).toBeLessThan(ROWS);
+    // The next request gets a fresh pooled connection.
+    expect((await pool.request().query('SELECT COUNT(*) AS n FROM JC_TRANSACTION_HISTORY_MC')).recordset[0].n).toBe(ROWS);
     sandbox.faults.clear();
   });
 });
