@@ -149,6 +149,9 @@ export class BuildOpsClient {
     let total: number | undefined;
     let hasMore: boolean | undefined;
     let serverPageSize = this.pageSize;
+    // Pages prefetched past the end are abandoned when paging stops: cancel their retries too.
+    const stop = new AbortController();
+    const signal = query.signal ? AbortSignal.any([query.signal, stop.signal]) : stop.signal;
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
         // How many pages are worth asking for now: the first alone (it tells the total), then
@@ -161,7 +164,7 @@ export class BuildOpsClient {
           ahead = Math.min(this.maxInFlight, Math.max(1, ahead));
         }
         while (nextToRequest < page + ahead) {
-          const p = this.fetchPage(endpoint, nextToRequest, query.updatedAfter, query.signal);
+          const p = this.fetchPage(endpoint, nextToRequest, query.updatedAfter, signal);
           p.catch(() => undefined); // a prefetched page past the end may fail unobserved
           inFlight.set(nextToRequest, p);
           nextToRequest++;
@@ -178,6 +181,7 @@ export class BuildOpsClient {
       }
       throw new PlumblineError(`BuildOps ${endpoint}: more than ${MAX_PAGES} pages; the API keeps answering, check ${this.baseUrl}`);
     } finally {
+      stop.abort();
       inFlight.clear();
     }
   }
@@ -200,9 +204,11 @@ export class BuildOpsClient {
     let refreshedOn401 = false;
     for (let attempt = 1; ; attempt++) {
       let failure: TransientError;
+      signal?.throwIfAborted();
       await this.slots.acquire();
       try {
-        const token = await this.accessToken(signal);
+        // The token request is shared by every endpoint: one caller's cancellation must not fail the others.
+        const token = await this.accessToken();
         const response = await this.send(`${this.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}`, tenantId: this.options.tenantId } }, signal);
         if (response.ok) return await readJson(response, label);
         if (response.status === 401) {
@@ -281,15 +287,15 @@ export class BuildOpsClient {
   }
 
   /** The current token, fetched or refreshed when missing or about to expire (one request at a time). */
-  private async accessToken(signal: AbortSignal | undefined): Promise<string> {
+  private async accessToken(): Promise<string> {
     if (this.token && Date.now() < this.token.expiresAt) return this.token.value;
-    this.tokenRequest ??= this.requestToken(signal).finally(() => {
+    this.tokenRequest ??= this.requestToken().finally(() => {
       this.tokenRequest = undefined;
     });
     return this.tokenRequest;
   }
 
-  private async requestToken(signal: AbortSignal | undefined): Promise<string> {
+  private async requestToken(): Promise<string> {
     const label = 'POST /v1/auth/token';
     for (let attempt = 1; ; attempt++) {
       let failure: TransientError;
@@ -301,7 +307,7 @@ export class BuildOpsClient {
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ clientId: this.options.clientId, clientSecret: this.options.clientSecret }),
           },
-          signal,
+          undefined,
         );
         if (response.ok) {
           const body = (await readJson(response, label)) as { access_token?: unknown; expires_in?: unknown };
@@ -343,7 +349,7 @@ export class BuildOpsClient {
         delayMs,
         reason: failure.message,
       });
-      await sleep(delayMs, signal);
+      await sleep(delayMs);
     }
   }
 }

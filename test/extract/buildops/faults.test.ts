@@ -199,3 +199,84 @@ test('files: a missing file is no records; a file that does not parse is one qua
   );
   expect(project).toEqual({ contract_amount: '1000.01', retainage_percent: '10.0000' });
 });
+
+test('requests in flight stay within maxInFlight across every endpoint at once', async () => {
+  // The server answers 429 past 2 requests at once; a client bounded at 2 never sees one.
+  const narrow = await startSandboxServers(store, { shortPageEvery: 11, maxConcurrentRequests: 2 });
+  try {
+    const { logger, records } = recordingLogger();
+    const resources = createBuildOpsApiResources(apiOptions(narrow, { maxInFlight: 2, pageSize: 10, logger }));
+    const counts = await Promise.all(
+      resources.map(async (resource) => {
+        let n = 0;
+        for await (const batch of resource.extract(undefined, { fullRefresh: false, asOf: '2026-11-15' })) {
+          const rows = batch.rows instanceof Map ? batch.rows.get(resource.tables[0]!.name) : undefined;
+          n += rows?.length ?? 0;
+        }
+        return [resource.name, n] as const;
+      }),
+    );
+    expect(records.filter((r) => r.event === 'extract.retry')).toEqual([]);
+    for (const [name, n] of counts) expect(n, name).toBe((await storeDocs(store, name)).length);
+  } finally {
+    await narrow.close();
+  }
+});
+
+test('the lag window: a record that becomes visible late, with a time before the cursor, is still loaded', async () => {
+  const local = await tinyStore(11);
+  const server = await startSandboxServers(local, { shortPageEvery: 0 });
+  try {
+    const warehouse = await newWarehouse();
+    const options = { endpoints: ['timesheets'] };
+    await extractApi(warehouse, server, options);
+    const state = (await warehouse.getState('buildops', 'timesheets')) as { cursor: string };
+    const cursor = Date.parse(state.cursor);
+    const template = (await storeDocs(local, 'timesheets'))[0]!;
+    const insert = async (id: string, at: number): Promise<void> => {
+      const doc = { ...template, id, audit: { ...template.audit, lastUpdatedDate: new Date(at).toISOString(), lastUpdatedDateTime: at } };
+      await local.connection.run(`INSERT INTO buildops.timesheets VALUES ($id, $at::TIMESTAMP, $doc)`, {
+        id,
+        at: new Date(at).toISOString().replace('T', ' ').replace('Z', ''),
+        doc: JSON.stringify(doc),
+      });
+    };
+    await insert('late-inside-window', cursor - 5 * 60_000);
+    await insert('late-outside-window', cursor - 20 * 60_000);
+    const second = await extractApi(warehouse, server, options);
+    expect(second.get('timesheets')!.rowsLoaded).toBe(1);
+    const ids = await warehouse.query<{ id: string }>(`SELECT id FROM raw.buildops__timesheets WHERE id LIKE 'late-%'`);
+    expect(ids).toEqual([{ id: 'late-inside-window' }]);
+  } finally {
+    await server.close();
+    local.close();
+  }
+});
+
+test('a record met twice in one run is one row, in its newer version', async () => {
+  const exportDir = join(dir, 'dupes');
+  mkdirSync(join(exportDir, 'buildops'), { recursive: true });
+  const v = (version: number, status: string, ms: number) => ({
+    id: 'x1',
+    version,
+    status,
+    audit: { lastUpdatedDate: new Date(ms).toISOString(), lastUpdatedDateTime: ms },
+  });
+  writeFileSync(
+    join(exportDir, 'buildops', 'projects.json'),
+    JSON.stringify([
+      v(1, 'Old', 1_000_000),
+      v(2, 'New', 2_000_000),
+      v(1, 'Old', 1_000_000),
+      { ...v(3, 'Newest', 3_000_000), id: 'x2' },
+      { ...v(2, 'Older', 500_000), id: 'x2' },
+    ]),
+  );
+  const warehouse = await newWarehouse();
+  await loadAll(warehouse, createBuildOpsFileResources({ dir: exportDir, timeZone: 'America/Chicago', endpoints: ['projects'] }));
+  const rows = await warehouse.query<{ id: string; status: string }>(`SELECT id, status FROM raw.buildops__projects ORDER BY id`);
+  expect(rows).toEqual([
+    { id: 'x1', status: 'New' },
+    { id: 'x2', status: 'Newest' },
+  ]);
+});
