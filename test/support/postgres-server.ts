@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -90,8 +90,13 @@ async function startCluster(bin: string, description: string): Promise<TestPostg
   const url = `postgres://plumbline@127.0.0.1:${port}/postgres`;
   const ready = await waitForConnection(url, 30_000);
   const stop = async () => {
-    server.kill('SIGINT');
-    await new Promise((resolve) => (server.exitCode !== null ? resolve(null) : server.once('exit', resolve)));
+    // runuser does not pass signals on: tell the postmaster itself to shut down fast.
+    const pid = postmasterPid(data);
+    if (pid) process.kill(pid, 'SIGINT');
+    else server.kill('SIGINT');
+    const exited = new Promise((resolve) => (server.exitCode !== null ? resolve(null) : server.once('exit', resolve)));
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    if (server.exitCode === null) server.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   if (!ready) {
@@ -99,6 +104,15 @@ async function startCluster(bin: string, description: string): Promise<TestPostg
     return { url: null, description: `postgres (${description}) did not start: ${stderr.slice(-500)}`, stop: async () => {} };
   }
   return { url, description: `throwaway server from ${description} on port ${port}`, stop };
+}
+
+function postmasterPid(data: string): number | null {
+  try {
+    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
 }
 
 function unprivilegedUser(): { name: string; uid: number; gid: number } {
