@@ -1,0 +1,141 @@
+/**
+ * Spectrum from a file export (contracts/files.md): `<dir>/spectrum/<TABLE>.csv`, a header row,
+ * RFC 4180, UTF-8, empty field = NULL. The same columns, trimming, validation and write modes
+ * as over SQL; a missing file means no records.
+ */
+import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'csv-parse';
+import { PlumblineError, errorMessage } from '../../lib/errors.ts';
+import type { ExtractContext, LoadBatch, QuarantineRecord, Resource } from '../types.ts';
+import { batchRecords, resourceTables } from './batches.ts';
+import type { SpectrumTableDef } from './tables.ts';
+import { SPECTRUM_TABLE_NAMES, tableDef, writeMode } from './tables.ts';
+
+/** Options of createSpectrumFileResources. */
+export interface SpectrumFileOptions {
+  /** The export folder (the one holding `spectrum/`). */
+  dir: string;
+  /** The Spectrum companies to keep; rows of others are left out. */
+  companyCodes: readonly string[];
+  /** Rows per load batch (default 5,000). */
+  batchRows?: number;
+}
+
+const LINE = Symbol('line');
+
+/** One resource per contract table, read from `<dir>/spectrum/<TABLE>.csv`. */
+export function createSpectrumFileResources(options: SpectrumFileOptions): Resource[] {
+  const companies = [...new Set(options.companyCodes.map((c) => c.trim()).filter((c) => c !== ''))];
+  if (companies.length === 0)
+    throw new PlumblineError('No Spectrum company code given for the file export: pass --company (detectFileCompanies lists the ones present).');
+  return SPECTRUM_TABLE_NAMES.map((table): Resource => {
+    const def = tableDef(table);
+    const path = spectrumFilePath(options.dir, table);
+    return {
+      source: 'spectrum',
+      name: table,
+      tables: resourceTables(def),
+      mode: writeMode(def.strategy),
+      async *extract(_state: unknown, context: ExtractContext): AsyncIterable<LoadBatch> {
+        if (!(await exists(path))) {
+          // No file = no records; the loader still writes the (empty) batch so a snapshot empties.
+          yield { rows: Object.fromEntries(resourceTables(def).map((t) => [t.name, []])) };
+          return;
+        }
+        const skipped: QuarantineRecord[] = [];
+        const records = readCsv(path, def, skipped);
+        for await (const batch of batchRecords(records, {
+          def,
+          companyCodes: companies,
+          asOf: context.asOf,
+          batchRows: options.batchRows,
+          origin: (record) => `${table}.csv line ${(record as Record<symbol, number>)[LINE] ?? '?'}`,
+        })) {
+          // Records the CSV parser could not read ride with the next batch.
+          const quarantine = [...(batch.quarantine ?? []), ...skipped.splice(0)];
+          // A file export carries no cursor: each file is read whole.
+          yield { rows: batch.rows, quarantine };
+        }
+      },
+    };
+  });
+}
+
+/** The path of a table's file in an export folder. */
+export function spectrumFilePath(dir: string, table: string): string {
+  return join(dir, 'spectrum', `${table}.csv`);
+}
+
+/** The distinct Company_Code values across the Spectrum files of an export, sorted. */
+export async function detectFileCompanies(dir: string): Promise<string[]> {
+  const found = new Set<string>();
+  for (const table of SPECTRUM_TABLE_NAMES) {
+    const path = spectrumFilePath(dir, table);
+    if (!(await exists(path))) continue;
+    for await (const record of readCsv(path, tableDef(table), [])) {
+      const code = Object.entries(record).find(([k]) => k.toLowerCase() === 'company_code')?.[1];
+      if (typeof code === 'string' && code.trim() !== '') found.add(code.trim());
+    }
+  }
+  return [...found].sort();
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Streams a CSV file's records as `{ header: value }` with empty fields as NULL. A record the
+ * parser cannot read (wrong field count, bad quoting) goes to `skipped` for quarantine.
+ */
+async function* readCsv(path: string, def: SpectrumTableDef, skipped: QuarantineRecord[]): AsyncGenerator<Record<string, unknown>> {
+  const file = `${def.table}.csv`;
+  let header: string[] | undefined;
+  const parser = createReadStream(path).pipe(
+    parse({
+      bom: true,
+      relax_quotes: false,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      info: true,
+      on_skip: (error: Error | undefined, raw?: string) => {
+        const line = (error as { lines?: number } | undefined)?.lines;
+        skipped.push({ recordKey: null, rawRecord: { file, line, raw: raw ?? null }, reasons: [`${file} line ${line ?? '?'}: ${errorMessage(error)}`] });
+      },
+    }),
+  );
+  try {
+    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const { record, info } = item;
+      if (!header) {
+        header = record.map((h) => h.trim());
+        const have = new Set(header.map((h) => h.toLowerCase()));
+        const missing = def.columns.filter((c) => !have.has(c.source.toLowerCase())).map((c) => c.source);
+        if (missing.length > 0) {
+          throw new PlumblineError(
+            `${path}: the header lacks the columns ${missing.join(', ')} of ${def.table}. Export the table with its Spectrum column names (contracts/files.md).`,
+          );
+        }
+        continue;
+      }
+      const out: Record<string | symbol, unknown> = {};
+      header.forEach((name, i) => {
+        const value = record[i];
+        out[name] = value === undefined || value === '' ? null : value;
+      });
+      out[LINE] = info.lines;
+      yield out as Record<string, unknown>;
+    }
+  } catch (error) {
+    if (error instanceof PlumblineError) throw error;
+    // A file that stops parsing (an unclosed quote): keep what was read, quarantine the rest.
+    skipped.push({ recordKey: null, rawRecord: { file }, reasons: [`${file}: ${errorMessage(error)}; the rest of the file was not read`] });
+  }
+}
