@@ -2,17 +2,18 @@
  * The `plumbline` command line. Exit codes: 0 success, 2 bad usage or config, 1 failure.
  * Human output on a terminal; one JSON line per event when not a terminal or with --json-logs.
  */
-import { existsSync, rmSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { PlumblineError, UsageError, errorMessage } from '../lib/errors.ts';
 import { openWarehouse } from '../load/open-warehouse.ts';
 import type { Row, Warehouse } from '../load/types.ts';
 import { discoverModels, orderModels } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
-import { runExample } from './example/run-example.ts';
+import { runDemo } from './demo.ts';
+import { createLogger } from '../lib/logger.ts';
 import { initProject } from './init-project.ts';
-import { addSandboxCommands } from './sandbox-commands.ts';
+import { addSandboxCommands, parseScale } from './sandbox-commands.ts';
 import { formatCsv, formatJson, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 import { parseStages, runPipeline } from './pipeline.ts';
@@ -50,8 +51,9 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .addOption(asOfOption())
       .option('--stages <list>', 'comma-separated stages to run (extract,load,models,reports,writeback)')
       .option('--files <dir>', 'read both systems from an export folder (contracts/files.md) instead of the configured sources')
-      .option('--company <code>', 'the Spectrum company code to keep (overrides company.code)'),
-  ).action(async (opts: GlobalOptions & { asOf?: string; stages?: string; files?: string; company?: string }) => {
+      .option('--company <code>', 'the Spectrum company code to keep (overrides company.code)')
+      .option('--full-refresh <list>', 'comma-separated resources (buildops.invoices) or sources (spectrum) to re-read from scratch'),
+  ).action(async (opts: GlobalOptions & { asOf?: string; stages?: string; files?: string; company?: string; fullRefresh?: string }) => {
     const context = createRunContext(opts);
     const stages = parseStages(opts.stages);
     const asOf = resolveAsOf(opts.asOf, context.config);
@@ -63,9 +65,19 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       context.config.sources.spectrum = { ...context.config.sources.spectrum, kind: 'files', files_dir: dir };
     }
     await withWarehouse(context, {}, async (warehouse) => {
-      const result = await runPipeline({ warehouse, config: context.config, logger: context.logger, asOf, stages });
+      const fullRefresh = opts.fullRefresh
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const result = await runPipeline({ warehouse, config: context.config, secrets: context.secrets, logger: context.logger, asOf, stages, fullRefresh });
+      if (result.loads.length > 0)
+        out(
+          formatTable(
+            result.loads.map((l) => ({ resource: l.resource, rows: l.rows, quarantined: l.quarantined, seconds: l.seconds.toFixed(1), error: l.error ?? '' })),
+          ) + '\n',
+        );
       if (result.models.length > 0) out(formatModelResults(result.models) + '\n');
-      if (!result.ok) throw new PlumblineError(`Run ${result.runId} failed: see the model results above`);
+      if (!result.ok) throw new PlumblineError(`Run ${result.runId} failed: see the results above`);
     });
   });
 
@@ -89,7 +101,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     }
     const asOf = resolveAsOf(opts.asOf, context.config);
     await withWarehouse(context, {}, async (warehouse) => {
-      const result = await runPipeline({ warehouse, config: context.config, logger: context.logger, asOf, stages: ['models'] });
+      const result = await runPipeline({ warehouse, config: context.config, secrets: context.secrets, logger: context.logger, asOf, stages: ['models'] });
       out(formatModelResults(result.models) + '\n');
       if (!result.ok) throw new PlumblineError('Some models failed or were skipped: see above');
     });
@@ -142,25 +154,19 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       );
     });
 
-  withCommonOptions(
-    program
-      .command('demo')
-      .description('run the built-in example end to end into ./plumbline-demo/ (no credentials, no server)')
-      .addOption(asOfOption())
-      .option('--out <dir>', 'where the demo writes its warehouse', './plumbline-demo'),
-  ).action(async (opts: GlobalOptions & { asOf?: string; out: string }) => {
-    const outDir = resolve(opts.out);
-    mkdirSync(outDir, { recursive: true });
-    const location = opts.warehouse ?? join(outDir, 'warehouse.duckdb');
-    if (!opts.warehouse) rmSync(location, { force: true }); // each demo starts from a clean warehouse
-    const context = createRunContext({ ...opts, warehouse: location });
-    const asOf = resolveAsOf(opts.asOf ?? '2026-11-15', context.config);
-    await withWarehouse(context, {}, async (warehouse) => {
-      const { models, aging } = await runExample(warehouse, context.config, asOf, context.logger);
-      out(`${formatModelResults(models)}\n\nAR aging net of retainage as of ${asOf} (built-in example):\n${formatTable(aging)}\n\n`);
-      out(`Warehouse: ${warehouse.displayName}\nTry: npx plumbline sql --warehouse ${location} "select * from marts.example_ar_aging"\n`);
+  program
+    .command('demo')
+    .description('the whole pipeline against a simulated contractor, into ./plumbline-demo/ (no credentials, no server)')
+    .option('--out <dir>', 'where the demo writes its warehouse and ground truth', './plumbline-demo')
+    .option('--seed <n>', 'the sandbox seed', '1')
+    .option('--scale <scale>', 'the sandbox size (tiny, small, medium, large)', 'small')
+    .option('--json-logs', 'one JSON object per log line (the default when not on a terminal)')
+    .action(async (opts: { out: string; seed: string; scale: string; jsonLogs?: boolean }) => {
+      const json = opts.jsonLogs === true || !process.stderr.isTTY;
+      const logger = createLogger({ format: json ? 'json' : 'human' });
+      const result = await runDemo({ outDir: resolve(opts.out), seed: opts.seed, scale: parseScale(opts.scale), logger, out });
+      if (!result.ok) throw new PlumblineError('The demo run failed: see the log above');
     });
-  });
 
   addSandboxCommands(program, out);
   return program;

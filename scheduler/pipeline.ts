@@ -6,6 +6,10 @@ import { performance } from 'node:perf_hooks';
 import { UsageError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { newLoadId } from '../load/sql-warehouse.ts';
+import { loadResource } from '../load/load-resource.ts';
+import { errorMessage } from '../lib/errors.ts';
+import type { Secrets } from './secrets.ts';
+import { configuredSources } from './sources.ts';
 import type { Warehouse } from '../load/types.ts';
 import { runModels, sqlDate, sqlString } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
@@ -22,16 +26,28 @@ export const AVAILABLE_STAGES: readonly Stage[] = ['extract', 'load', 'models'];
 export interface PipelineOptions {
   warehouse: Warehouse;
   config: PlumblineConfig;
+  secrets: Secrets;
   logger: Logger;
   asOf: string;
+  /** Resources (`buildops.invoices`) or whole sources (`spectrum`) to re-read from scratch. */
+  fullRefresh?: readonly string[];
   stages: readonly Stage[];
   /** Model folders; defaults to the product's models plus the config's extra folders. */
   modelsDirs?: readonly string[];
 }
 
+export interface ResourceLoad {
+  resource: string;
+  rows: number;
+  quarantined: number;
+  seconds: number;
+  error: string | null;
+}
+
 export interface PipelineResult {
   runId: string;
   asOf: string;
+  loads: ResourceLoad[];
   models: ModelResult[];
   ok: boolean;
   seconds: number;
@@ -69,16 +85,22 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   logger.info('run.start', `Run ${runId} as of ${options.asOf} into ${options.warehouse.displayName}`, { runId, asOf: options.asOf, stages: options.stages });
   let ok = true;
   let models: ModelResult[] = [];
+  let loads: ResourceLoad[] = [];
 
   if (options.stages.includes('extract') || options.stages.includes('load')) {
-    const configured = Object.entries(config.sources).filter(([, source]) => source.kind !== 'none');
-    if (configured.length === 0) logger.info('extract.none', 'No sources configured (sources.*.kind is none): nothing to extract');
-    for (const [name, source] of configured) {
-      throw new UsageError(`sources.${name}.kind = ${source.kind}: this version cannot extract ${name} yet; set it to none or use a newer plumbline`);
+    loads = await extractAndLoad(options, runId);
+    const failed = loads.filter((l) => l.error !== null);
+    // Marts built on a half-refreshed warehouse would mix old and new: stop, and let the rerun converge.
+    if (failed.length > 0) {
+      ok = false;
+      logger.error(
+        'run.stopped',
+        `${failed.length} resource(s) failed to load; models and later stages are not run. The warehouse keeps its last good state for them; a rerun picks up from there.`,
+      );
     }
   }
 
-  if (options.stages.includes('models')) {
+  if (ok && options.stages.includes('models')) {
     const dirs = options.modelsDirs ?? [PACKAGE_MODELS_DIR, ...config.models.extra_dirs.map((d) => configPath(config, d))];
     models = await runModels({ warehouse: options.warehouse, modelsDir: dirs, vars: modelVars(config, options.asOf), runId, logger });
     const failed = models.filter((m) => m.status !== 'success');
@@ -91,5 +113,35 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
 
   const seconds = (performance.now() - started) / 1000;
   logger.info('run.end', `Run ${runId} ${ok ? 'succeeded' : 'FAILED'} in ${seconds.toFixed(1)}s`, { runId, ok, seconds });
-  return { runId, asOf: options.asOf, models, ok, seconds };
+  return { runId, asOf: options.asOf, loads, models, ok, seconds };
+}
+
+/** Extracts and loads every configured resource; a failing resource is rolled back and reported, the others go on. */
+async function extractAndLoad(options: PipelineOptions, runId: string): Promise<ResourceLoad[]> {
+  const { logger, warehouse } = options;
+  const sources = await configuredSources(options.config, options.secrets, logger);
+  const loads: ResourceLoad[] = [];
+  try {
+    if (sources.resources.length === 0) logger.info('extract.none', 'No sources configured (sources.*.kind is none): nothing to extract');
+    for (const resource of sources.resources) {
+      const name = `${resource.source}.${resource.name}`;
+      const fullRefresh = options.fullRefresh?.includes(name) || options.fullRefresh?.includes(resource.source) || false;
+      try {
+        const result = await loadResource(warehouse, resource, runId, { fullRefresh, asOf: options.asOf });
+        loads.push({ resource: name, rows: result.rowsLoaded, quarantined: result.rowsQuarantined, seconds: result.seconds, error: null });
+        const quarantine = result.rowsQuarantined > 0 ? `, ${result.rowsQuarantined} quarantined (see meta.quarantine)` : '';
+        logger.info('load.done', `${name}: ${result.rowsLoaded} rows${quarantine} in ${result.seconds.toFixed(1)}s`, {
+          resource: name,
+          rows: result.rowsLoaded,
+          quarantined: result.rowsQuarantined,
+        });
+      } catch (error) {
+        loads.push({ resource: name, rows: 0, quarantined: 0, seconds: 0, error: errorMessage(error) });
+        logger.error('load.failed', `${name}: ${errorMessage(error)}`, { resource: name });
+      }
+    }
+  } finally {
+    await sources.close();
+  }
+  return loads;
 }

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../lib/errors.ts';
 import { exportContractor, generateContractor, openStore, SCALE_NAMES } from '../sandbox/index.ts';
-import type { Scale, Store } from '../sandbox/index.ts';
+import type { GroundTruth, Scale, Store } from '../sandbox/index.ts';
 import { parseFaultPlan } from '../sandbox/servers/faults.ts';
 import { startSandboxServers } from '../sandbox/servers/start.ts';
 
@@ -18,7 +18,8 @@ interface SandboxOptions {
   scale: string;
 }
 
-function parseScale(text: string): Scale {
+/** A `--scale` value, or a usage error listing the scales. */
+export function parseScale(text: string): Scale {
   if (!(SCALE_NAMES as readonly string[]).includes(text)) throw new UsageError(`--scale ${JSON.stringify(text)}: use one of ${SCALE_NAMES.join(', ')}`);
   return text as Scale;
 }
@@ -30,12 +31,13 @@ function parsePort(text: string, flag: string): number {
 }
 
 /** Generates the contractor into a store: in memory for tiny and small, a temporary file beyond. */
-export async function generateSandboxStore(seed: string, scale: Scale): Promise<{ store: Store; dispose(): void }> {
+export async function generateSandboxStore(seed: string, scale: Scale): Promise<{ store: Store; truth: GroundTruth; dispose(): void }> {
   const dir = scale === 'tiny' || scale === 'small' ? null : mkdtempSync(join(tmpdir(), 'plumbline-sandbox-'));
   const store = await openStore(dir ? join(dir, 'contractor.duckdb') : ':memory:');
-  await generateContractor(store, { seed, scale });
+  const truth = await generateContractor(store, { seed, scale });
   return {
     store,
+    truth,
     dispose: () => {
       store.close();
       if (dir) rmSync(dir, { recursive: true, force: true });

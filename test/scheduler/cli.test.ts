@@ -103,6 +103,14 @@ describe('plumbline CLI', () => {
     expect(truth).toMatchObject({ seed: '5', scale: 'tiny' });
     expect(existsSync(join(dir, 'spectrum', 'CR_INVOICE_HEADER_MC.csv'))).toBe(true);
     expect(existsSync(join(dir, 'buildops', 'invoices.json'))).toBe(true);
+    // Reading the export: several companies and none named stops before loading anything.
+    const warehouse = join(work, 'from-files.duckdb');
+    const ambiguous = await plumbline(['run', '--files', dir, '--warehouse', warehouse, '--as-of', '2026-11-15']);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('hold several companies (1, 2); choose one with --company');
+    const run = await plumbline(['run', '--files', dir, '--company', '1', '--warehouse', warehouse, '--as-of', '2026-11-15']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/spectrum\.CR_INVOICE_HEADER_MC\s+\d+\s+0/);
     const bad = await plumbline(['sandbox', 'export', dir, '--scale', 'huge']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--scale "huge": use one of tiny, small, medium, large');
@@ -128,18 +136,20 @@ describe('plumbline CLI', () => {
     expect(code).toBe(0);
   });
 
-  it('demo runs end to end into ./plumbline-demo and prints what it found', async () => {
-    const { code, stdout } = await plumbline(['demo', '--as-of', '2026-11-15']);
+  it('demo runs the pipeline against the sandbox into ./plumbline-demo and prints what it found', async () => {
+    const { code, stdout } = await plumbline(['demo', '--scale', 'tiny']);
     expect(code).toBe(0);
-    expect(existsSync(join(work, 'plumbline-demo', 'warehouse.duckdb'))).toBe(true);
-    expect(stdout).toMatch(/NORTHWIND\s+Northwind Medical Center\s+0\.00\s+55350\.00/);
+    expect(stdout).toContain('Extracted and loaded (BuildOps over its REST API, Spectrum over SQL Server/TDS)');
+    expect(stdout).toMatch(/invoice_status\.missing_in_spectrum\s+1/);
+    const warehouse = join(work, 'plumbline-demo', 'warehouse.duckdb');
+    const truth = JSON.parse(readFileSync(join(work, 'plumbline-demo', 'ground-truth.json'), 'utf8')) as { companyCode: string };
     const check = await plumbline([
       'sql',
       '--json',
       '--warehouse',
-      join(work, 'plumbline-demo', 'warehouse.duckdb'),
-      'select sum(open_total) as total from marts.example_ar_aging',
+      warehouse,
+      'select count(distinct company_code) as companies, min(company_code) as company from raw.spectrum__cr_invoice_header_mc',
     ]);
-    expect(JSON.parse(check.stdout)).toEqual([{ total: '86845.95' }]);
+    expect(JSON.parse(check.stdout)).toEqual([{ companies: 1, company: truth.companyCode }]);
   });
 });
