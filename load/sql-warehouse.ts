@@ -175,6 +175,7 @@ class TableLoad {
   private quarantined = 0;
   private state: unknown = undefined;
   private stateSeen = false;
+  private readonly parentsSeen = new Set<string>();
   private readonly stageSuffix = randomBytes(4).toString('hex');
 
   constructor(
@@ -190,8 +191,11 @@ class TableLoad {
     for await (const batch of this.request.batches) await this.loadBatch(batch);
     for (const spec of this.request.tables) await this.publish(this.tables.get(spec.name)!);
     for (const table of this.tables.values()) await this.conn.query(`DROP TABLE ${qualified('meta', table.stage)}`);
-    if (this.stateSeen) {
+    // A replace that hands over no state is a fresh start: the old cursor must not outlive the old rows.
+    if (this.stateSeen || this.request.mode === 'replace') {
       await this.conn.query(`DELETE FROM meta.state WHERE source = $1 AND resource = $2`, [this.request.source, this.request.resource]);
+    }
+    if (this.stateSeen) {
       await this.conn.query(`INSERT INTO meta.state (source, resource, state, load_id, updated_at) VALUES ($1, $2, $3, $4, $5)`, [
         this.request.source,
         this.request.resource,
@@ -251,6 +255,7 @@ class TableLoad {
     const loadedAt = new Date();
     const quarantine: QuarantineRecord[] = [...(batch.quarantine ?? [])];
     const entries = batch.rows instanceof Map ? [...batch.rows.entries()] : Object.entries(batch.rows);
+    if (this.request.mode !== 'append') await this.dropSupersededChildren(entries);
     for (const [tableName, rows] of entries) {
       const table = this.tables.get(tableName);
       if (!table) throw new PlumblineError(`Resource ${this.request.resource} produced rows for table ${tableName}, which it did not declare`);
@@ -270,6 +275,31 @@ class TableLoad {
     if ('state' in batch && batch.state !== undefined) {
       this.state = batch.state;
       this.stateSeen = true;
+    }
+  }
+
+  /**
+   * A parent that arrives again within one load replaces its earlier version, children
+   * included: drop the children staged with the earlier version (an extractor hands a parent
+   * and its children over in the same batch).
+   */
+  private async dropSupersededChildren(entries: [string, readonly Row[]][]): Promise<void> {
+    const parent = this.request.tables[0]!;
+    const parentRows = entries.find(([name]) => name === parent.name)?.[1] ?? [];
+    const parentKey = parent.primaryKey.map(toColumnName);
+    const again: unknown[][] = [];
+    for (const row of parentRows) {
+      const values = parentKey.map((k) => row[k] ?? row[parent.primaryKey[parentKey.indexOf(k)]!]);
+      const key = JSON.stringify(values);
+      if (this.parentsSeen.has(key)) again.push(values);
+      else this.parentsSeen.add(key);
+    }
+    if (again.length === 0) return;
+    for (const child of this.request.tables.slice(1)) {
+      const staged = this.tables.get(child.name)!;
+      const fk = child.primaryKey.slice(0, parentKey.length).map(toColumnName);
+      const match = fk.map((c, i) => `${quoteIdent(c)} = $${i + 1}`).join(' AND ');
+      for (const values of again) await this.conn.query(`DELETE FROM ${qualified('meta', staged.stage)} WHERE ${match}`, values);
     }
   }
 

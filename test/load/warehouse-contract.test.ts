@@ -116,10 +116,25 @@ describeEachWarehouse('warehouse contract', (factory) => {
     expect(await count('test__invoices__items')).toBe(0);
   });
 
+  it('a parent arriving twice in one load keeps only its last version of children', async () => {
+    const version = (n: number) => ({
+      rows: {
+        test__invoices: [{ id: 'a' }],
+        test__invoices__items: Array.from({ length: n }, (_, i) => ({ invoice_id: 'a', position: i, amount: `${n}.00` })),
+      },
+    });
+    await warehouse.load(request([version(3), version(1)], 'merge', [invoices, items]));
+    expect(await warehouse.query(`SELECT position, amount FROM raw.test__invoices__items`)).toEqual([{ position: 0, amount: '1.00' }]);
+  });
+
   it('replace mode makes the load the whole table', async () => {
     await warehouse.load(request([{ rows: { test__invoices: [{ id: 'a' }, { id: 'b' }] } }]));
     await warehouse.load(request([{ rows: { test__invoices: [{ id: 'c' }] } }], 'replace'));
     expect(await warehouse.query(`SELECT id FROM raw.test__invoices`)).toEqual([{ id: 'c' }]);
+    // A replace that brings no state clears the old cursor with the old rows.
+    await warehouse.load(request([{ rows: { test__invoices: [] }, state: { cursor: 'old' } }]));
+    await warehouse.load(request([{ rows: { test__invoices: [{ id: 'd' }] } }], 'replace'));
+    expect(await warehouse.getState('test', 'invoices')).toBeUndefined();
   });
 
   it('evolves the schema additively: a new source field becomes a new column', async () => {
