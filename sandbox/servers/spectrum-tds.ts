@@ -30,7 +30,7 @@ export interface SpectrumTdsOptions {
   user: string;
   password: string;
   /** Called before each request (fault injection); may throw SqlServerError or return a drop mode. */
-  beforeRequest?: (request: TdsRequest) => Promise<'drop' | 'drop-mid-response' | void>;
+  beforeRequest?: (request: TdsRequest, cancelled: () => boolean) => Promise<'drop' | 'drop-mid-response' | void>;
 }
 
 /** Create the Spectrum TDS server over the store's DuckDB instance (call listen() on it). */

@@ -8,7 +8,7 @@ import { createBuildOpsApi } from './buildops-api.ts';
 import { createDataExchange } from './data-exchange.ts';
 import type { FaultPlan, FaultRule, Faults } from './faults.ts';
 import { createFaults } from './faults.ts';
-import { closeHttpServer } from './http-util.ts';
+import { closeHttpServer, sleep } from './http-util.ts';
 import { createSpectrumTdsServer } from './spectrum-tds.ts';
 import { SqlServerError } from './tds/errors.ts';
 
@@ -98,9 +98,12 @@ export async function startSandboxServers(store: { instance: DuckDBInstance }, o
   });
   const tds = createSpectrumTdsServer(store.instance, {
     ...creds.spectrumSql,
-    async beforeRequest(request) {
+    async beforeRequest(request, cancelled) {
       for (const action of faults.take('spectrum-sql', { sql: request.sql, method: request.kind })) {
-        if (action.kind === 'delay') await new Promise((r) => setTimeout(r, action.ms));
+        // A slow query that the client cancels (attention, e.g. its request timeout) stops early.
+        if (action.kind === 'delay') {
+          for (const until = Date.now() + action.ms; Date.now() < until && !cancelled(); ) await sleep(Math.min(25, until - Date.now()));
+        }
         if (action.kind === 'drop') return action.when === 'before' ? 'drop' : 'drop-mid-response';
         if (action.kind === 'sql-error') throw new SqlServerError(action.number, action.message);
       }

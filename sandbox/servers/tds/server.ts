@@ -61,7 +61,7 @@ export interface TdsServerOptions {
    * Called before each request; may throw SqlServerError, or return 'drop' to reset the socket
    * before answering, or 'drop-mid-response' to reset it after the first rows were sent.
    */
-  beforeRequest?(request: TdsRequest): Promise<'drop' | 'drop-mid-response' | void>;
+  beforeRequest?(request: TdsRequest, cancelled: () => boolean): Promise<'drop' | 'drop-mid-response' | void>;
 }
 
 /** Create the TDS server (not yet listening). */
@@ -274,7 +274,7 @@ class TdsConnection {
       this.socket.resetAndDestroy();
     };
     try {
-      const fault = await this.options.beforeRequest?.(request);
+      const fault = await this.options.beforeRequest?.(request, () => sink.cancelled);
       if (fault === 'drop') return cut();
       if (fault === 'drop-mid-response') {
         // Cut after the first chunk of rows has gone out (or at the end of a small result).
@@ -292,9 +292,13 @@ class TdsConnection {
     }
     if (this.socket.destroyed) return;
     if (this.cancelRequested) {
-      // The attention acknowledgement closes the response; the client drops what came before it.
+      // End the interrupted response, then acknowledge the attention in a message of its own:
+      // the client discards the response and waits for a separate message with DONE_ATTN.
       this.cancelRequested = false;
-      writer.write(doneToken('done', DoneStatus.attention, 0, 0));
+      writer.write(doneToken('done', DoneStatus.final, 0, 0));
+      writer.end();
+      this.send(doneToken('done', DoneStatus.attention, 0, 0));
+      return;
     } else if (rpc) {
       writer.write(returnStatusToken(failed ? 1 : 0));
       writer.write(doneToken('doneProc', failed ? DoneStatus.error : DoneStatus.final, 0, 0));

@@ -208,11 +208,14 @@ describe('streaming', () => {
         request.on('error', () => {});
         request.on('done', () => resolve());
       });
+      const started = Date.now();
       void request.query('SELECT * FROM JC_TRANSACTION_HISTORY_MC a CROSS JOIN (SELECT 1 AS k FROM range(100)) b');
       await ended;
       expect(rows).toBeLessThan(ROWS * 100);
       const after = await single.request().query('SELECT 42 AS x');
       expect(after.recordset[0].x).toBe(42);
+      // Well under tedious' 5 s cancel timeout: the attention was acknowledged, not timed out.
+      expect(Date.now() - started).toBeLessThan(2000);
     } finally {
       await single.close();
     }
@@ -266,6 +269,22 @@ describe('errors', () => {
     const third = await pool.request().query('SELECT COUNT(*) AS n FROM CR_OPEN_ITEM_MC');
     expect(third.recordset[0].n).toBe(0);
     sandbox.faults.clear();
+  });
+
+  test('faults: a slow query ends early when the client times out (attention)', async () => {
+    sandbox.faults.set([{ target: 'spectrum-sql', sqlContains: 'VN_VENDOR_MASTER_MC', action: { kind: 'delay', ms: 5000 } }]);
+    const quick = await new sql.ConnectionPool(config({ requestTimeout: 200, pool: { max: 1 } })).connect();
+    try {
+      const started = Date.now();
+      const error = await quick.request().query('SELECT * FROM VN_VENDOR_MASTER_MC').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ETIMEOUT' });
+      sandbox.faults.clear();
+      expect((await quick.request().query('SELECT 7 AS x')).recordset[0].x).toBe(7);
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      sandbox.faults.clear();
+      await quick.close();
+    }
   });
 
   test('faults: a connection reset mid-stream, after rows were sent', async () => {
