@@ -83,11 +83,18 @@ export class SpectrumSqlClient {
         request.on('recordset', (metadata: sql.IColumnMetadata) => (columns ??= Object.keys(metadata)));
         const readable = request.toReadableStream({ highWaterMark: 1000 });
         request.query(query, () => undefined);
-        for await (const row of readable) {
-          if (!checked && columns && onColumns) onColumns(columns);
-          checked = true;
-          yielded = true;
-          yield row as Record<string, unknown>;
+        let finished = false;
+        try {
+          for await (const row of readable) {
+            if (!checked && columns && onColumns) onColumns(columns);
+            checked = true;
+            yielded = true;
+            yield row as Record<string, unknown>;
+          }
+          finished = true;
+        } finally {
+          // A consumer that stops early (a failed load) must not leave the server streaming the rest.
+          if (!finished) request.cancel();
         }
         if (!checked && columns && onColumns) onColumns(columns);
         return;

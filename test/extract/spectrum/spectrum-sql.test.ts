@@ -116,7 +116,13 @@ describe('spectrum SQL: incremental reads', () => {
     const { expected, loaded } = await compareAll(sandbox.store, warehouse);
     expect(loaded).toEqual(expected);
     // The window (cursor − 10 days) holds fewer rows than the table: the rerun did not read everything.
-    for (const table of ['JC_TRANSACTION_HISTORY_MC', 'CR_INVOICE_HEADER_MC', 'CR_PAY_ADJUST_HISTORY_MC', 'PR_TIME_CARD_HISTORY_MC'] as const) {
+    for (const table of [
+      'JC_TRANSACTION_HISTORY_MC',
+      'CR_INVOICE_HEADER_MC',
+      'CR_INVOICE_DETAIL_MC',
+      'CR_PAY_ADJUST_HISTORY_MC',
+      'PR_TIME_CARD_HISTORY_MC',
+    ] as const) {
       const read = second.get(table)!.rowsByTable[`spectrum__${table.toLowerCase()}`]!;
       expect(read, table).toBeLessThan(expected[table]!.rows);
     }
@@ -271,6 +277,17 @@ describe('spectrum SQL: errors say what to ask for', () => {
     expect(error).toBeInstanceOf(Error);
     expect(error).toBeInstanceOf(TransientError);
     expect((error as Error).message).toContain('JC_PHASE_MASTER_MC');
+  });
+
+  test('rows stream in batches of the configured size', async () => {
+    const resources = make({ batchRows: 50 });
+    const sizes: number[] = [];
+    for await (const batch of resourceOf(resources, 'JC_TRANSACTION_HISTORY_MC').extract(undefined, { fullRefresh: false, asOf: AS_OF })) {
+      sizes.push((batch.rows as Record<string, unknown[]>).spectrum__jc_transaction_history_mc!.length);
+    }
+    expect(sizes.length).toBeGreaterThan(3);
+    expect(Math.max(...sizes)).toBe(50);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe((await storeTotals(sandbox.store, 'JC_TRANSACTION_HISTORY_MC')).rows);
   });
 
   test('no company configured is refused', () => {
