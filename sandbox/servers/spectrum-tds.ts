@@ -207,7 +207,7 @@ export function asSqlServerError(error: unknown): SqlServerError {
     return new SqlServerError(4104, `The multi-part identifier "${m[1]}" could not be bound.`);
   }
   if ((m = message.match(/syntax error at or near "(.+?)"/))) return new SqlServerError(102, `Incorrect syntax near '${m[1]}'.`, 15);
-  if ((m = message.match(/syntax error at end of input/))) return new SqlServerError(102, `Incorrect syntax near the end of the batch.`, 15);
+  if (/syntax error at end of input/.test(message)) return new SqlServerError(102, `Incorrect syntax near the end of the batch.`, 15);
   if (/^Conversion Error/.test(message)) return new SqlServerError(245, `Conversion failed: ${firstLine(message)}`);
   return new SqlServerError(50000, firstLine(message));
 }

@@ -247,10 +247,11 @@ class TdsConnection {
     let columns: readonly WireColumn[] = [];
     this.busy = true;
     this.cancelRequested = false;
-    const connection = this; // the sink reads the live cancel flag
+    // The sink reads the live cancel flag.
+    const isCancelled = (): boolean => this.cancelRequested || this.socket.destroyed;
     const sink: ResultSink & { drained: () => Promise<void> } = {
       get cancelled() {
-        return connection.cancelRequested || connection.socket.destroyed;
+        return isCancelled();
       },
       columns(cols) {
         columns = cols;
