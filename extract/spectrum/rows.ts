@@ -127,7 +127,9 @@ function show(value: unknown): string {
 /** A record key for quarantine: the trimmed key columns of the contract, joined by `|`. */
 export function recordKeyOf(def: SpectrumTableDef, record: Record<string, unknown>): string | null {
   const get = recordLookup(record);
-  const columns = def.key.length > 0 ? def.columns.filter((c) => def.key.includes(c.name)) : def.columns.slice(0, 3);
+  const keyed = def.columns.filter((c) => def.key.includes(c.name));
+  // Window tables are keyed on derived columns (day, day_seq): their leading codes identify the row better.
+  const columns = keyed.length > 0 && keyed.length === def.key.length ? keyed : def.columns.slice(0, 4);
   const parts = columns.map((c) => get(c.source)).map((v) => (v === null || v === undefined ? '' : String(v).trim()));
   return parts.every((p) => p === '') ? null : parts.join('|');
 }

@@ -290,6 +290,25 @@ describe('spectrum SQL: errors say what to ask for', () => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBe((await storeTotals(sandbox.store, 'JC_TRANSACTION_HISTORY_MC')).rows);
   });
 
+  test('a row whose date text does not parse is quarantined over SQL too, naming the column', async () => {
+    await storeRun(
+      sandbox.store,
+      `INSERT INTO spectrum."JC_TRANSACTION_HISTORY_MC" VALUES ('1', 'BADJOB    ', '01000               ', 'L  ', 'JC', '2026ZZ01', 10.00, NULL, NULL, NULL)`,
+    );
+    try {
+      const resources = make();
+      const quarantine = [];
+      for await (const batch of resourceOf(resources, 'JC_TRANSACTION_HISTORY_MC').extract(undefined, { fullRefresh: false, asOf: AS_OF })) {
+        quarantine.push(...(batch.quarantine ?? []));
+      }
+      expect(quarantine).toHaveLength(1);
+      expect(quarantine[0]!.recordKey).toBe('1|BADJOB|01000|L');
+      expect(quarantine[0]!.reasons).toEqual(['tran_date_text: "2026ZZ01" is not a date (YYYYMMDD)']);
+    } finally {
+      await storeRun(sandbox.store, `DELETE FROM spectrum."JC_TRANSACTION_HISTORY_MC" WHERE "Job_Number" = 'BADJOB    '`);
+    }
+  });
+
   test('no company configured is refused', () => {
     expect(() => createSpectrumSqlResources(sqlOptions(sandbox, { companyCodes: [' '] }))).toThrow(/No Spectrum company code/);
   });
