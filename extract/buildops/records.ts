@@ -5,7 +5,7 @@
  * date in the company's time zone). The API and the file export share this code.
  */
 import { z } from 'zod';
-import { isIsoDate } from '../../lib/dates.ts';
+import { dateInTimeZone, isIsoDate } from '../../lib/dates.ts';
 import { decimalToUnscaled, moneyFromNumber, unscaledToDecimal } from '../../lib/decimal.ts';
 import type { ColumnSpec, ColumnType, QuarantineRecord, Row, TableSpec } from '../types.ts';
 import type { ChildSpec, EndpointSpec, FieldKind, FieldSpec } from './endpoints.ts';
@@ -126,25 +126,8 @@ export function decimalFromNumber(value: number, scale: number): string {
   return unscaledToDecimal(decimalToUnscaled(text, scale), scale);
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/**
- * The calendar date of an instant in a time zone, as lib/dates.ts `dateInTimeZone` gives it, with
- * the formatter kept: building an Intl.DateTimeFormat per call made it 60% of an invoice extract.
- */
-export function localDate(instant: Date, timeZone: string): string {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    formatters.set(timeZone, formatter);
-  }
-  const parts = formatter.formatToParts(instant);
-  const get = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
-  return `${get('year')}-${get('month')}-${get('day')}`;
-}
-
 function dateOf(value: string, timeZone: string): string {
-  return isIsoDate(value) ? value : localDate(new Date(value), timeZone);
+  return isIsoDate(value) ? value : dateInTimeZone(new Date(value), timeZone);
 }
 
 /** Sets the column(s) of one validated field on `row`. */
@@ -182,7 +165,7 @@ function putField(row: Row, field: FieldSpec, value: unknown, timeZone: string):
     case 'epoch-seconds': {
       const instant = new Date(Number(value) * 1000);
       row[field.column] = instant;
-      row[localColumn(field)] = localDate(instant, timeZone);
+      row[localColumn(field)] = dateInTimeZone(instant, timeZone);
       return;
     }
   }
