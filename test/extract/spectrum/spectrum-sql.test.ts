@@ -252,6 +252,15 @@ describe('spectrum SQL: errors say what to ask for', () => {
     expect(message).not.toContain('not-the-Passw0rd');
   });
 
+  test('a wrong database and an unreachable server say what to check', async () => {
+    const wrongDb = make({ database: 'Spectrum_Old' });
+    await expect(drain(resourceOf(wrongDb, 'GL_MASTER_MC'))).rejects.toThrow(
+      /database 'Spectrum_Old' cannot be opened for user 'infolink_ro'.*sources\.spectrum\.database/,
+    );
+    const nowhere = make({ port: 1, connectAttempts: 2, retryBaseMs: 10 });
+    await expect(drain(resourceOf(nowhere, 'GL_MASTER_MC'))).rejects.toThrow(/Cannot connect to Spectrum SQL Server at 127\.0\.0\.1:1\/Spectrum: .*firewall/);
+  });
+
   test('a slow query times out with advice', async () => {
     sandbox.servers.faults.set([{ target: 'spectrum-sql', sqlContains: 'VN_OPEN_ITEMS_MC', action: { kind: 'delay', ms: 1500 } }]);
     const slow = make({ requestTimeoutMs: 300 });
