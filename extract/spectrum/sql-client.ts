@@ -211,7 +211,7 @@ export class SpectrumSqlClient {
     }
     if (code === 'ETIMEOUT') {
       return new PlumblineError(
-        `${reading}: the query did not finish within ${this.options.requestTimeoutMs ?? 300_000} ms. Raise sources.spectrum.request_timeout_ms, run outside business hours, or ${override} with a narrower one (ask the Spectrum administrator about an index on Company_Code and the date column).`,
+        `${reading}: the query did not finish within ${this.options.requestTimeoutMs ?? 300_000} ms. Raise the request timeout (requestTimeoutMs of the Spectrum source; the config has no key for it yet), run outside business hours, or ${override} with a narrower one (ask the Spectrum administrator about an index on Company_Code and the date column).`,
         { cause: error },
       );
     }
