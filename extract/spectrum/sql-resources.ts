@@ -37,8 +37,7 @@ export interface SpectrumSqlOptions {
 /** The Spectrum SQL resources and the pool they share (close it after the run). */
 export function createSpectrumSqlResources(options: SpectrumSqlOptions): { resources: Resource[]; close(): Promise<void> } {
   const companies = [...new Set(options.companyCodes.map((c) => c.trim()).filter((c) => c !== ''))];
-  if (companies.length === 0)
-    throw new PlumblineError('No Spectrum company code is configured: set company.code (or sources.spectrum.company_codes) to the Spectrum company to read.');
+  if (companies.length === 0) throw new PlumblineError('No Spectrum company code is configured: set company.code to the Spectrum company to read.');
   const unknown = Object.keys(options.queries ?? {}).filter((t) => !(SPECTRUM_TABLE_NAMES as readonly string[]).includes(t));
   if (unknown.length > 0) {
     throw new PlumblineError(
