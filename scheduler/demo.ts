@@ -8,7 +8,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../lib/logger.ts';
 import { openWarehouse } from '../load/open-warehouse.ts';
-import type { Scale } from '../sandbox/index.ts';
+import type { GroundTruth, Scale } from '../sandbox/index.ts';
+import type { Warehouse } from '../load/types.ts';
 import { startSandboxServers } from '../sandbox/servers/start.ts';
 import { configSchema } from './config.ts';
 import type { PlumblineConfig } from './config.ts';
@@ -67,7 +68,8 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
       SPECTRUM_SQL_PASSWORD: servers.spectrumSql.password,
     });
     const result = await runPipeline({ warehouse, config, secrets, logger, asOf: sandbox.truth.asOf, stages: ['extract', 'load', 'models'] });
-    out(summary(result, sandbox.truth.planted, warehousePath, outDir));
+    const aging = result.ok ? await agingTotals(warehouse) : null;
+    out(summary(result, sandbox.truth, aging, warehousePath, outDir));
     return result;
   } finally {
     await warehouse.close();
@@ -76,7 +78,40 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
   }
 }
 
-function summary(result: PipelineResult, planted: Record<string, number>, warehousePath: string, outDir: string): string {
+const BUCKETS = [
+  ['current', 'bucket_current'],
+  ['1-30', 'bucket_1_30'],
+  ['31-60', 'bucket_31_60'],
+  ['61-90', 'bucket_61_90'],
+  ['90+', 'bucket_90_plus'],
+  ['retainage open', 'retainage_open'],
+  ['open credits', 'open_credits'],
+  ['open total', 'open_total'],
+] as const;
+
+/** Company-wide AR aging totals from the mart, or null when the mart is not there. */
+async function agingTotals(warehouse: Warehouse): Promise<Record<string, string> | null> {
+  const marts = await warehouse.listRelations('marts');
+  if (!marts.some((r) => r.name === 'ar_aging_by_customer')) return null;
+  const sums = BUCKETS.map(([, column]) => `sum(${column}) as ${column}`).join(', ');
+  const [row] = await warehouse.query<Record<string, string>>(`select ${sums} from marts.ar_aging_by_customer`);
+  return row ?? null;
+}
+
+/** The aging the warehouse found beside the one the sandbox planted, bucket by bucket. */
+function agingTable(aging: Record<string, string>, truth: GroundTruth): string {
+  const expected = truth.ar_aging.totals as unknown as Record<string, string>;
+  const truthKey: Record<string, string> = { 'retainage open': 'retainage_open', 'open credits': 'open_credits', 'open total': 'open_total' };
+  return formatTable(
+    BUCKETS.map(([label, column]) => {
+      const planted = expected[truthKey[label] ?? label] ?? '';
+      return { bucket: label, found: aging[column] ?? '0.00', ground_truth: planted, matches: aging[column] === planted ? 'yes' : 'NO' };
+    }),
+  );
+}
+
+function summary(result: PipelineResult, truth: GroundTruth, aging: Record<string, string> | null, warehousePath: string, outDir: string): string {
+  const planted = truth.planted;
   const loaded = result.loads.map((l) => ({ resource: l.resource, rows: l.rows, quarantined: l.quarantined, error: l.error ?? '' }));
   const findings = Object.entries(planted)
     .filter(([key]) => !key.startsWith('plant.'))
@@ -92,7 +127,10 @@ function summary(result: PipelineResult, planted: Record<string, number>, wareho
     '',
     result.models.length > 0
       ? `Models: ${result.models.filter((m) => m.status === 'success').length} of ${result.models.length} built.`
-      : 'Models: the marts that find these cases are not part of this version yet.',
+      : 'Models: none built.',
+    ...(aging ? ['', `AR aging net of retainage as of ${result.asOf} (marts.ar_aging_by_customer), against the ground truth:`, agingTable(aging, truth)] : []),
+    '',
+    'The other marts (payment-status drift, cost-code drift, double billing, retainage, compliance, batches, WIP, close status) arrive with the models issue.',
     `Run ${result.ok ? 'succeeded' : 'FAILED'} in ${result.seconds.toFixed(1)}s.`,
     '',
     `Warehouse:     ${warehousePath}`,

@@ -103,12 +103,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   if (ok && options.stages.includes('models')) {
     const dirs = options.modelsDirs ?? [PACKAGE_MODELS_DIR, ...config.models.extra_dirs.map((d) => configPath(config, d))];
     models = await runModels({ warehouse: options.warehouse, modelsDir: dirs, vars: modelVars(config, options.asOf), runId, logger });
-    const failed = models.filter((m) => m.status !== 'success');
+    // A model skipped for want of a source is not a failure; a failed model (and so what it blocks) is.
+    const failed = models.filter((m) => m.status === 'failed');
     if (failed.length > 0) ok = false;
-    logger.info(
-      'models.done',
-      `Models: ${models.length - failed.length} built, ${models.filter((m) => m.status === 'failed').length} failed, ${models.filter((m) => m.status === 'skipped').length} skipped`,
-    );
+    const built = models.filter((m) => m.status === 'success').length;
+    const skipped = models.filter((m) => m.status === 'skipped').length;
+    logger.info('models.done', `Models: ${built} built, ${failed.length} failed, ${skipped} skipped`, { built, failed: failed.length, skipped });
   }
 
   const seconds = (performance.now() - started) / 1000;

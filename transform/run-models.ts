@@ -60,7 +60,17 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
   const models = orderModels(discoverModels(options.modelsDir));
   const results: ModelResult[] = [];
   const unusable = new Map<string, string>(); // model name → why what reads it must be skipped
+  const sources = await existingSources(options.warehouse);
   for (const model of models) {
+    // A source no one has loaded (its system is not configured) skips the model; it is not a failure.
+    const missing = model.refs.find((ref) => isSource(ref) && !sources.has(ref));
+    if (missing) {
+      const result = skipped(model, `skipped: ${missing} has not been loaded (is that source configured?)`);
+      unusable.set(model.name, 'was skipped');
+      results.push(result);
+      logger.info('model.skipped', `${model.name} ${result.error}`, { model: model.name });
+      continue;
+    }
     const blocked = model.refs.find((ref) => unusable.has(ref));
     if (blocked) {
       const result = skipped(model, `skipped: it reads ${blocked}, which ${unusable.get(blocked)}`);
@@ -158,6 +168,18 @@ function checkQuery(check: CheckSpec, relation: string, vars: Readonly<Record<st
     case 'query':
       return renderSql(check.sql.replace(/;\s*$/, ''), { ...vars, this: relation }, `${where} check ${check.name}`);
   }
+}
+
+function isSource(ref: string): boolean {
+  return ref.startsWith('raw.') || ref.startsWith('meta.');
+}
+
+/** The qualified names of the relations that exist in the source schemas. */
+async function existingSources(warehouse: Warehouse): Promise<Set<string>> {
+  const rows = await warehouse.query<{ table_schema: string; table_name: string }>(
+    `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('raw', 'meta')`,
+  );
+  return new Set(rows.map((r) => `${r.table_schema}.${r.table_name}`));
 }
 
 async function relationKind(warehouse: Warehouse, schema: string, name: string): Promise<'table' | 'view' | null> {

@@ -141,6 +141,9 @@ describe('plumbline CLI', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('Extracted and loaded (BuildOps over its REST API, Spectrum over SQL Server/TDS)');
     expect(stdout).toMatch(/invoice_status\.missing_in_spectrum\s+1/);
+    // The AR aging the warehouse found equals what the sandbox planted, bucket by bucket.
+    expect(stdout).toMatch(/open total\s+[\d.]+\s+[\d.]+\s+yes/);
+    expect(stdout).not.toMatch(/\sNO$/m);
     const warehouse = join(work, 'plumbline-demo', 'warehouse.duckdb');
     const truth = JSON.parse(readFileSync(join(work, 'plumbline-demo', 'ground-truth.json'), 'utf8')) as { companyCode: string };
     const check = await plumbline([

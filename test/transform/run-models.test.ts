@@ -190,6 +190,18 @@ describeEachWarehouse('model runner', (factory) => {
     expect(await warehouse.query(`select customer, open_total from marts.a_aging`)).toEqual([{ customer: 'ACME', open_total: '100.00' }]);
   });
 
+  it('a model whose source was never loaded is skipped, not failed, and so is what reads it', async () => {
+    const root = modelsFolder({
+      'staging/stg_other__things.sql': 'select * from raw.other__things',
+      'marts/things.sql': 'select count(*) as n from staging.stg_other__things',
+    });
+    const results = await runModels({ warehouse, modelsDir: root, vars, runId: 'src' });
+    expect(results.map((r) => [r.name, r.status, r.error])).toEqual([
+      ['staging.stg_other__things', 'skipped', 'skipped: raw.other__things has not been loaded (is that source configured?)'],
+      ['marts.things', 'skipped', 'skipped: it reads staging.stg_other__things, which was skipped'],
+    ]);
+  });
+
   it('a placeholder the run does not define fails that model with its name', async () => {
     await seed(warehouse, [{ id: '1', customer: 'ACME', amount: '1.00', due_on: '2026-11-01' }]);
     const root = modelsFolder({ 'staging/stg_x.sql': 'select {{ company_code }} as c' });
