@@ -1,0 +1,94 @@
+/** The pipeline against the sandbox: a source that fails stops the models, and the rerun converges. */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openStore, generateContractor } from '../../sandbox/index.ts';
+import type { Store } from '../../sandbox/index.ts';
+import { startSandboxServers } from '../../sandbox/servers/start.ts';
+import type { SandboxServers } from '../../sandbox/servers/start.ts';
+import { configSchema } from '../../scheduler/config.ts';
+import type { PlumblineConfig } from '../../scheduler/config.ts';
+import { runPipeline } from '../../scheduler/pipeline.ts';
+import { loadSecrets } from '../../scheduler/secrets.ts';
+import { silentLogger } from '../../lib/logger.ts';
+import { describeEachWarehouse } from '../support/warehouses.ts';
+
+let store: Store;
+let servers: SandboxServers;
+let asOf: string;
+
+beforeAll(async () => {
+  store = await openStore();
+  asOf = (await generateContractor(store, { seed: 11, scale: 'tiny' })).asOf;
+  servers = await startSandboxServers(store);
+});
+afterAll(async () => {
+  await servers.close();
+  store.close();
+});
+
+function sandboxConfig(): PlumblineConfig {
+  return {
+    ...configSchema.parse({
+      company: { code: '1' },
+      sources: {
+        buildops: { kind: 'api', base_url: servers.buildops.url, tenant_id: servers.buildops.tenantId },
+        spectrum: {
+          kind: 'sql',
+          server: servers.spectrumSql.host,
+          port: servers.spectrumSql.port,
+          database: servers.spectrumSql.database,
+          encrypt: false,
+          trust_server_certificate: true,
+        },
+      },
+    }),
+    baseDir: process.cwd(),
+    file: null,
+  };
+}
+
+const secrets = (spectrumPassword: string) =>
+  loadSecrets({
+    BUILDOPS_CLIENT_ID: servers.buildops.clientId,
+    BUILDOPS_CLIENT_SECRET: servers.buildops.clientSecret,
+    SPECTRUM_SQL_USER: servers.spectrumSql.user,
+    SPECTRUM_SQL_PASSWORD: spectrumPassword,
+  });
+
+describeEachWarehouse('pipeline', (factory) => {
+  afterAll(() => factory.cleanup());
+
+  it('a source that fails is rolled back, the others load, the models do not run; the rerun converges', async () => {
+    const warehouse = await factory.open();
+    try {
+      const stages = ['extract', 'load', 'models'] as const;
+      const broken = await runPipeline({ warehouse, config: sandboxConfig(), secrets: secrets('wrong-password'), logger: silentLogger, asOf, stages });
+      expect(broken.ok).toBe(false);
+      expect(broken.models).toEqual([]);
+      const failed = broken.loads.filter((l) => l.error !== null);
+      expect(failed.length).toBeGreaterThan(0);
+      expect(failed.every((l) => l.resource.startsWith('spectrum.'))).toBe(true);
+      expect(failed[0]!.error).toMatch(/Login failed|login/i);
+      expect(failed[0]!.error).not.toContain('wrong-password');
+      expect(broken.loads.filter((l) => l.resource.startsWith('buildops.')).every((l) => l.error === null)).toBe(true);
+      expect((await warehouse.listRelations('raw')).some((r) => r.name.startsWith('spectrum__'))).toBe(false);
+      expect(await warehouse.listRelations('marts')).toEqual([]);
+
+      const fixed = await runPipeline({
+        warehouse,
+        config: sandboxConfig(),
+        secrets: secrets(servers.spectrumSql.password),
+        logger: silentLogger,
+        asOf,
+        stages,
+      });
+      expect(fixed.ok).toBe(true);
+      expect(fixed.loads.every((l) => l.error === null)).toBe(true);
+      expect(fixed.models.find((m) => m.name === 'marts.ar_aging')?.status).toBe('success');
+      // BuildOps loaded once already: the second run re-reads only its lag window and adds no rows.
+      const [invoices] = await warehouse.query<{ n: number; ids: number }>(`select count(*) as n, count(distinct id) as ids from raw.buildops__invoices`);
+      expect(invoices!.n).toBe(invoices!.ids);
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
