@@ -11,6 +11,7 @@ import { openWarehouse } from '../load/open-warehouse.ts';
 import type { GroundTruth, Scale } from '../sandbox/index.ts';
 import type { Warehouse } from '../load/types.ts';
 import { startSandboxServers } from '../sandbox/servers/start.ts';
+import type { SandboxServers } from '../sandbox/servers/start.ts';
 import { configSchema } from './config.ts';
 import type { PlumblineConfig } from './config.ts';
 import { formatTable } from './output.ts';
@@ -18,6 +19,7 @@ import { runPipeline } from './pipeline.ts';
 import type { PipelineResult } from './pipeline.ts';
 import { generateSandboxStore } from './sandbox-commands.ts';
 import { loadSecrets } from './secrets.ts';
+import type { SecretName, Secrets } from './secrets.ts';
 
 export interface DemoOptions {
   outDir: string;
@@ -41,32 +43,8 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
   const warehouse = await openWarehouse(warehousePath);
   try {
     writeFileSync(join(outDir, 'ground-truth.json'), JSON.stringify(sandbox.truth, null, 2));
-    // The demo's configuration: the sandbox's services, its company, its fixed public credentials.
-    const config: PlumblineConfig = {
-      ...configSchema.parse({
-        company: { code: sandbox.truth.companyCode, time_zone: sandbox.truth.timeZone },
-        warehouse: warehousePath,
-        sources: {
-          buildops: { kind: 'api', base_url: servers.buildops.url, tenant_id: servers.buildops.tenantId },
-          spectrum: {
-            kind: 'sql',
-            server: servers.spectrumSql.host,
-            port: servers.spectrumSql.port,
-            database: servers.spectrumSql.database,
-            encrypt: false,
-            trust_server_certificate: true,
-          },
-        },
-      }),
-      baseDir: outDir,
-      file: null,
-    };
-    const secrets = loadSecrets({
-      BUILDOPS_CLIENT_ID: servers.buildops.clientId,
-      BUILDOPS_CLIENT_SECRET: servers.buildops.clientSecret,
-      SPECTRUM_SQL_USER: servers.spectrumSql.user,
-      SPECTRUM_SQL_PASSWORD: servers.spectrumSql.password,
-    });
+    const config = sandboxConfig(servers, sandbox.truth, outDir);
+    const secrets = sandboxSecrets(servers);
     const result = await runPipeline({ warehouse, config, secrets, logger, asOf: sandbox.truth.asOf, stages: ['extract', 'load', 'models'] });
     const aging = result.ok ? await agingTotals(warehouse) : null;
     out(summary(result, sandbox.truth, aging, warehousePath, outDir));
@@ -76,6 +54,36 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
     await servers.close();
     sandbox.dispose();
   }
+}
+
+/** A configuration reading the running sandbox: its services, its company, its time zone. */
+export function sandboxConfig(servers: SandboxServers, truth: Pick<GroundTruth, 'companyCode' | 'timeZone'>, baseDir: string): PlumblineConfig {
+  const parsed = configSchema.parse({
+    company: { code: truth.companyCode, time_zone: truth.timeZone },
+    sources: {
+      buildops: { kind: 'api', base_url: servers.buildops.url, tenant_id: servers.buildops.tenantId },
+      spectrum: {
+        kind: 'sql',
+        server: servers.spectrumSql.host,
+        port: servers.spectrumSql.port,
+        database: servers.spectrumSql.database,
+        encrypt: false,
+        trust_server_certificate: true,
+      },
+    },
+  });
+  return { ...parsed, baseDir, file: null };
+}
+
+/** The sandbox's fixed, public credentials as the secrets a real run would take from the environment. */
+export function sandboxSecrets(servers: SandboxServers, overrides: Partial<Record<SecretName, string>> = {}): Secrets {
+  return loadSecrets({
+    BUILDOPS_CLIENT_ID: servers.buildops.clientId,
+    BUILDOPS_CLIENT_SECRET: servers.buildops.clientSecret,
+    SPECTRUM_SQL_USER: servers.spectrumSql.user,
+    SPECTRUM_SQL_PASSWORD: servers.spectrumSql.password,
+    ...overrides,
+  });
 }
 
 const BUCKETS = [

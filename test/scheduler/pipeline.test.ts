@@ -4,10 +4,8 @@ import { openStore, generateContractor } from '../../sandbox/index.ts';
 import type { Store } from '../../sandbox/index.ts';
 import { startSandboxServers } from '../../sandbox/servers/start.ts';
 import type { SandboxServers } from '../../sandbox/servers/start.ts';
-import { configSchema } from '../../scheduler/config.ts';
-import type { PlumblineConfig } from '../../scheduler/config.ts';
+import { sandboxConfig, sandboxSecrets } from '../../scheduler/demo.ts';
 import { runPipeline } from '../../scheduler/pipeline.ts';
-import { loadSecrets } from '../../scheduler/secrets.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 
@@ -25,34 +23,8 @@ afterAll(async () => {
   store.close();
 });
 
-function sandboxConfig(): PlumblineConfig {
-  return {
-    ...configSchema.parse({
-      company: { code: '1' },
-      sources: {
-        buildops: { kind: 'api', base_url: servers.buildops.url, tenant_id: servers.buildops.tenantId },
-        spectrum: {
-          kind: 'sql',
-          server: servers.spectrumSql.host,
-          port: servers.spectrumSql.port,
-          database: servers.spectrumSql.database,
-          encrypt: false,
-          trust_server_certificate: true,
-        },
-      },
-    }),
-    baseDir: process.cwd(),
-    file: null,
-  };
-}
-
-const secrets = (spectrumPassword: string) =>
-  loadSecrets({
-    BUILDOPS_CLIENT_ID: servers.buildops.clientId,
-    BUILDOPS_CLIENT_SECRET: servers.buildops.clientSecret,
-    SPECTRUM_SQL_USER: servers.spectrumSql.user,
-    SPECTRUM_SQL_PASSWORD: spectrumPassword,
-  });
+const config = () => sandboxConfig(servers, { companyCode: '1', timeZone: 'America/Chicago' }, process.cwd());
+const secrets = (password: string) => sandboxSecrets(servers, { SPECTRUM_SQL_PASSWORD: password });
 
 describeEachWarehouse('pipeline', (factory) => {
   afterAll(() => factory.cleanup());
@@ -61,7 +33,7 @@ describeEachWarehouse('pipeline', (factory) => {
     const warehouse = await factory.open();
     try {
       const stages = ['extract', 'load', 'models'] as const;
-      const broken = await runPipeline({ warehouse, config: sandboxConfig(), secrets: secrets('wrong-password'), logger: silentLogger, asOf, stages });
+      const broken = await runPipeline({ warehouse, config: config(), secrets: secrets('wrong-password'), logger: silentLogger, asOf, stages });
       expect(broken.ok).toBe(false);
       expect(broken.models).toEqual([]);
       const failed = broken.loads.filter((l) => l.error !== null);
@@ -75,7 +47,7 @@ describeEachWarehouse('pipeline', (factory) => {
 
       const fixed = await runPipeline({
         warehouse,
-        config: sandboxConfig(),
+        config: config(),
         secrets: secrets(servers.spectrumSql.password),
         logger: silentLogger,
         asOf,

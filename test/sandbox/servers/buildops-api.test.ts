@@ -21,7 +21,11 @@ afterAll(async () => {
 
 async function token(): Promise<string> {
   const { url, clientId, clientSecret } = sandbox.buildops;
-  const res = await fetch(`${url}/v1/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ clientId, clientSecret }) });
+  const res = await fetch(`${url}/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ clientId, clientSecret }),
+  });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { access_token: string; expires_in: number };
   expect(body.expires_in).toBe(3600);
@@ -48,7 +52,10 @@ describe('auth', () => {
   test('a token expires after its lifetime', async () => {
     const short = await startSandboxServers(store, { tokenLifetimeSeconds: 1 });
     try {
-      const res = await fetch(`${short.buildops.url}/v1/auth/token`, { method: 'POST', body: JSON.stringify({ clientId: short.buildops.clientId, clientSecret: short.buildops.clientSecret }) });
+      const res = await fetch(`${short.buildops.url}/v1/auth/token`, {
+        method: 'POST',
+        body: JSON.stringify({ clientId: short.buildops.clientId, clientSecret: short.buildops.clientSecret }),
+      });
       const { access_token, expires_in } = (await res.json()) as { access_token: string; expires_in: number };
       expect(expires_in).toBe(1);
       const call = () => fetch(`${short.buildops.url}/v1/jobs`, { headers: { authorization: `Bearer ${access_token}`, tenantId: short.buildops.tenantId } });

@@ -65,8 +65,24 @@ function invoice(number: string, extra: Record<string, unknown> = {}): Record<st
     Remarks: `BO:${number.toLowerCase()}`,
     Retention_Percent: 10,
     invoiceDetails: [
-      { Detail_Description: 'Labor', Phase_Code: '01100', Cost_Type: 'L', GL_Account: '4000', Line_Extension: 1000.1, Retention_Amount: 100.01, Sales_Tax_Amount: 0 },
-      { Detail_Description: 'Material', Phase_Code: '01200', Cost_Type: 'M', GL_Account: '4100', Line_Extension: 200.2, Retention_Amount: 20.02, Sales_Tax_Amount: 16.52 },
+      {
+        Detail_Description: 'Labor',
+        Phase_Code: '01100',
+        Cost_Type: 'L',
+        GL_Account: '4000',
+        Line_Extension: 1000.1,
+        Retention_Amount: 100.01,
+        Sales_Tax_Amount: 0,
+      },
+      {
+        Detail_Description: 'Material',
+        Phase_Code: '01200',
+        Cost_Type: 'M',
+        GL_Account: '4100',
+        Line_Extension: 200.2,
+        Retention_Amount: 20.02,
+        Sales_Tax_Amount: 16.52,
+      },
     ],
     ...extra,
   };
@@ -74,7 +90,17 @@ function invoice(number: string, extra: Record<string, unknown> = {}): Record<st
 
 describe('SOAP AddJob / AddPhase', () => {
   test('a valid job is accepted and lands in JC_JOB_MASTER_MC, padded', async () => {
-    const [r] = await soap('AddJob', { Company_Code: 'Z01', Job_Number: 'J2001', Job_Description: 'New boiler', Customer_Code: 'C200', Cost_Center: '100', Status_Code: 'A', Price_Method_Code: 'F', Sales_Tax_Code: 'TX', Original_Contract: '45000.50' });
+    const [r] = await soap('AddJob', {
+      Company_Code: 'Z01',
+      Job_Number: 'J2001',
+      Job_Description: 'New boiler',
+      Customer_Code: 'C200',
+      Cost_Center: '100',
+      Status_Code: 'A',
+      Price_Method_Code: 'F',
+      Sales_Tax_Code: 'TX',
+      Original_Contract: '45000.50',
+    });
     expect(r).toMatchObject({ error_code: '', column: '' });
     const [job] = await rows(`SELECT * FROM spectrum."JC_JOB_MASTER_MC" WHERE rtrim("Job_Number") = 'J2001'`);
     expect(job).toMatchObject({ Job_Number: 'J2001     ', Customer_Code: 'C200      ', Original_Contract: '45000.50', Status_Code: 'A' });
@@ -89,7 +115,15 @@ describe('SOAP AddJob / AddPhase', () => {
     [{ Cost_Center: '999' }, 'Cost_Center', /does not exist/],
     [{ Sales_Tax_Code: 'ZZ' }, 'Sales_Tax_Code', /not valid/],
   ])('an invalid job is rejected with its column: %o', async (change, column, desc) => {
-    const [r] = await soap('AddJob', { Company_Code: 'Z01', Job_Number: 'J2002', Job_Description: 'Job', Customer_Code: 'C100', Cost_Center: '100', Sales_Tax_Code: 'TX', ...change });
+    const [r] = await soap('AddJob', {
+      Company_Code: 'Z01',
+      Job_Number: 'J2002',
+      Job_Description: 'Job',
+      Customer_Code: 'C100',
+      Cost_Center: '100',
+      Sales_Tax_Code: 'TX',
+      ...change,
+    });
     expect(r!.error_code).toBe('I');
     expect(r!.column).toBe(column);
     expect(r!.desc).toMatch(desc);
@@ -98,7 +132,11 @@ describe('SOAP AddJob / AddPhase', () => {
   test('AddPhase: phase mask, job complete, accepted', async () => {
     const base = { Company_Code: 'Z01', Job_Number: 'J1001', Cost_Type: 'L', Description: 'Startup' };
     expect((await soap('AddPhase', { ...base, Phase_Code: '01-500' }))[0]).toMatchObject({ error_code: 'I', column: 'Phase_Code' });
-    expect((await soap('AddPhase', { ...base, Phase_Code: '0150' }))[0]).toMatchObject({ error_code: 'I', column: 'Phase_Code', desc: expect.stringMatching(/phase mask 99-999/) });
+    expect((await soap('AddPhase', { ...base, Phase_Code: '0150' }))[0]).toMatchObject({
+      error_code: 'I',
+      column: 'Phase_Code',
+      desc: expect.stringMatching(/phase mask 99-999/),
+    });
     expect((await soap('AddPhase', { ...base, Job_Number: 'J1002', Phase_Code: '01500' }))[0]).toMatchObject({ error_code: 'I', column: 'Job_Number' });
     expect((await soap('AddPhase', { ...base, Phase_Code: '01500' }))[0]).toMatchObject({ error_code: '' });
     const [phase] = await rows(`SELECT * FROM spectrum."JC_PHASE_MASTER_MC" WHERE rtrim("Phase_Code") = '01500'`);
@@ -148,7 +186,13 @@ describe('JSON /customer/invoice', () => {
     expect(responses).toEqual([expect.objectContaining({ error_code: '', column: '', record: 1 })]);
     const [unposted] = await rows(`SELECT * FROM spectrum."CR_UNPOSTED_INVOICE_MC" WHERE rtrim("Invoice_Or_Transaction") = 'BO-1001'`);
     // gross = lines (retention included) + sales tax = 1000.10 + 200.20 + 16.52
-    expect(unposted).toMatchObject({ Invoice_Extension: '1216.82', Retention_Amount: '120.03', Batch_Code: 'BO1110', Remarks: 'BO:bo-1001', Customer_Code: 'C100      ' });
+    expect(unposted).toMatchObject({
+      Invoice_Extension: '1216.82',
+      Retention_Amount: '120.03',
+      Batch_Code: 'BO1110',
+      Remarks: 'BO:bo-1001',
+      Customer_Code: 'C100      ',
+    });
     expect(unposted!.Entered_Date).toBeTruthy();
     expect(await rows(`SELECT * FROM spectrum."CR_INVOICE_HEADER_MC" WHERE rtrim("Invoice_Or_Transaction") = 'BO-1001'`)).toHaveLength(0);
 
@@ -156,9 +200,19 @@ describe('JSON /customer/invoice', () => {
     expect(posted).toContain('BO-1001');
     expect(await rows(`SELECT * FROM spectrum."CR_UNPOSTED_INVOICE_MC" WHERE rtrim("Invoice_Or_Transaction") = 'BO-1001'`)).toHaveLength(0);
     const [header] = await rows(`SELECT * FROM spectrum."CR_INVOICE_HEADER_MC" WHERE rtrim("Invoice_Or_Transaction") = 'BO-1001'`);
-    expect(header).toMatchObject({ Invoice_Extension: '1216.82', Sales_Tax_Amount: '16.52', Retention_Amount: '120.03', Retention_Percent: '10.0000', Transaction_Type: 'I', AR_GL_Account: '1200'.padEnd(12) });
+    expect(header).toMatchObject({
+      Invoice_Extension: '1216.82',
+      Sales_Tax_Amount: '16.52',
+      Retention_Amount: '120.03',
+      Retention_Percent: '10.0000',
+      Transaction_Type: 'I',
+      AR_GL_Account: '1200'.padEnd(12),
+    });
     const details = await rows(`SELECT * FROM spectrum."CR_INVOICE_DETAIL_MC" WHERE rtrim("Invoice_Or_Transaction") = 'BO-1001' ORDER BY "Line_Number"`);
-    expect(details.map((d) => [d.Line_Number, d.Line_Extension, d.Retention_Amount])).toEqual([[1, '1000.10', '100.01'], [2, '200.20', '20.02']]);
+    expect(details.map((d) => [d.Line_Number, d.Line_Extension, d.Retention_Amount])).toEqual([
+      [1, '1000.10', '100.01'],
+      [2, '200.20', '20.02'],
+    ]);
     const [open] = await rows(`SELECT * FROM spectrum."CR_OPEN_ITEM_MC" WHERE rtrim("Invoice_Or_Transaction") = 'BO-1001'`);
     expect(open).toMatchObject({ Invoice_Balance: '1216.82', Transaction_Type: 'I' });
   });
@@ -193,7 +247,9 @@ describe('JSON /customer/invoice', () => {
       ['', ''],
     ]);
     expect(responses[1]!.desc).toMatch(/outside the open AR period \(2026-11-01 … 2026-11-30\)/);
-    const imported = await rows(`SELECT rtrim("Invoice_Or_Transaction") AS i FROM spectrum."CR_UNPOSTED_INVOICE_MC" WHERE "Invoice_Or_Transaction" LIKE 'BO-20%' ORDER BY 1`);
+    const imported = await rows(
+      `SELECT rtrim("Invoice_Or_Transaction") AS i FROM spectrum."CR_UNPOSTED_INVOICE_MC" WHERE "Invoice_Or_Transaction" LIKE 'BO-20%' ORDER BY 1`,
+    );
     expect(imported.map((r) => r.i)).toEqual(['BO-2001', 'BO-2009', 'BO-2012']);
   });
 
@@ -237,7 +293,9 @@ describe('JSON /customer/invoice', () => {
   });
 
   test('postUnpostedBatch posts a planted unposted row without a payload as one line', async () => {
-    await store.connection.run(`INSERT INTO spectrum."CR_UNPOSTED_INVOICE_MC" VALUES ('Z01', 'PL-1      ', 'C200      ', NULL, TIMESTAMP '2026-11-03', 500.00, 0.00, 'PLANT', 'BO:planted', TIMESTAMP '2026-11-03 10:00')`);
+    await store.connection.run(
+      `INSERT INTO spectrum."CR_UNPOSTED_INVOICE_MC" VALUES ('Z01', 'PL-1      ', 'C200      ', NULL, TIMESTAMP '2026-11-03', 500.00, 0.00, 'PLANT', 'BO:planted', TIMESTAMP '2026-11-03 10:00')`,
+    );
     expect(await postUnpostedBatch(store, 'PLANT')).toEqual(['PL-1']);
     const [header] = await rows(`SELECT * FROM spectrum."CR_INVOICE_HEADER_MC" WHERE rtrim("Invoice_Or_Transaction") = 'PL-1'`);
     expect(header).toMatchObject({ Invoice_Extension: '500.00', Remarks: 'BO:planted', Job_Number: null });
@@ -246,6 +304,9 @@ describe('JSON /customer/invoice', () => {
     expect(rest).toContain('BO-2001');
     expect(await rows(`SELECT * FROM spectrum."CR_UNPOSTED_INVOICE_MC"`)).toHaveLength(0);
     const ar = await rows(`SELECT * FROM spectrum."JC_TRANSACTION_HISTORY_MC" WHERE rtrim("Invoice_Or_Transaction") = 'BO-2001' ORDER BY "Tran_Amount"`);
-    expect(ar.map((r) => [r.Tran_Type_Code, r.Tran_Date_Text, r.Tran_Amount])).toEqual([['AR', '20261110', '200.20'], ['AR', '20261110', '1000.10']]);
+    expect(ar.map((r) => [r.Tran_Type_Code, r.Tran_Date_Text, r.Tran_Amount])).toEqual([
+      ['AR', '20261110', '200.20'],
+      ['AR', '20261110', '1000.10'],
+    ]);
   });
 });

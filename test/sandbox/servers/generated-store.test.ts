@@ -18,7 +18,14 @@ beforeAll(async () => {
   await generateContractor(store, { seed: 7, scale: 'tiny' });
   sandbox = await startSandboxServers(store, { shortPageEvery: 13 });
   const s = sandbox.spectrumSql;
-  pool = await new sql.ConnectionPool({ server: s.host, port: s.port, user: s.user, password: s.password, database: s.database, options: { encrypt: false } }).connect();
+  pool = await new sql.ConnectionPool({
+    server: s.host,
+    port: s.port,
+    user: s.user,
+    password: s.password,
+    database: s.database,
+    options: { encrypt: false },
+  }).connect();
 });
 afterAll(async () => {
   await pool?.close();
@@ -33,14 +40,19 @@ async function count(sqlText: string): Promise<number> {
 
 test('every BuildOps endpoint pages through to exactly the stored records', async () => {
   const { url, clientId, clientSecret, tenantId } = sandbox.buildops;
-  const auth = (await (await fetch(`${url}/v1/auth/token`, { method: 'POST', body: JSON.stringify({ clientId, clientSecret }) })).json()) as { access_token: string };
+  const auth = (await (await fetch(`${url}/v1/auth/token`, { method: 'POST', body: JSON.stringify({ clientId, clientSecret }) })).json()) as {
+    access_token: string;
+  };
   const headers = { authorization: `Bearer ${auth.access_token}`, tenantId };
   for (const endpoint of BUILDOPS_ENDPOINTS) {
     const expected = await count(`SELECT count(*) FROM buildops.${endpoint.replaceAll('-', '_')}`);
     const ids = new Set<string>();
     const sizeParam = endpoint === 'employees' ? 'page_size' : 'limit';
     for (let page = 0; page < 10_000; page++) {
-      const body = (await (await fetch(`${url}/v1/${endpoint}?page=${page}&${sizeParam}=100`, { headers })).json()) as { items?: Array<{ id: string }>; data?: Array<{ id: string }> };
+      const body = (await (await fetch(`${url}/v1/${endpoint}?page=${page}&${sizeParam}=100`, { headers })).json()) as {
+        items?: Array<{ id: string }>;
+        data?: Array<{ id: string }>;
+      };
       const items = body.items ?? body.data ?? [];
       if (items.length === 0) break;
       items.forEach((i) => ids.add(i.id));

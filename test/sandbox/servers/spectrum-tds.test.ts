@@ -116,7 +116,9 @@ describe('queries', () => {
 
   test('concurrent queries over the pool', async () => {
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => pool.request().input('j', sql.VarChar, `J${i}`).query(`SELECT COUNT(*) AS n FROM JC_TRANSACTION_HISTORY_MC WHERE RTRIM(Job_Number) = @j`)),
+      Array.from({ length: 8 }, (_, i) =>
+        pool.request().input('j', sql.VarChar, `J${i}`).query(`SELECT COUNT(*) AS n FROM JC_TRANSACTION_HISTORY_MC WHERE RTRIM(Job_Number) = @j`),
+      ),
     );
     expect(results.map((r) => r.recordset[0].n)).toEqual(Array(8).fill(ROWS / 50));
   });
@@ -146,9 +148,15 @@ describe('catalog and transactions', () => {
     const columns = await pool
       .request()
       .input('t', sql.NVarChar, 'CR_INVOICE_HEADER_MC')
-      .query(`SELECT c.COLUMN_NAME, c.DATA_TYPE, c.NUMERIC_PRECISION, c.NUMERIC_SCALE FROM INFORMATION_SCHEMA.COLUMNS c WHERE c.TABLE_NAME = @t ORDER BY c.ORDINAL_POSITION`);
+      .query(
+        `SELECT c.COLUMN_NAME, c.DATA_TYPE, c.NUMERIC_PRECISION, c.NUMERIC_SCALE FROM INFORMATION_SCHEMA.COLUMNS c WHERE c.TABLE_NAME = @t ORDER BY c.ORDINAL_POSITION`,
+      );
     expect(columns.recordset[0]).toMatchObject({ COLUMN_NAME: 'Company_Code', DATA_TYPE: 'varchar' });
-    expect(columns.recordset.find((c) => c.COLUMN_NAME === 'Invoice_Extension')).toMatchObject({ DATA_TYPE: 'decimal', NUMERIC_PRECISION: 14, NUMERIC_SCALE: 2 });
+    expect(columns.recordset.find((c) => c.COLUMN_NAME === 'Invoice_Extension')).toMatchObject({
+      DATA_TYPE: 'decimal',
+      NUMERIC_PRECISION: 14,
+      NUMERIC_SCALE: 2,
+    });
   });
 
   test('sql.PreparedStatement: prepare, execute twice, unprepare', async () => {
@@ -224,28 +232,43 @@ describe('streaming', () => {
 
 describe('errors', () => {
   test('a missing table → 208 Invalid object name', async () => {
-    const error = await pool.request().query('SELECT * FROM dbo.AR_INVOICE_HEADER').catch((e: unknown) => e);
+    const error = await pool
+      .request()
+      .query('SELECT * FROM dbo.AR_INVOICE_HEADER')
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ number: 208, message: "Invalid object name 'AR_INVOICE_HEADER'." });
   });
 
   test('a missing column → 207 Invalid column name', async () => {
-    const error = await pool.request().query('SELECT Invoice_Number FROM CR_INVOICE_HEADER_MC').catch((e: unknown) => e);
+    const error = await pool
+      .request()
+      .query('SELECT Invoice_Number FROM CR_INVOICE_HEADER_MC')
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ number: 207, message: "Invalid column name 'Invoice_Number'." });
   });
 
   test('other schemas of the store are invisible', async () => {
-    const error = await pool.request().query('SELECT * FROM sandbox.ground_truth').catch((e: unknown) => e);
+    const error = await pool
+      .request()
+      .query('SELECT * FROM sandbox.ground_truth')
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ number: 208 });
   });
 
   test('a stored procedure that does not exist → 2812', async () => {
-    const error = await pool.request().execute('usp_not_here').catch((e: unknown) => e);
+    const error = await pool
+      .request()
+      .execute('usp_not_here')
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ number: 2812 });
     expect((await pool.request().query('SELECT 1 AS ok')).recordset[0].ok).toBe(1);
   });
 
   test('an undeclared variable → 137', async () => {
-    const error = await pool.request().query('SELECT * FROM CR_INVOICE_HEADER_MC WHERE Company_Code = @nope').catch((e: unknown) => e);
+    const error = await pool
+      .request()
+      .query('SELECT * FROM CR_INVOICE_HEADER_MC WHERE Company_Code = @nope')
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ number: 137 });
   });
 
@@ -259,12 +282,23 @@ describe('errors', () => {
 
   test('faults: a SQL error and a dropped connection on demand', async () => {
     sandbox.faults.set([
-      { target: 'spectrum-sql', sqlContains: 'CR_OPEN_ITEM_MC', nth: 1, action: { kind: 'sql-error', number: 1205, message: 'Transaction (Process ID 51) was deadlocked' } },
+      {
+        target: 'spectrum-sql',
+        sqlContains: 'CR_OPEN_ITEM_MC',
+        nth: 1,
+        action: { kind: 'sql-error', number: 1205, message: 'Transaction (Process ID 51) was deadlocked' },
+      },
       { target: 'spectrum-sql', sqlContains: 'CR_OPEN_ITEM_MC', nth: 2, action: { kind: 'drop', when: 'before' } },
     ]);
-    const first = await pool.request().query('SELECT * FROM CR_OPEN_ITEM_MC').catch((e: unknown) => e);
+    const first = await pool
+      .request()
+      .query('SELECT * FROM CR_OPEN_ITEM_MC')
+      .catch((e: unknown) => e);
     expect(first).toMatchObject({ number: 1205 });
-    const second = await pool.request().query('SELECT * FROM CR_OPEN_ITEM_MC').catch((e: unknown) => e);
+    const second = await pool
+      .request()
+      .query('SELECT * FROM CR_OPEN_ITEM_MC')
+      .catch((e: unknown) => e);
     expect(second).toBeInstanceOf(Error);
     const third = await pool.request().query('SELECT COUNT(*) AS n FROM CR_OPEN_ITEM_MC');
     expect(third.recordset[0].n).toBe(0);
@@ -276,7 +310,10 @@ describe('errors', () => {
     const quick = await new sql.ConnectionPool(config({ requestTimeout: 200, pool: { max: 1 } })).connect();
     try {
       const started = Date.now();
-      const error = await quick.request().query('SELECT * FROM VN_VENDOR_MASTER_MC').catch((e: unknown) => e);
+      const error = await quick
+        .request()
+        .query('SELECT * FROM VN_VENDOR_MASTER_MC')
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'ETIMEOUT' });
       sandbox.faults.clear();
       expect((await quick.request().query('SELECT 7 AS x')).recordset[0].x).toBe(7);

@@ -22,12 +22,14 @@ describe('translateBatch', () => {
   });
 
   test('functions and types', () => {
-    expect(one('SELECT ISNULL(a, 0), LEN(b), GETDATE() FROM T')).toBe('SELECT COALESCE ( a , 0 ) , length(rtrim( b )) , CAST(current_localtimestamp() AS TIMESTAMP) FROM spectrum."T"');
+    expect(one('SELECT ISNULL(a, 0), LEN(b), GETDATE() FROM T')).toBe(
+      'SELECT COALESCE ( a , 0 ) , length(rtrim( b )) , CAST(current_localtimestamp() AS TIMESTAMP) FROM spectrum."T"',
+    );
     expect(one('SELECT CAST(x AS nvarchar(max)), CONVERT(varchar(10), y, 112), CAST(z AS datetime) FROM T')).toBe(
       'SELECT CAST ( x AS VARCHAR ) , CAST( y AS VARCHAR ) , CAST ( z AS TIMESTAMP ) FROM spectrum."T"',
     );
     expect(one('SELECT COUNT(*) FROM T')).toBe('SELECT CAST(count( * ) AS INTEGER) FROM spectrum."T"');
-    expect(one("SELECT DATEDIFF(day, a, b) FROM T")).toBe("SELECT date_diff('day', a , b ) FROM spectrum.\"T\"");
+    expect(one('SELECT DATEDIFF(day, a, b) FROM T')).toBe('SELECT date_diff(\'day\', a , b ) FROM spectrum."T"');
   });
 
   test('hints removed, SET and comments ignored, statements split on ;', () => {
@@ -54,7 +56,11 @@ describe('faults', () => {
     expect(kinds('/v1/invoices')).toEqual(['status']);
     expect(kinds('/v1/invoices')).toEqual(['status']);
     expect(kinds('/v1/invoices')).toEqual([]);
-    expect(faults.state().map((r) => [r.seen, r.applied])).toEqual([[4, 2], [5, 1], [0, 0]]);
+    expect(faults.state().map((r) => [r.seen, r.applied])).toEqual([
+      [4, 2],
+      [5, 1],
+      [0, 0],
+    ]);
     faults.set([]);
     expect(faults.state()).toEqual([]);
   });
