@@ -32,6 +32,11 @@ export interface LoggerOptions {
   /** Values that must never be written (passwords, tokens, client secrets). */
   secrets?: readonly string[];
   write?: (line: string) => void;
+  /**
+   * Events shown as one line that updates in place on a terminal (page-by-page progress),
+   * instead of a line each. JSON logs keep every event.
+   */
+  progressEvents?: readonly string[];
 }
 
 /** A logger writing to stderr (or `write`) with secrets masked. */
@@ -39,6 +44,8 @@ export function createLogger(options: LoggerOptions): Logger & { addSecret(value
   const secrets = new Set((options.secrets ?? []).filter((s) => s.length >= 4));
   const minimum = LEVEL_RANK[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
+  const progress = new Set(options.progressEvents ?? []);
+  let progressShown = false;
 
   const mask = (text: string): string => {
     let out = text;
@@ -49,6 +56,16 @@ export function createLogger(options: LoggerOptions): Logger & { addSecret(value
   const emit = (level: LogLevel, event: string, message: string, fields: LogFields = {}): void => {
     if (LEVEL_RANK[level] < minimum) return;
     const record: LogRecord = { time: new Date().toISOString(), level, event, message, fields };
+    if (options.format === 'human' && progress.has(event) && !options.write) {
+      // Overwrite the same terminal line: clear it, print, no newline.
+      process.stderr.write(`\r\x1b[2K${mask(toHumanLine(record))}`);
+      progressShown = true;
+      return;
+    }
+    if (progressShown && !options.write) {
+      process.stderr.write('\r\x1b[2K');
+      progressShown = false;
+    }
     write(mask(options.format === 'json' ? toJsonLine(record) : toHumanLine(record)));
   };
 

@@ -18,7 +18,7 @@ import { formatCsv, formatJson, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 import { parseStages, runPipeline } from './pipeline.ts';
 import { configPath } from './config.ts';
-import { createRunContext, maskSecrets, resolveAsOf } from './run-context.ts';
+import { createRunContext, maskSecrets, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
 import type { GlobalOptions, RunContext } from './run-context.ts';
 
 const TABLE_ROW_LIMIT = 1000;
@@ -163,7 +163,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     .option('--json-logs', 'one JSON object per log line (the default when not on a terminal)')
     .action(async (opts: { out: string; seed: string; scale: string; jsonLogs?: boolean }) => {
       const json = opts.jsonLogs === true || !process.stderr.isTTY;
-      const logger = createLogger({ format: json ? 'json' : 'human' });
+      const logger = createLogger({ format: json ? 'json' : 'human', progressEvents: PROGRESS_EVENTS });
       const result = await runDemo({ outDir: resolve(opts.out), seed: opts.seed, scale: parseScale(opts.scale), logger, out });
       if (!result.ok) throw new PlumblineError('The demo run failed: see the log above');
     });

@@ -29,6 +29,9 @@ export interface RunContext {
   openWarehouse(options?: { readOnly?: boolean }): Promise<Warehouse>;
 }
 
+/** Events a terminal shows as one updating line per resource (the extractors' page progress). */
+export const PROGRESS_EVENTS = ['extract.page'];
+
 // Every secret any context has seen, so that the last error message can be masked too.
 const knownSecrets = new Set<string>();
 
@@ -45,7 +48,12 @@ export function createRunContext(options: GlobalOptions, env: NodeJS.ProcessEnv 
   const secrets = loadSecrets(env, config.secrets_file ? configPath(config, config.secrets_file) : undefined);
   for (const value of secrets.values()) if (value.length >= 4) knownSecrets.add(value);
   const json = options.jsonLogs === true || !process.stderr.isTTY;
-  const logger = createLogger({ format: json ? 'json' : 'human', level: options.verbose ? 'debug' : 'info', secrets: secrets.values() });
+  const logger = createLogger({
+    format: json ? 'json' : 'human',
+    level: options.verbose ? 'debug' : 'info',
+    secrets: secrets.values(),
+    progressEvents: PROGRESS_EVENTS,
+  });
   const raw = options.warehouse ?? env.PLUMBLINE_WAREHOUSE ?? config.warehouse;
   const isUrl = /^[a-z]+:\/\//i.test(raw);
   const location = warehouseLocation(isUrl || options.warehouse ? raw : configPath(config, raw), secrets);
