@@ -1,37 +1,25 @@
 /** Spectrum over SQL (Info-Link): one resource per contract table, read for the configured companies. */
 import { PlumblineError } from '../../lib/errors.ts';
-import type { Logger } from '../../lib/logger.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ExtractContext, LoadBatch, Resource } from '../types.ts';
 import type { SpectrumCursorState } from './batches.ts';
 import { batchRecords, resourceTables, windowStart } from './batches.ts';
 import { companyParameterNames, defaultQuery } from './queries.ts';
 import { SpectrumSqlClient } from './sql-client.ts';
+import type { SpectrumConnectionOptions } from './sql-client.ts';
 import type { SpectrumTableName } from './tables.ts';
 import { SPECTRUM_TABLE_NAMES, tableDef, writeMode } from './tables.ts';
 
 /** Options of createSpectrumSqlResources (secrets are passed in by the scheduler). */
-export interface SpectrumSqlOptions {
-  server: string;
-  port?: number;
-  database: string;
-  user: string;
-  password: string;
-  encrypt: boolean;
-  trustServerCertificate: boolean;
+export interface SpectrumSqlOptions extends SpectrumConnectionOptions {
   /** The Spectrum companies to read; every query is filtered on them. */
   companyCodes: readonly string[];
   /** Days re-read before the last cursor of a transaction table (default 45). */
   lookbackDays?: number;
   /** A query per table replacing the default; it must return the contract's columns and may use `@c0…`, `@from`, `@from_yyyymmdd`. */
   queries?: Partial<Record<SpectrumTableName, string>>;
-  logger?: Logger;
-  requestTimeoutMs?: number;
   /** Rows per load batch (default 5,000). */
   batchRows?: number;
-  /** Connect attempts on network failures (default 4) and the first backoff in ms (default 500). */
-  connectAttempts?: number;
-  retryBaseMs?: number;
 }
 
 /** The Spectrum SQL resources and the pool they share (close it after the run). */
