@@ -7,24 +7,7 @@ import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { FaultAction, Faults } from './faults.ts';
 import { parseFaultPlan } from './faults.ts';
 import { applyPreFaults, readBody, sendJson } from './http-util.ts';
-
-/** The list endpoints of contracts/buildops.md. */
-export const BUILDOPS_LIST_ENDPOINTS = [
-  'customers',
-  'properties',
-  'departments',
-  'jobs',
-  'products',
-  'invoices',
-  'payments',
-  'projects',
-  'pay-applications',
-  'purchase-orders',
-  'timesheets',
-  'employees',
-  'vendors',
-  'service-agreements',
-] as const;
+import { BUILDOPS_ENDPOINTS } from '../store/schema.ts';
 
 /** Options of the BuildOps API server. */
 export interface BuildOpsApiOptions {
@@ -72,7 +55,7 @@ export function createBuildOpsApi(instance: DuckDBInstance, options: BuildOpsApi
   const tokens = new Map<string, number>(); // token → expiry (epoch ms)
   let lifetime = options.tokenLifetimeSeconds ?? 3600;
   const shortEvery = options.shortPageEvery ?? 157;
-  const endpoints = new Set<string>(BUILDOPS_LIST_ENDPOINTS);
+  const endpoints = new Set<string>(BUILDOPS_ENDPOINTS);
   const maxConcurrent = options.maxConcurrentRequests ?? 10;
   let inFlight = 0;
 
@@ -161,10 +144,7 @@ export function createBuildOpsApi(instance: DuckDBInstance, options: BuildOpsApi
     let docs: string[];
     let total: number;
     try {
-      const rows = await connection.runAndReadAll(
-        `SELECT doc FROM ${table} ${filter} ORDER BY updated_at, id LIMIT ${count} OFFSET ${offset}`,
-        values,
-      );
+      const rows = await connection.runAndReadAll(`SELECT doc FROM ${table} ${filter} ORDER BY updated_at, id LIMIT ${count} OFFSET ${offset}`, values);
       docs = rows.getRows().map((r) => String(r[0]));
       const counted = await connection.runAndReadAll(`SELECT count(*) FROM ${table} ${filter}`, values);
       total = Number(counted.getRows()[0]?.[0] ?? 0);
@@ -227,7 +207,11 @@ function corrupt(docs: string[], action: Extract<FaultAction, { kind: 'malformed
 function jwtLike(lifetimeSeconds: number): string {
   const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  return [b64({ alg: 'HS256', typ: 'JWT' }), b64({ iss: 'buildops-sandbox', iat: now, exp: now + lifetimeSeconds, jti: randomBytes(8).toString('hex') }), randomBytes(24).toString('base64url')].join('.');
+  return [
+    b64({ alg: 'HS256', typ: 'JWT' }),
+    b64({ iss: 'buildops-sandbox', iat: now, exp: now + lifetimeSeconds, jti: randomBytes(8).toString('hex') }),
+    randomBytes(24).toString('base64url'),
+  ].join('.');
 }
 
 /** The admin endpoint: GET the plan and counters, POST a plan (`?append=1` adds), DELETE clears. */

@@ -126,7 +126,8 @@ export async function addJob(connection: DuckDBConnection, company: string, reco
     if (!(await lookup.customerExists(company, customer))) throw new Invalid('Customer_Code', `Customer ${customer} does not exist`);
     const install = await lookup.jcInstallation(company);
     const costCenter = text(record, 'Cost_Center', { max: 10, required: install?.costCenterEnabled ?? false });
-    if (costCenter !== undefined && !(await lookup.costCenterExists(company, costCenter))) throw new Invalid('Cost_Center', `Cost center ${costCenter} does not exist`);
+    if (costCenter !== undefined && !(await lookup.costCenterExists(company, costCenter)))
+      throw new Invalid('Cost_Center', `Cost center ${costCenter} does not exist`);
     const status = text(record, 'Status_Code', { max: 1 }) ?? 'A';
     if (!['A', 'I', 'C'].includes(status)) throw new Invalid('Status_Code', `Status_Code '${status}' must be A, I or C`);
     const priceMethod = text(record, 'Price_Method_Code', { max: 1 }) ?? 'F';
@@ -250,7 +251,10 @@ export async function checkInvoice(
     const glDate = date(record, 'GL_Date') ?? invoiceDate;
     const period = await lookup.processingDates(company, 'AR');
     if (period) {
-      for (const [column, value] of [['Invoice_Date', invoiceDate], ['GL_Date', glDate]] as const) {
+      for (const [column, value] of [
+        ['Invoice_Date', invoiceDate],
+        ['GL_Date', glDate],
+      ] as const) {
         if (value < period.min || value > period.max) {
           throw new Invalid(column, `${column} ${value} is outside the open AR period (${period.min} … ${period.max})`);
         }
@@ -268,12 +272,14 @@ export async function checkInvoice(
     if (!arAccount) throw new Invalid('AR_GL_Account', `GL account ${arGlAccount} does not exist`);
     if (arAccount.directCost) throw new Invalid('AR_GL_Account', `GL account ${arGlAccount} is a direct cost account`);
     const costCenter = text(record, 'Cost_Center', { max: 10 });
-    if (costCenter !== undefined && !(await lookup.costCenterExists(company, costCenter))) throw new Invalid('Cost_Center', `Cost center ${costCenter} does not exist`);
+    if (costCenter !== undefined && !(await lookup.costCenterExists(company, costCenter)))
+      throw new Invalid('Cost_Center', `Cost center ${costCenter} does not exist`);
     const termsCode = text(record, 'Terms_Code', { max: 10 });
     const remarks = text(record, 'Remarks', { max: 65 });
     const customerPo = text(record, 'Customer_PO', { max: 25 });
     const retentionPercent = field(record, 'Retention_Percent');
-    if (retentionPercent !== undefined && !/^\d+(\.\d+)?$/.test(retentionPercent)) throw new Invalid('Retention_Percent', `Retention_Percent '${retentionPercent}' is not a number`);
+    if (retentionPercent !== undefined && !/^\d+(\.\d+)?$/.test(retentionPercent))
+      throw new Invalid('Retention_Percent', `Retention_Percent '${retentionPercent}' is not a number`);
     const transactionType = text(record, 'Transaction_Type', { max: 1 }) ?? 'I';
     if (transactionType !== 'I' && transactionType !== 'C') throw new Invalid('Transaction_Type', `Transaction_Type '${transactionType}' must be I or C`);
 

@@ -127,7 +127,15 @@ export function createDataExchange(instance: DuckDBInstance, options: DataExchan
     const denied = authorizeSoap(fields);
     if (denied) return [toRow(denied)];
     const company = fields.Company_Code ?? fields.pCompany_Code ?? '';
-    const known = await withConnection(async (c) => (await c.runAndReadAll(`SELECT 1 FROM spectrum."JC_INSTALLATION_MC" WHERE "Company_Code" = $c UNION ALL SELECT 1 FROM spectrum."CR_CUSTOMER_MASTER_MC" WHERE "Company_Code" = $c LIMIT 1`, { c: company })).currentRowCount > 0);
+    const known = await withConnection(
+      async (c) =>
+        (
+          await c.runAndReadAll(
+            `SELECT 1 FROM spectrum."JC_INSTALLATION_MC" WHERE "Company_Code" = $c UNION ALL SELECT 1 FROM spectrum."CR_CUSTOMER_MASTER_MC" WHERE "Company_Code" = $c LIMIT 1`,
+            { c: company },
+          )
+        ).currentRowCount > 0,
+    );
     if (!known) return [toRow({ error_code: 'A', desc: `Not authorized for company '${company}'`, column: 'Company_Code' })];
     if (service === 'AddJob' || service === 'AddPhase') {
       const add = service === 'AddJob' ? addJob : addPhase;
@@ -138,7 +146,12 @@ export function createDataExchange(instance: DuckDBInstance, options: DataExchan
     return [toRow({ error_code: 'A', desc: `Unknown service ${service}`, column: '' })];
   }
 
-  async function read(connection: Awaited<ReturnType<DuckDBInstance['connect']>>, service: GetService, company: string, fields: Record<string, string>): Promise<Array<Record<string, string>>> {
+  async function read(
+    connection: Awaited<ReturnType<DuckDBInstance['connect']>>,
+    service: GetService,
+    company: string,
+    fields: Record<string, string>,
+  ): Promise<Array<Record<string, string>>> {
     const where = ['"Company_Code" = $company'];
     const values: Record<string, DuckDBValue> = { company };
     for (const [param, column] of Object.entries(service.filters)) {
@@ -177,7 +190,15 @@ export function createDataExchange(instance: DuckDBInstance, options: DataExchan
     const colon = decoded.indexOf(':');
     const company = decoded.slice(0, colon);
     const authorizationId = decoded.slice(colon + 1);
-    const known = await withConnection(async (c) => (await c.runAndReadAll(`SELECT 1 FROM spectrum."JC_INSTALLATION_MC" WHERE "Company_Code" = $c UNION ALL SELECT 1 FROM spectrum."CR_CUSTOMER_MASTER_MC" WHERE "Company_Code" = $c LIMIT 1`, { c: company })).currentRowCount > 0);
+    const known = await withConnection(
+      async (c) =>
+        (
+          await c.runAndReadAll(
+            `SELECT 1 FROM spectrum."JC_INSTALLATION_MC" WHERE "Company_Code" = $c UNION ALL SELECT 1 FROM spectrum."CR_CUSTOMER_MASTER_MC" WHERE "Company_Code" = $c LIMIT 1`,
+            { c: company },
+          )
+        ).currentRowCount > 0,
+    );
     if (colon < 0 || authorizationId !== options.authorizationId || !known) {
       return { status: 200, responses: [{ error_code: 'A', desc: 'Not authorized', column: 'Authorization_ID' }] };
     }
@@ -187,7 +208,8 @@ export function createDataExchange(instance: DuckDBInstance, options: DataExchan
     } catch {
       return { status: 400, responses: [{ error_code: 'A', desc: 'Body is not JSON', column: '' }] };
     }
-    if (!Array.isArray(body.arInvoices)) return { status: 400, responses: [{ error_code: 'A', desc: 'Body must be {"arInvoices": [...]}', column: 'arInvoices' }] };
+    if (!Array.isArray(body.arInvoices))
+      return { status: 400, responses: [{ error_code: 'A', desc: 'Body must be {"arInvoices": [...]}', column: 'arInvoices' }] };
     const records = body.arInvoices as DxRecord[];
     return serialized(() =>
       withConnection(async (connection) => {
@@ -202,7 +224,13 @@ export function createDataExchange(instance: DuckDBInstance, options: DataExchan
           }
           await insertUnposted(connection, checked, new Date());
           taken.add(checked.invoice);
-          responses.push({ error_code: '', desc: `Invoice ${checked.invoice} imported into batch ${checked.batchCode} (unposted)`, column: '', record: index + 1, Invoice_Or_Transaction: key });
+          responses.push({
+            error_code: '',
+            desc: `Invoice ${checked.invoice} imported into batch ${checked.batchCode} (unposted)`,
+            column: '',
+            record: index + 1,
+            Invoice_Or_Transaction: key,
+          });
         }
         return { status: 200, responses };
       }),

@@ -41,7 +41,10 @@ async function postAll(connection: DuckDBConnection, batchCode: string | undefin
   for (const row of reader.getRowObjectsJS()) {
     const inv = row.payload ? (JSON.parse(String(row.payload)) as UnpostedInvoice) : fromRow(row);
     await postOne(connection, inv);
-    await connection.run(`DELETE FROM spectrum."CR_UNPOSTED_INVOICE_MC" WHERE "Company_Code" = $c AND rtrim("Invoice_Or_Transaction") = $i`, { c: inv.company, i: inv.invoice });
+    await connection.run(`DELETE FROM spectrum."CR_UNPOSTED_INVOICE_MC" WHERE "Company_Code" = $c AND rtrim("Invoice_Or_Transaction") = $i`, {
+      c: inv.company,
+      i: inv.invoice,
+    });
     await connection.run(`DELETE FROM data_exchange.unposted_invoice WHERE company_code = $c AND invoice = $i`, { c: inv.company, i: inv.invoice });
     posted.push(inv.invoice);
   }
@@ -73,7 +76,17 @@ function fromRow(row: Record<string, unknown>): UnpostedInvoice {
     retentionPercent: null,
     customerPo: null,
     transactionType: gross < 0n ? 'C' : 'I',
-    lines: [{ description: null, phase: null, costType: null, glAccount: null, extensionCents: gross.toString(), retentionCents: cents(row.retention), salesTaxCents: '0' }],
+    lines: [
+      {
+        description: null,
+        phase: null,
+        costType: null,
+        glAccount: null,
+        extensionCents: gross.toString(),
+        retentionCents: cents(row.retention),
+        salesTaxCents: '0',
+      },
+    ],
   };
 }
 

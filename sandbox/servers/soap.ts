@@ -43,7 +43,12 @@ export function parseSoap(xml: string): SoapCall | null {
 /** A SOAP envelope answering `operation` with rows of child elements, each a <response>. */
 export function soapResponse(operation: string, rows: ReadonlyArray<Record<string, string>>): string {
   const items = rows
-    .map((row) => `<response>${Object.entries(row).map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`).join('')}</response>`)
+    .map(
+      (row) =>
+        `<response>${Object.entries(row)
+          .map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`)
+          .join('')}</response>`,
+    )
     .join('');
   return (
     '<?xml version="1.0" encoding="utf-8"?>' +

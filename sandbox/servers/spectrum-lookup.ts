@@ -59,7 +59,10 @@ export class SpectrumLookup {
 
   /** The job's status code, or undefined when the job does not exist. */
   async jobStatus(company: string, job: string): Promise<string | undefined> {
-    const row = await this.one(`SELECT "Status_Code" AS s FROM spectrum."JC_JOB_MASTER_MC" WHERE "Company_Code" = $c AND rtrim("Job_Number") = $k LIMIT 1`, { c: company, k: job });
+    const row = await this.one(`SELECT "Status_Code" AS s FROM spectrum."JC_JOB_MASTER_MC" WHERE "Company_Code" = $c AND rtrim("Job_Number") = $k LIMIT 1`, {
+      c: company,
+      k: job,
+    });
     return row ? String(row.s ?? '').trim() : undefined;
   }
 
@@ -75,7 +78,10 @@ export class SpectrumLookup {
 
   /** Is the cost center in GL_MASTER_COST_CENTERS_MC? */
   async costCenterExists(company: string, costCenter: string): Promise<boolean> {
-    return this.exists(`SELECT 1 FROM spectrum."GL_MASTER_COST_CENTERS_MC" WHERE "Company_Code" = $c AND rtrim("Cost_Center") = $k`, { c: company, k: costCenter });
+    return this.exists(`SELECT 1 FROM spectrum."GL_MASTER_COST_CENTERS_MC" WHERE "Company_Code" = $c AND rtrim("Cost_Center") = $k`, {
+      c: company,
+      k: costCenter,
+    });
   }
 
   /** Is this an active tax code of this kind (TAX_CLASS or SALES_TAX)? */

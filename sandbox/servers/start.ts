@@ -102,7 +102,7 @@ export async function startSandboxServers(store: { instance: DuckDBInstance }, o
       for (const action of faults.take('spectrum-sql', { sql: request.sql, method: request.kind })) {
         // A slow query that the client cancels (attention, e.g. its request timeout) stops early.
         if (action.kind === 'delay') {
-          for (const until = Date.now() + action.ms; Date.now() < until && !cancelled(); ) await sleep(Math.min(25, until - Date.now()));
+          for (const until = Date.now() + action.ms; Date.now() < until && !cancelled();) await sleep(Math.min(25, until - Date.now()));
         }
         if (action.kind === 'drop') return action.when === 'before' ? 'drop' : 'drop-mid-response';
         if (action.kind === 'sql-error') throw new SqlServerError(action.number, action.message);

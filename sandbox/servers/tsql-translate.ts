@@ -63,8 +63,7 @@ export function tokenize(sql: string): Token[] {
   return out;
 }
 
-const isWord = (t: Token | undefined, ...words: string[]): boolean =>
-  t !== undefined && t.kind === 'word' && words.includes(t.text.toLowerCase());
+const isWord = (t: Token | undefined, ...words: string[]): boolean => t !== undefined && t.kind === 'word' && words.includes(t.text.toLowerCase());
 const isPunct = (t: Token | undefined, p: string): boolean => t !== undefined && t.kind === 'punct' && t.text === p;
 const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
 
@@ -177,10 +176,33 @@ function callArgs(tokens: Token[], open: number): { args: Token[][]; close: numb
 
 const raw = (text: string): Token => ({ kind: 'word', text });
 const DATE_PARTS: Record<string, string> = {
-  year: 'year', yy: 'year', yyyy: 'year', quarter: 'quarter', qq: 'quarter', month: 'month', mm: 'month', m: 'month',
-  day: 'day', dd: 'day', d: 'day', dayofyear: 'day', dy: 'day', y: 'day', week: 'week', wk: 'week', ww: 'week',
-  hour: 'hour', hh: 'hour', minute: 'minute', mi: 'minute', n: 'minute', second: 'second', ss: 'second', s: 'second',
-  millisecond: 'millisecond', ms: 'millisecond',
+  year: 'year',
+  yy: 'year',
+  yyyy: 'year',
+  quarter: 'quarter',
+  qq: 'quarter',
+  month: 'month',
+  mm: 'month',
+  m: 'month',
+  day: 'day',
+  dd: 'day',
+  d: 'day',
+  dayofyear: 'day',
+  dy: 'day',
+  y: 'day',
+  week: 'week',
+  wk: 'week',
+  ww: 'week',
+  hour: 'hour',
+  hh: 'hour',
+  minute: 'minute',
+  mi: 'minute',
+  n: 'minute',
+  second: 'second',
+  ss: 'second',
+  s: 'second',
+  millisecond: 'millisecond',
+  ms: 'millisecond',
 };
 
 function datePart(arg: Token[] | undefined): string {
@@ -225,16 +247,36 @@ function rewriteFunctions(tokens: Token[]): Token[] {
           out.push(...seq(raw('CAST('), join(a[1]), raw('AS'), rewriteType(join(args[0])), raw(')')));
           break;
         case 'count': // SQL Server's COUNT is an int; DuckDB's a BIGINT
-          out.push(...seq(raw('CAST(count('), a.flatMap((arg, k) => (k ? [raw(','), ...arg] : arg)), raw(') AS INTEGER)')));
+          out.push(
+            ...seq(
+              raw('CAST(count('),
+              a.flatMap((arg, k) => (k ? [raw(','), ...arg] : arg)),
+              raw(') AS INTEGER)'),
+            ),
+          );
           break;
         case 'count_big':
-          out.push(...seq(raw('count('), a.flatMap((arg, k) => (k ? [raw(','), ...arg] : arg)), raw(')')));
+          out.push(
+            ...seq(
+              raw('count('),
+              a.flatMap((arg, k) => (k ? [raw(','), ...arg] : arg)),
+              raw(')'),
+            ),
+          );
           break;
         case 'datediff':
           out.push(...seq(raw(`date_diff('${datePart(args[0])}',`), join(a[1]), raw(','), join(a[2]), raw(')')));
           break;
         case 'dateadd':
-          out.push(...seq(raw('CAST(('), join(a[2]), raw(`) + to_${datePart(args[0]) === 'millisecond' ? 'milliseconds' : datePart(args[0]) + 's'}(CAST((`), join(a[1]), raw(') AS INTEGER)) AS TIMESTAMP)')));
+          out.push(
+            ...seq(
+              raw('CAST(('),
+              join(a[2]),
+              raw(`) + to_${datePart(args[0]) === 'millisecond' ? 'milliseconds' : datePart(args[0]) + 's'}(CAST((`),
+              join(a[1]),
+              raw(') AS INTEGER)) AS TIMESTAMP)'),
+            ),
+          );
           break;
         case 'charindex': // CHARINDEX(needle, haystack) → strpos(haystack, needle)
           out.push(...seq(raw('strpos('), join(a[1]), raw(','), join(a[0]), raw(')')));
@@ -312,7 +354,25 @@ const INFORMATION_SCHEMA: Record<string, string> = {
     CAST(numeric_scale AS INTEGER) AS "NUMERIC_SCALE", is_nullable AS "IS_NULLABLE"
     FROM information_schema.columns WHERE table_schema = 'spectrum'`,
 };
-const ALIAS_STOP = new Set(['where', 'join', 'inner', 'left', 'right', 'full', 'cross', 'on', 'order', 'group', 'union', 'having', 'limit', 'offset', 'fetch', 'outer', 'with']);
+const ALIAS_STOP = new Set([
+  'where',
+  'join',
+  'inner',
+  'left',
+  'right',
+  'full',
+  'cross',
+  'on',
+  'order',
+  'group',
+  'union',
+  'having',
+  'limit',
+  'offset',
+  'fetch',
+  'outer',
+  'with',
+]);
 
 // FROM/JOIN targets: [db].[dbo].[T], dbo.T, T → spectrum."T"; other schemas do not exist here.
 function rewriteTableNames(tokens: Token[]): Token[] {

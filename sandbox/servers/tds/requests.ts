@@ -132,8 +132,7 @@ function readTypedValue(buf: Buffer, start: number): [ParamValue, number] {
       o += 2;
       const binary = type === 0xa5 || type === 0xad;
       if (!binary) o += 5; // collation
-      const decode = (b: Buffer): ParamValue =>
-        binary ? Buffer.from(b) : type === 0xe7 || type === 0xef ? b.toString('utf16le') : b.toString('latin1');
+      const decode = (b: Buffer): ParamValue => (binary ? Buffer.from(b) : type === 0xe7 || type === 0xef ? b.toString('utf16le') : b.toString('latin1'));
       if (max === 0xffff) {
         // PLP (max types): total length, then chunks ended by a zero-length chunk.
         const total = buf.readBigUInt64LE(o);

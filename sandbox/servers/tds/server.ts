@@ -8,16 +8,7 @@ import { SqlServerError } from './errors.ts';
 import type { Login, RpcCall, RpcParam } from './requests.ts';
 import { parseLogin7, parseRpc, parseSqlBatch } from './requests.ts';
 import type { DoneKind } from './tokens.ts';
-import {
-  DoneStatus,
-  doneToken,
-  envChangeToken,
-  loginResponse,
-  messageToken,
-  preloginResponse,
-  returnIntValueToken,
-  returnStatusToken,
-} from './tokens.ts';
+import { DoneStatus, doneToken, envChangeToken, loginResponse, messageToken, preloginResponse, returnIntValueToken, returnStatusToken } from './tokens.ts';
 
 // Well-known procedure ids an RPC may name instead of a procedure name.
 const RPC_PROCEDURES: Record<number, string> = { 10: 'sp_executesql', 11: 'sp_prepare', 12: 'sp_execute', 13: 'sp_prepexec', 15: 'sp_unprepare' };
@@ -122,9 +113,7 @@ class TdsConnection {
         else this.send(doneToken('done', DoneStatus.attention, 0, 0));
         continue;
       }
-      this.queue = this.queue
-        .then(() => this.dispatch(message.type, message.payload))
-        .catch(() => void this.socket.destroy());
+      this.queue = this.queue.then(() => this.dispatch(message.type, message.payload)).catch(() => void this.socket.destroy());
     }
   }
 
@@ -174,7 +163,8 @@ class TdsConnection {
     const procedure = typeof call.procedure === 'number' ? (RPC_PROCEDURES[call.procedure] ?? `#${call.procedure}`) : call.procedure.toLowerCase();
     const param = (name: string, position: number): RpcParam | undefined =>
       call.params.find((p) => p.name.toLowerCase() === `@${name}`) ?? call.params[position];
-    const procDone = (failed = false): Buffer => Buffer.concat([returnStatusToken(failed ? 1 : 0), doneToken('doneProc', failed ? DoneStatus.error : DoneStatus.final, 0, 0)]);
+    const procDone = (failed = false): Buffer =>
+      Buffer.concat([returnStatusToken(failed ? 1 : 0), doneToken('doneProc', failed ? DoneStatus.error : DoneStatus.final, 0, 0)]);
     switch (procedure) {
       case 'sp_executesql': {
         const [statement, , ...params] = call.params;
@@ -189,7 +179,9 @@ class TdsConnection {
         const [handle, ...params] = call.params;
         const statement = this.prepared.get(Number(handle?.value));
         if (statement === undefined) {
-          return this.send(Buffer.concat([messageToken({ number: 8179, message: `Could not find prepared statement with handle ${String(handle?.value)}.` }), procDone(true)]));
+          return this.send(
+            Buffer.concat([messageToken({ number: 8179, message: `Could not find prepared statement with handle ${String(handle?.value)}.` }), procDone(true)]),
+          );
         }
         return this.run({ kind: 'rpc', sql: statement, params });
       }
@@ -234,7 +226,12 @@ class TdsConnection {
       this.send(loginResponse(this.options.database, this.packetSize));
     } catch (error) {
       const e = error instanceof SqlServerError ? error : new SqlServerError(18456, `Login failed for user '${login.user}'.`, 14);
-      this.send(Buffer.concat([messageToken({ number: e.number, message: e.message, severity: e.severity, state: e.state }), doneToken('done', DoneStatus.error, 0, 0)]));
+      this.send(
+        Buffer.concat([
+          messageToken({ number: e.number, message: e.message, severity: e.severity, state: e.state }),
+          doneToken('done', DoneStatus.error, 0, 0),
+        ]),
+      );
       // SQL Server closes the connection after a failed login.
       this.socket.end();
     }

@@ -54,14 +54,7 @@ export function returnStatusToken(value: number): Buffer {
 }
 
 /** An ERROR (0xAA) or INFO (0xAB) token carrying a SQL Server message number. */
-export function messageToken(opts: {
-  number: number;
-  message: string;
-  state?: number;
-  severity?: number;
-  server?: string;
-  info?: boolean;
-}): Buffer {
+export function messageToken(opts: { number: number; message: string; state?: number; severity?: number; server?: string; info?: boolean }): Buffer {
   const fixed = Buffer.alloc(6);
   fixed.writeUInt32LE(opts.number, 0);
   fixed[4] = opts.state ?? 1;
