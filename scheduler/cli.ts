@@ -14,7 +14,7 @@ import { runDemo } from './demo.ts';
 import { createLogger } from '../lib/logger.ts';
 import { initProject } from './init-project.ts';
 import { addSandboxCommands, parseScale } from './sandbox-commands.ts';
-import { formatCsv, formatJson, formatTable } from './output.ts';
+import { formatCsv, formatJsonRow, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 import { parseStages, runPipeline } from './pipeline.ts';
 import { configPath } from './config.ts';
@@ -126,9 +126,16 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
           header = false;
         }
       } else if (opts.json) {
-        const all: Row[] = [];
-        for await (const rows of warehouse.stream(query)) all.push(...rows);
-        out(formatJson(all) + '\n');
+        // Streamed as one JSON array, batch by batch: a large result is never held whole.
+        let first = true;
+        out('[');
+        for await (const rows of warehouse.stream(query)) {
+          for (const row of rows) {
+            out(`${first ? '\n  ' : ',\n  '}${formatJsonRow(row)}`);
+            first = false;
+          }
+        }
+        out(first ? ']\n' : '\n]\n');
       } else {
         const shown: Row[] = [];
         let total = 0;

@@ -25,9 +25,9 @@ export function formatTable(rows: readonly Row[]): string {
   return [line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line), `(${rows.length} row${rows.length === 1 ? '' : 's'})`].join('\n');
 }
 
-/** Rows as a JSON array of objects. */
-export function formatJson(rows: readonly Row[]): string {
-  return JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+/** One row as a one-line JSON object. */
+export function formatJsonRow(row: Row): string {
+  return JSON.stringify(row, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
 /** Rows as CSV with a header row (empty = NULL). */
