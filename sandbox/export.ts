@@ -67,9 +67,15 @@ export async function exportContractor(store: Store, dir: string): Promise<void>
     const header = `${columns.map((c) => c.name).join(',')}\r\n`;
     await streamToFile(connection, sql, join(dir, 'spectrum', `${table}.csv`), (row) => `${row.map(csvField).join(',')}\r\n`, header, '');
   }
+  await exportMappings(store, join(dir, 'mappings'));
+  await streamToFile(connection, 'SELECT doc FROM sandbox.ground_truth', join(dir, GROUND_TRUTH_FILE), (row) => String(row[0]), '', '');
+}
+
+/** Write the contractor's mapping files (cost_code_map.csv, ...) to `dir`, as a user keeps them. */
+export async function exportMappings(store: Store, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
   for (const [name, columns] of Object.entries(MAPPING_FILES)) {
     const sql = `SELECT ${columns.map((c) => `CAST(${c} AS VARCHAR)`).join(', ')} FROM sandbox.${name} ORDER BY ALL`;
-    await streamToFile(connection, sql, join(dir, 'mappings', `${name}.csv`), (row) => `${row.map(csvField).join(',')}\r\n`, `${columns.join(',')}\r\n`, '');
+    await streamToFile(store.connection, sql, join(dir, `${name}.csv`), (row) => `${row.map(csvField).join(',')}\r\n`, `${columns.join(',')}\r\n`, '');
   }
-  await streamToFile(connection, 'SELECT doc FROM sandbox.ground_truth', join(dir, GROUND_TRUTH_FILE), (row) => String(row[0]), '', '');
 }

@@ -3,7 +3,7 @@
 
 export { openStore, type Store } from './store/open-store.ts';
 export { generateContractor, type GenerateOptions } from './generate/generate-contractor.ts';
-export { exportContractor } from './export.ts';
+export { exportContractor, exportMappings } from './export.ts';
 export { readGroundTruth, writeGroundTruth, type GroundTruth } from './ground-truth.ts';
 export type { Scale } from './generate/model.ts';
 export { SCALE_NAMES } from './generate/scales.ts';

@@ -44,7 +44,8 @@ export const configSchema = z.strictObject({
     })
     .default({ time_zone: 'America/Chicago' }),
   warehouse: z.string().default(DEFAULT_WAREHOUSE),
-  mappings_dir: z.string().default('./mappings'),
+  /** Where the mapping CSVs are; unset = `<export folder>/mappings` for a file export, else ./mappings. */
+  mappings_dir: z.string().optional(),
   secrets_file: z.string().optional(),
   sources: z
     .strictObject({
@@ -119,4 +120,15 @@ function isTimeZone(name: string): boolean {
 /** A path from the config, resolved against the config file's folder. */
 export function configPath(config: PlumblineConfig, path: string): string {
   return resolve(config.baseDir, path);
+}
+
+/**
+ * The folder of the mapping files: the config's `mappings_dir`; else, when a source reads a file
+ * export, that export's `mappings/` (contracts/files.md); else `./mappings` beside the config.
+ */
+export function mappingsDir(config: PlumblineConfig): string {
+  if (config.mappings_dir) return configPath(config, config.mappings_dir);
+  const exportDir = config.sources.buildops.files_dir ?? config.sources.spectrum.files_dir;
+  const fromExport = [config.sources.buildops, config.sources.spectrum].some((s) => s.kind === 'files') && exportDir;
+  return configPath(config, fromExport ? resolve(configPath(config, exportDir), 'mappings') : './mappings');
 }

@@ -8,6 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../lib/logger.ts';
 import { openWarehouse } from '../load/open-warehouse.ts';
+import { exportMappings } from '../sandbox/index.ts';
 import type { GroundTruth, Scale } from '../sandbox/index.ts';
 import type { Warehouse } from '../load/types.ts';
 import { startSandboxServers } from '../sandbox/servers/start.ts';
@@ -43,6 +44,7 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
   const warehouse = await openWarehouse(warehousePath);
   try {
     writeFileSync(join(outDir, 'ground-truth.json'), JSON.stringify(sandbox.truth, null, 2));
+    await exportMappings(sandbox.store, join(outDir, 'mappings')); // the contractor's mapping files, as a user keeps them
     const config = sandboxConfig(servers, sandbox.truth, outDir);
     const secrets = sandboxSecrets(servers);
     const result = await runPipeline({ warehouse, config, secrets, logger, asOf: sandbox.truth.asOf, stages: ['extract', 'load', 'models'] });

@@ -1,16 +1,17 @@
 /**
  * The configured sources as extractable resources: BuildOps over its API or from files,
- * Spectrum over SQL or from files. The only place that hands secrets to the extractors.
+ * Spectrum over SQL or from files, and the user's mapping files. The only place that hands secrets to the extractors.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createMappingResources } from '../extract/mappings/index.ts';
 import { createBuildOpsApiResources, createBuildOpsFileResources } from '../extract/buildops/index.ts';
 import { createSpectrumFileResources, createSpectrumSqlResources, detectFileCompanies } from '../extract/spectrum/index.ts';
 import type { Resource } from '../extract/types.ts';
 import { UsageError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { PlumblineConfig } from './config.ts';
-import { configPath } from './config.ts';
+import { configPath, mappingsDir } from './config.ts';
 import type { Secrets } from './secrets.ts';
 
 export interface ConfiguredSources {
@@ -68,6 +69,9 @@ export async function configuredSources(config: PlumblineConfig, secrets: Secret
     const company = config.company.code ?? (await onlyCompanyIn(dir));
     if (company) resources.push(...createSpectrumFileResources({ dir, companyCodes: [company] }));
   }
+
+  // The mapping files load on every run, whatever the sources: the models join them to both.
+  resources.push(...createMappingResources({ dir: mappingsDir(config) }));
 
   return { resources, close: async () => void (await Promise.all(closers.map((close) => close()))) };
 }

@@ -1,0 +1,63 @@
+/**
+ * Every mart against the sandbox's ground truth, on both warehouses, for several seeds and
+ * scales: each contractor is loaded once through the real pipeline, then every comparer in
+ * `truth/` checks its mart (no misses, no extras, amounts to the cent).
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, it } from 'vitest';
+import { openWarehouse } from '../../load/index.ts';
+import type { Warehouse } from '../../load/index.ts';
+import type { GroundTruth, Scale } from '../../sandbox/index.ts';
+import { filesConfig, loadAndBuild, removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
+import { describeEachWarehouse } from '../support/warehouses.ts';
+
+/** A file of `truth/`: compares one mart (or a few) with the ground truth, with expect(). */
+interface TruthComparer {
+  marts: readonly string[];
+  compare(warehouse: Warehouse, truth: GroundTruth): Promise<void>;
+}
+
+const truthDir = join(import.meta.dirname, 'truth');
+const comparers: { file: string; comparer: TruthComparer }[] = await Promise.all(
+  readdirSync(truthDir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map(async (file) => ({ file, comparer: (await import(join(truthDir, file))) as TruthComparer })),
+);
+
+const SANDBOXES: { seed: number; scale: Scale }[] = [
+  { seed: 1, scale: 'tiny' },
+  { seed: 7, scale: 'tiny' },
+  { seed: 3, scale: 'small' },
+  { seed: 11, scale: 'medium' },
+];
+
+afterAll(() => removeSandboxExports());
+
+describeEachWarehouse('marts against the sandbox ground truth', (factory) => {
+  afterAll(() => factory.cleanup());
+
+  for (const { seed, scale } of SANDBOXES) {
+    describe(`seed ${seed}, ${scale}`, () => {
+      let warehouse: Warehouse | undefined;
+      let truth: GroundTruth;
+      afterAll(async () => warehouse?.close());
+
+      it('loads and builds every model', { timeout: 300_000 }, async () => {
+        const exported = await sandboxExport(seed, scale);
+        truth = exported.truth;
+        const location = await factory.newLocation();
+        warehouse = await openWarehouse(location);
+        await loadAndBuild(warehouse, filesConfig(exported.dir, truth, location), truth.asOf);
+      });
+
+      for (const { file, comparer } of comparers) {
+        it(`${comparer.marts.join(', ')} (${file})`, { timeout: 60_000 }, async () => {
+          if (!warehouse) throw new Error('the warehouse did not load (see the first test of this block)');
+          await comparer.compare(warehouse, truth);
+        });
+      }
+    });
+  }
+});

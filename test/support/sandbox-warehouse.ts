@@ -1,0 +1,72 @@
+/**
+ * A sandbox contractor exported as files and loaded into a warehouse through the real
+ * pipeline, for the model and report tests that compare against its ground truth.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { silentLogger } from '../../lib/logger.ts';
+import type { Warehouse } from '../../load/index.ts';
+import { exportContractor, generateContractor, openStore } from '../../sandbox/index.ts';
+import type { GroundTruth, Scale } from '../../sandbox/index.ts';
+import { configSchema } from '../../scheduler/config.ts';
+import type { PlumblineConfig } from '../../scheduler/config.ts';
+import { modelVars, runPipeline } from '../../scheduler/pipeline.ts';
+import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
+import { loadSecrets } from '../../scheduler/secrets.ts';
+import { runModels } from '../../transform/index.ts';
+
+const exportDirs: string[] = [];
+
+/** Removes every export folder made by sandboxExport in this test file. */
+export function removeSandboxExports(): void {
+  for (const dir of exportDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Generates a contractor, exports it as files (with mappings/), and returns the folder and its ground truth. */
+export async function sandboxExport(seed: number, scale: Scale): Promise<{ dir: string; truth: GroundTruth }> {
+  const dir = mkdtempSync(join(tmpdir(), 'plumbline-sandbox-'));
+  exportDirs.push(dir);
+  const store = await openStore(scale === 'tiny' || scale === 'small' ? ':memory:' : join(dir, 'store.duckdb'));
+  try {
+    const truth = await generateContractor(store, { seed, scale });
+    await exportContractor(store, dir);
+    return { dir, truth };
+  } finally {
+    store.close();
+  }
+}
+
+/** A config reading both systems (and the mappings) from the export folder into `warehouse`. */
+export function filesConfig(dir: string, truth: GroundTruth, warehouse: string): PlumblineConfig {
+  return {
+    ...configSchema.parse({
+      company: { code: truth.companyCode, time_zone: truth.timeZone },
+      warehouse,
+      sources: { buildops: { kind: 'files', files_dir: dir }, spectrum: { kind: 'files', files_dir: dir } },
+    }),
+    baseDir: dir,
+    file: null,
+  };
+}
+
+/** Extracts the export into `warehouse` and builds every model; fails with the load and model errors. */
+export async function loadAndBuild(warehouse: Warehouse, config: PlumblineConfig, asOf: string): Promise<void> {
+  const result = await runPipeline({ warehouse, config, secrets: loadSecrets({}), logger: silentLogger, asOf, stages: ['extract', 'load', 'models'] });
+  const problems = [...result.loads.filter((l) => l.error), ...result.models.filter((m) => m.status !== 'success')];
+  expect(problems).toEqual([]);
+  expect(result.ok).toBe(true);
+}
+
+/** Rebuilds every model (after a test changed raw rows); fails with the model errors. */
+export async function rebuild(warehouse: Warehouse, config: PlumblineConfig, asOf: string): Promise<void> {
+  const models = await runModels({ warehouse, modelsDir: [PACKAGE_MODELS_DIR], vars: modelVars(config, asOf), runId: 'test-rebuild' });
+  expect(models.filter((m) => m.status !== 'success')).toEqual([]);
+}
+
+/** Sorts rows by the given keys (as text), for order-free comparison with the ground truth. */
+export function sortedBy<T>(rows: readonly T[], ...keys: (keyof T)[]): T[] {
+  const key = (row: T): string => keys.map((k) => String(row[k] ?? '')).join('\u0000');
+  return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
