@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import type { GroundTruth, Scale } from '../../sandbox/index.ts';
@@ -26,12 +26,23 @@ const comparers: { file: string; comparer: TruthComparer }[] = await Promise.all
     .map(async (file) => ({ file, comparer: (await import(join(truthDir, file))) as TruthComparer })),
 );
 
-const SANDBOXES: { seed: number; scale: Scale }[] = [
+const ALL_SANDBOXES: { seed: number; scale: Scale }[] = [
   { seed: 1, scale: 'tiny' },
   { seed: 7, scale: 'tiny' },
   { seed: 3, scale: 'small' },
   { seed: 11, scale: 'medium' },
 ];
+
+/**
+ * PLUMBLINE_TEST_SANDBOXES=1:tiny,3:small narrows the sandboxes while working on one mart
+ * (with `-t <mart>` to run one comparer); CI runs them all.
+ */
+const SANDBOXES = process.env.PLUMBLINE_TEST_SANDBOXES
+  ? process.env.PLUMBLINE_TEST_SANDBOXES.split(',').map((s) => {
+      const [seed, scale] = s.split(':');
+      return { seed: Number(seed), scale: (scale ?? 'tiny') as Scale };
+    })
+  : ALL_SANDBOXES;
 
 afterAll(() => removeSandboxExports());
 
@@ -42,19 +53,19 @@ describeEachWarehouse('marts against the sandbox ground truth', (factory) => {
     describe(`seed ${seed}, ${scale}`, () => {
       let warehouse: Warehouse | undefined;
       let truth: GroundTruth;
-      afterAll(async () => warehouse?.close());
 
-      it('loads and builds every model', { timeout: 300_000 }, async () => {
+      beforeAll(async () => {
         const exported = await sandboxExport(seed, scale);
         truth = exported.truth;
         const location = await factory.newLocation();
         warehouse = await openWarehouse(location);
         await loadAndBuild(warehouse, filesConfig(exported.dir, truth, location), truth.asOf);
-      });
+      }, 300_000);
+      afterAll(async () => warehouse?.close());
 
       for (const { file, comparer } of comparers) {
         it(`${comparer.marts.join(', ')} (${file})`, { timeout: 60_000 }, async () => {
-          if (!warehouse) throw new Error('the warehouse did not load (see the first test of this block)');
+          if (!warehouse) throw new Error('the warehouse did not load');
           await comparer.compare(warehouse, truth);
         });
       }
