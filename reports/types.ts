@@ -1,0 +1,14 @@
+import type { Warehouse } from '../load/index.ts';
+import type { Logger } from '../lib/logger.ts';
+
+/** What every report writer receives: the warehouse to read `marts.*` from, where to write, and for which day. */
+export interface ReportOptions {
+  warehouse: Warehouse;
+  /** Folder the files are written into (created if missing). */
+  outDir: string;
+  /** The as-of date of the run, 'YYYY-MM-DD'. */
+  asOf: string;
+  /** Restrict to one Spectrum company, or null for all companies in the marts. */
+  companyCode: string | null;
+  logger: Logger;
+}
