@@ -25,6 +25,8 @@ export interface Model {
   grain: string | null;
   description: string | null;
   checks: CheckSpec[];
+  /** Build even when a model it reads failed this run, from that model's previous relation (`-- upstream_failure: use_previous`). */
+  usePreviousOnFailure: boolean;
   /** Qualified names this model reads (models or sources). */
   refs: string[];
   sql: string;
@@ -54,6 +56,7 @@ export function readModel(root: string, path: string): Model {
     grain: header.grain,
     description: header.description,
     checks: header.checks,
+    usePreviousOnFailure: header.usePreviousOnFailure,
     refs,
     sql: withoutHeader(text).trim().replace(/;\s*$/, ''),
   };
@@ -64,6 +67,7 @@ interface Header {
   description: string | null;
   materialized: Materialization | null;
   checks: CheckSpec[];
+  usePreviousOnFailure: boolean;
 }
 
 /**
@@ -73,9 +77,11 @@ interface Header {
  *   -- not_null: company_code, customer_code
  *   -- check open_total_ties_out:
  *   --   select … from {{ this }} … (indented lines continue the check's query)
+ *   -- upstream_failure: use_previous   (build even when a model it reads failed this run,
+ *                                         from that model's previous relation; default: skip)
  */
 function parseHeader(text: string, rel: string): Header {
-  const header: Header = { grain: null, description: null, materialized: null, checks: [] };
+  const header: Header = { grain: null, description: null, materialized: null, checks: [], usePreviousOnFailure: false };
   const lines = text.split('\n');
   let current: { kind: 'query'; name: string; sql: string } | null = null;
   for (const raw of lines) {
@@ -103,6 +109,11 @@ function parseHeader(text: string, rel: string): Header {
       case 'materialized':
         if (value.trim() !== 'view' && value.trim() !== 'table') throw new PlumblineError(`${rel}: materialized must be view or table, not "${value.trim()}"`);
         header.materialized = value.trim() as Materialization;
+        break;
+      case 'upstream_failure':
+        if (value.trim() !== 'use_previous' && value.trim() !== 'skip')
+          throw new PlumblineError(`${rel}: upstream_failure must be use_previous or skip, not "${value.trim()}"`);
+        header.usePreviousOnFailure = value.trim() === 'use_previous';
         break;
       case 'unique':
       case 'not_null': {

@@ -1,7 +1,8 @@
 /**
  * The model runner: builds every model in dependency order — staging and intermediate as
  * views, marts as tables built aside and swapped in — and enforces each model's checks.
- * A model that fails (SQL or check) leaves its previous relation in place; what reads it is skipped.
+ * A model that fails (SQL or check) leaves its previous relation in place; what reads it is skipped,
+ * unless its header says `upstream_failure: use_previous` (the close status must still be told).
  */
 import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../lib/errors.ts';
@@ -11,7 +12,7 @@ import { qualified, quoteIdent } from '../load/identifiers.ts';
 import type { Row, Warehouse, WarehouseTransaction } from '../load/types.ts';
 import { discoverModels, orderModels } from './model-graph.ts';
 import type { CheckSpec, Model } from './model-file.ts';
-import { renderSql } from './render-sql.ts';
+import { renderSql, sqlString } from './render-sql.ts';
 
 export type ModelStatus = 'success' | 'failed' | 'skipped';
 
@@ -60,39 +61,41 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
   const models = orderModels(discoverModels(options.modelsDir));
   const results: ModelResult[] = [];
   const unusable = new Map<string, string>(); // model name → why what reads it must be skipped
+  const failedWithPrevious = new Set<string>(); // failed this run, but their previous relation is still there
   const sources = await existingSources(options.warehouse);
+  // {{ run_id }} lets a model read this run's own rows of meta.model_runs (close_status does).
+  const run: RunModelsOptions = { ...options, vars: { ...options.vars, run_id: sqlString(options.runId) } };
   for (const model of models) {
     // A source no one has loaded (its system is not configured) skips the model; it is not a failure.
     const missing = model.refs.find((ref) => isSource(ref) && !sources.has(ref));
+    const blocked = model.refs.find((ref) => unusable.has(ref) && !(model.usePreviousOnFailure && failedWithPrevious.has(ref)));
+    let result: ModelResult;
     if (missing) {
-      const result = skipped(model, `skipped: ${missing} has not been loaded (is that source configured?)`);
+      result = skipped(model, `skipped: ${missing} has not been loaded (is that source configured?)`);
       unusable.set(model.name, 'was skipped');
-      results.push(result);
       logger.info('model.skipped', `${model.name} ${result.error}`, { model: model.name });
-      continue;
-    }
-    const blocked = model.refs.find((ref) => unusable.has(ref));
-    if (blocked) {
-      const result = skipped(model, `skipped: it reads ${blocked}, which ${unusable.get(blocked)}`);
+    } else if (blocked) {
+      result = skipped(model, `skipped: it reads ${blocked}, which ${unusable.get(blocked)}`);
       unusable.set(model.name, 'was skipped');
-      results.push(result);
       logger.warn('model.skipped', `${model.name} ${result.error}`, { model: model.name });
-      continue;
-    }
-    const result = await buildModel(options, model);
-    results.push(result);
-    if (result.status === 'success') {
-      logger.info('model.built', `${model.name} ${result.materialized} ${result.rows ?? 0} rows in ${result.seconds.toFixed(2)}s`, {
-        model: model.name,
-        rows: result.rows,
-        seconds: result.seconds,
-      });
     } else {
-      unusable.set(model.name, 'failed');
-      logger.error('model.failed', `${model.name} failed: ${result.error}`, { model: model.name, error: result.error });
+      result = await buildModel(run, model);
+      if (result.status === 'success') {
+        logger.info('model.built', `${model.name} ${result.materialized} ${result.rows ?? 0} rows in ${result.seconds.toFixed(2)}s`, {
+          model: model.name,
+          rows: result.rows,
+          seconds: result.seconds,
+        });
+      } else {
+        unusable.set(model.name, 'failed');
+        if (await relationKind(options.warehouse, model.schema, model.relation)) failedWithPrevious.add(model.name);
+        logger.error('model.failed', `${model.name} failed: ${result.error}`, { model: model.name, error: result.error });
+      }
     }
+    results.push(result);
+    // Recorded as each model finishes, so a later model of the same run can read it.
+    await recordRun(options.warehouse, options.runId, result);
   }
-  await recordRuns(options.warehouse, options.runId, results);
   return results;
 }
 
@@ -196,21 +199,16 @@ async function count(tx: WarehouseTransaction, relation: string): Promise<number
   return Number(row?.n ?? 0);
 }
 
-async function recordRuns(warehouse: Warehouse, runId: string, results: readonly ModelResult[]): Promise<void> {
-  const now = new Date();
-  await warehouse.transaction(async (tx) => {
-    for (const r of results) {
-      await tx.query(`INSERT INTO meta.model_runs (run_id, model, status, row_count, seconds, message, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-        runId,
-        r.name,
-        r.status,
-        r.rows,
-        r.seconds,
-        r.error,
-        now,
-      ]);
-    }
-  });
+async function recordRun(warehouse: Warehouse, runId: string, r: ModelResult): Promise<void> {
+  await warehouse.query(`INSERT INTO meta.model_runs (run_id, model, status, row_count, seconds, message, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
+    runId,
+    r.name,
+    r.status,
+    r.rows,
+    r.seconds,
+    r.error,
+    new Date(),
+  ]);
 }
 
 function base(model: Model) {

@@ -162,6 +162,24 @@ describeEachWarehouse('model runner', (factory) => {
     expect((await warehouse.listRelations('marts')).map((r) => r.name).sort()).toEqual(['a_aging', 'z_report']);
   });
 
+  it('a model marked upstream_failure: use_previous builds from the failed model’s previous table and can read this run’s failures', async () => {
+    const status = [
+      '-- upstream_failure: use_previous',
+      'select (select count(*) from marts.a_aging) as customers,',
+      "  (select count(*) from meta.model_runs where run_id = {{ run_id }} and status = 'failed') as failed_models",
+    ].join('\n');
+    const root = modelsFolder({ ...pipeline, 'marts/z_status.sql': status });
+    await seed(warehouse, [{ id: '1', customer: 'ACME', amount: '100.00', due_on: '2026-11-01' }]);
+    await runModels({ warehouse, modelsDir: root, vars, runId: 'first' });
+    expect(await warehouse.query(`select customers, failed_models from marts.z_status`)).toEqual([{ customers: 1, failed_models: 0 }]);
+
+    await seed(warehouse, [{ id: '2', customer: null, amount: '7.00', due_on: '2026-11-01' }]);
+    const results = await runModels({ warehouse, modelsDir: root, vars, runId: 'second' });
+    expect(results.find((r) => r.name === 'marts.a_aging')?.status).toBe('failed');
+    expect(results.find((r) => r.name === 'marts.z_status')?.status).toBe('success');
+    // Built from the previous a_aging (one customer), and it saw the failure of this run.
+    expect(await warehouse.query(`select customers, failed_models from marts.z_status`)).toEqual([{ customers: 1, failed_models: 1 }]);
+  });
   it('a tie-out check that returns rows fails the model', async () => {
     const broken = {
       ...pipeline,
@@ -206,7 +224,7 @@ describeEachWarehouse('model runner', (factory) => {
     await seed(warehouse, [{ id: '1', customer: 'ACME', amount: '1.00', due_on: '2026-11-01' }]);
     const root = modelsFolder({ 'staging/stg_x.sql': 'select {{ company_code }} as c' });
     const [result] = await runModels({ warehouse, modelsDir: root, vars, runId: 'v' });
-    expect(result!.error).toBe('staging/stg_x.sql uses {{ company_code }}, which this run does not define (defined: as_of)');
+    expect(result!.error).toBe('staging/stg_x.sql uses {{ company_code }}, which this run does not define (defined: as_of, run_id)');
   });
 
   it('rebuilding a view whose columns changed works, and so does a mart changing from view to table', async () => {
