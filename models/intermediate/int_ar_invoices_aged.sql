@@ -2,29 +2,18 @@
 -- unique: company_code, invoice_number
 -- not_null: company_code, customer_code, invoice_number, retainage_billed, retainage_paid, open_total
 -- Every join stays within one company. Open items and pay history are keyed by Spectrum's
--- (company, customer, invoice). BuildOps matching (sandbox decision, models/marts/README.md):
--- a header whose Remarks carry `BO:<id>` belongs to that BuildOps invoice only (null when it
--- is void or unknown); only a header without a BuildOps key falls back to a non-void BuildOps
--- invoice of the same number, and only when exactly one has it.
+-- (company, customer, invoice). The BuildOps match is intermediate.int_invoices_matched's
+-- (Remarks `BO:<id>` first, else the same invoice number; rules in models/marts/README.md).
 with headers as (
-  select
-    h.*,
-    case when h.remarks like 'BO:%' then trim(substr(h.remarks, 4)) end as remarks_buildops_id
+  select h.*
   from staging.stg_spectrum__invoice_headers h
   where h.transaction_type = 'I'
 ),
 
-buildops as (
-  select buildops_invoice_id, invoice_number
-  from staging.stg_buildops__invoices
-  where status <> 'Void'
-),
-
-buildops_by_number as (
-  select invoice_number, min(buildops_invoice_id) as buildops_invoice_id
-  from buildops
-  group by invoice_number
-  having count(*) = 1
+matched as (
+  select company_code, invoice_number, buildops_invoice_id
+  from intermediate.int_invoices_matched
+  where spectrum_source = 'posted'
 ),
 
 open_items as (
@@ -48,7 +37,7 @@ joined as (
     c.customer_name,
     h.job_number,
     h.invoice_number,
-    coalesce(by_key.buildops_invoice_id, by_number.buildops_invoice_id) as buildops_invoice_id,
+    m.buildops_invoice_id,
     h.invoice_date,
     coalesce(h.due_date, h.invoice_date + 30) as due_date,
     coalesce(h.invoice_extension, 0) as gross_amount,
@@ -58,10 +47,8 @@ joined as (
   from headers h
   left join staging.stg_spectrum__customers c
     on c.company_code = h.company_code and c.customer_code = h.customer_code
-  left join buildops by_key
-    on by_key.buildops_invoice_id = h.remarks_buildops_id
-  left join buildops_by_number by_number
-    on h.remarks_buildops_id is null and by_number.invoice_number = h.invoice_number
+  left join matched m
+    on m.company_code = h.company_code and m.invoice_number = h.invoice_number
   left join open_items o
     on o.company_code = h.company_code and o.customer_code = h.customer_code and o.invoice_number = h.invoice_number
   left join retainage_payments r
