@@ -1,0 +1,40 @@
+-- grain: one row per (Spectrum AIA application, BuildOps invoice that is that application's invoice)
+-- unique: company_code, job_number, application_number, buildops_invoice_id
+-- not_null: company_code, job_number, application_number, buildops_invoice_id
+-- The application's invoice (CR_BILLING_HEADER_MC.Invoice_Or_Transaction) is found in BuildOps
+-- the way invoices are matched everywhere (models/marts/README.md): a Spectrum invoice, posted
+-- or unposted, whose Remarks carry `BO:<id>` belongs to that BuildOps invoice only; only when
+-- no Spectrum invoice of that number carries a BuildOps key do BuildOps invoices of the same
+-- number (or whose accountingRefId is that number) count.
+with keyed as (
+  select distinct company_code, invoice_number, trim(substr(remarks, 4)) as buildops_invoice_id
+  from (
+    select company_code, invoice_number, remarks from staging.stg_spectrum__invoice_headers
+    union all
+    select company_code, invoice_number, remarks from staging.stg_spectrum__unposted_invoices
+  ) s
+  where remarks like 'BO:%'
+),
+
+applications as (
+  select company_code, job_number, application_number, invoice_number
+  from intermediate.int_billing_periods_bounded
+  where invoice_number is not null
+),
+
+by_key as (
+  select a.company_code, a.job_number, a.application_number, k.buildops_invoice_id
+  from applications a
+  join keyed k on k.company_code = a.company_code and k.invoice_number = a.invoice_number
+),
+
+by_number as (
+  select a.company_code, a.job_number, a.application_number, b.buildops_invoice_id
+  from applications a
+  join staging.stg_buildops__invoices b on b.invoice_number = a.invoice_number or b.accounting_ref_id = a.invoice_number
+  where not exists (select 1 from keyed k where k.company_code = a.company_code and k.invoice_number = a.invoice_number)
+)
+
+select company_code, job_number, application_number, buildops_invoice_id from by_key
+union
+select company_code, job_number, application_number, buildops_invoice_id from by_number
