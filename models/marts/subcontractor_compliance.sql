@@ -1,0 +1,146 @@
+-- grain: one row per (job, subcontractor) BuildOps assignment active on the as-of date
+-- unique: company_code, job_number, vendor_code
+-- not_null: company_code, job_number, vendor_code, w9_on_file, open_ap_amount, is_compliant, reasons, detail
+-- check reasons_agree_with_is_compliant:
+--   select 1 from {{ this }} where is_compliant <> (reasons = '')
+-- check coi_expired_means_before_as_of:
+--   select 1 from {{ this }}
+--   where (reasons like '%coi_expired%') <> (coi_expires_on is not null and coi_expires_on < {{ as_of }})
+-- The AP release gate (contracts/marts.md). An assignment is active when start_date <= as-of and
+-- (end_date is null or as-of <= end_date). Spectrum rows are read for the configured company
+-- only (the BuildOps tenant belongs to it). A compliance row with a blank Job_Number applies to
+-- every job. `reasons` is a comma-separated text in the fixed order coi_missing, coi_expired,
+-- w9_missing, lien_waiver_missing ('' when compliant); decisions in models/marts/README.md.
+with assignments as (
+  select
+    j.job_number,
+    coalesce(bv.accounting_ref_id, a.vendor_accounting_ref_id) as vendor_code,
+    min(bv.vendor_name) as buildops_vendor_name
+  from staging.stg_buildops__job_subcontractors a
+  join staging.stg_buildops__jobs j on j.buildops_job_id = a.buildops_job_id
+  left join staging.stg_buildops__vendors bv on bv.buildops_vendor_id = a.buildops_vendor_id
+  where j.job_number is not null
+    and a.start_date <= {{ as_of }}
+    and (a.end_date is null or a.end_date >= {{ as_of }})
+    and coalesce(bv.accounting_ref_id, a.vendor_accounting_ref_id) is not null
+  group by j.job_number, coalesce(bv.accounting_ref_id, a.vendor_accounting_ref_id)
+),
+
+vendors as (
+  select vendor_code, vendor_name, w9_on_file
+  from staging.stg_spectrum__vendors
+  where company_code = {{ company_code }}
+),
+
+compliance as (
+  select vendor_code, compliance_type, job_number, expiration_date, received_date
+  from staging.stg_spectrum__vendor_compliance
+  where company_code = {{ company_code }}
+),
+
+-- Per assignment: the documents of its job and the blank-job (all-jobs) ones.
+documents as (
+  select
+    a.job_number,
+    a.vendor_code,
+    max(case when c.compliance_type = 'COI' then c.expiration_date end) as coi_expires_on,
+    max(case when c.compliance_type = 'LIEN_WAIVER' then c.received_date end) as lien_waiver_on
+  from assignments a
+  join compliance c
+    on c.vendor_code = a.vendor_code and (c.job_number is null or c.job_number = a.job_number)
+  group by a.job_number, a.vendor_code
+),
+
+-- A W-9 is per vendor, whatever job its row names.
+w9_rows as (
+  select distinct vendor_code from compliance where compliance_type = 'W9'
+),
+
+open_ap as (
+  select vendor_code, job_number, sum(open_amount) as open_ap_amount
+  from staging.stg_spectrum__vendor_open_items
+  where company_code = {{ company_code }} and job_number is not null
+  group by vendor_code, job_number
+),
+
+measured as (
+  select
+    a.job_number,
+    a.vendor_code,
+    coalesce(v.vendor_name, a.buildops_vendor_name) as vendor_name,
+    d.coi_expires_on,
+    case when v.w9_on_file = 'Y' or w.vendor_code is not null then true else false end as w9_on_file,
+    d.lien_waiver_on,
+    cast(coalesce(o.open_ap_amount, 0) as decimal(18, 2)) as open_ap_amount,
+    case when d.coi_expires_on is null then 1 else 0 end as coi_missing,
+    case when d.coi_expires_on < {{ as_of }} then 1 else 0 end as coi_expired,
+    case when v.w9_on_file = 'Y' or w.vendor_code is not null then 0 else 1 end as w9_missing,
+    case when d.lien_waiver_on is null then 1 else 0 end as lien_waiver_missing
+  from assignments a
+  left join vendors v on v.vendor_code = a.vendor_code
+  left join documents d on d.job_number = a.job_number and d.vendor_code = a.vendor_code
+  left join w9_rows w on w.vendor_code = a.vendor_code
+  left join open_ap o on o.vendor_code = a.vendor_code and o.job_number = a.job_number
+),
+
+-- Money as the controller reads it ($18,200.00), spelled out because DuckDB and Postgres share no
+-- number-formatting function: the digits of |amount| (2 decimals), commas every 3 digits.
+money_digits as (
+  select
+    m.*,
+    cast(abs(m.open_ap_amount) as varchar) as ap_digits,
+    length(cast(abs(m.open_ap_amount) as varchar)) - 3 as ap_int_len
+  from measured m
+),
+
+formatted as (
+  select
+    g.*,
+    case when g.open_ap_amount < 0 then '-$' else '$' end
+      || case
+        when g.ap_int_len > 9 then substr(g.ap_digits, 1, g.ap_int_len - 9) || ',' || substr(g.ap_digits, g.ap_int_len - 8, 3) || ',' || substr(g.ap_digits, g.ap_int_len - 5, 3) || ',' || substr(g.ap_digits, g.ap_int_len - 2, 3)
+        when g.ap_int_len > 6 then substr(g.ap_digits, 1, g.ap_int_len - 6) || ',' || substr(g.ap_digits, g.ap_int_len - 5, 3) || ',' || substr(g.ap_digits, g.ap_int_len - 2, 3)
+        when g.ap_int_len > 3 then substr(g.ap_digits, 1, g.ap_int_len - 3) || ',' || substr(g.ap_digits, g.ap_int_len - 2, 3)
+        else substr(g.ap_digits, 1, g.ap_int_len)
+      end
+      || substr(g.ap_digits, g.ap_int_len + 1, 3) as open_ap_text
+  from money_digits g
+),
+
+reasoned as (
+  select
+    m.*,
+    substr(
+      case when m.coi_missing = 1 then ', coi_missing' else '' end
+      || case when m.coi_expired = 1 then ', coi_expired' else '' end
+      || case when m.w9_missing = 1 then ', w9_missing' else '' end
+      || case when m.lien_waiver_missing = 1 then ', lien_waiver_missing' else '' end,
+      3
+    ) as reasons,
+    substr(
+      case when m.coi_missing = 1 then ', no COI on file' else '' end
+      || case when m.coi_expired = 1 then ', COI expired ' || cast(m.coi_expires_on as varchar) else '' end
+      || case when m.w9_missing = 1 then ', no W-9 on file' else '' end
+      || case when m.lien_waiver_missing = 1 then ', no lien waiver received' else '' end,
+      3
+    ) as problems
+  from formatted m
+)
+
+select
+  cast({{ company_code }} as varchar) as company_code,
+  r.job_number,
+  r.vendor_code,
+  r.vendor_name,
+  r.coi_expires_on,
+  r.w9_on_file,
+  r.lien_waiver_on,
+  r.open_ap_amount,
+  case when r.reasons = '' then true else false end as is_compliant,
+  r.reasons,
+  case
+    when r.reasons = '' then 'Vendor ' || r.vendor_code || ' on job ' || r.job_number || ': compliant — AP may be released'
+      || case when r.open_ap_amount <> 0 then ' (' || r.open_ap_text || ' open)' else '' end
+    else 'Vendor ' || r.vendor_code || ' on job ' || r.job_number || ': ' || r.problems || ' — hold AP (' || r.open_ap_text || ' open)'
+  end as detail
+from reasoned r
