@@ -1,0 +1,359 @@
+/**
+ * The AR-automation feed (HighRadius, Versapay, Bill.com): `ar-feed/` in the report folder with
+ * customers, invoices, payments and applications, each as CSV (RFC 4180) and JSON Lines, and a
+ * `manifest.json` with the window, each file's row count, SHA-256 and money totals.
+ *
+ * The window: payments and applications dated after `since` through the as-of date. `since` is
+ * the option when given, else the as-of date of the previous feed of the same company scope
+ * (`meta.ar_feed_history`), else all history. Invoices are every invoice open at the as-of date
+ * (the whole open AR, so the receiving tool can replace its open items) plus the invoices dated
+ * inside the window (issued since the last feed, even when already paid). Customers are every
+ * customer those invoices and payments name, and every customer with an open balance or credit.
+ *
+ * Reads marts only: ar_feed_invoices, ar_feed_payments, ar_aging_by_customer.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decimalToUnscaled, unscaledToDecimal } from '../../lib/decimal.ts';
+import type { Warehouse } from '../../load/index.ts';
+import { safeText } from '../excel/safe-text.ts';
+import type { ReportOptions } from '../types.ts';
+
+type FieldKind = 'text' | 'money' | 'date' | 'int';
+
+interface FeedField {
+  name: string;
+  kind: FieldKind;
+}
+
+interface FeedFile {
+  name: 'customers' | 'invoices' | 'payments' | 'applications';
+  /** Marts the query reads; a missing one leaves the file empty and says so in the manifest. */
+  marts: string[];
+  fields: FeedField[];
+  sql: (window: FeedWindow, company: string) => string;
+}
+
+export interface FeedWindow {
+  /** Exclusive lower bound ('YYYY-MM-DD'), or null for all history. */
+  since: string | null;
+  /** Inclusive upper bound: the as-of date. */
+  through: string;
+  /** Where `since` came from. */
+  sinceSource: 'option' | 'previous feed' | 'all history';
+}
+
+export interface FileManifest {
+  rows: number;
+  bytes: number;
+  sha256: string;
+  /** Σ of each money field, as exact decimal text. */
+  money_totals: Record<string, string>;
+}
+
+export interface FeedManifest {
+  format: 'plumbline-ar-feed/1';
+  as_of: string;
+  company_code: string | null;
+  generated_at: string;
+  window: { since: string | null; through: string; since_source: FeedWindow['sinceSource'] };
+  files: Record<string, FileManifest>;
+  not_available: string[];
+}
+
+const text = (name: string): FeedField => ({ name, kind: 'text' });
+const money = (name: string): FeedField => ({ name, kind: 'money' });
+const date = (name: string): FeedField => ({ name, kind: 'date' });
+const int = (name: string): FeedField => ({ name, kind: 'int' });
+
+const inWindow = (column: string, window: FeedWindow): string =>
+  `${column} <= cast(${sqlText(window.through)} as date)` + (window.since === null ? '' : ` and ${column} > cast(${sqlText(window.since)} as date)`);
+
+const invoiceCondition = (window: FeedWindow): string => `(open_total <> 0 or (${inWindow('invoice_date', window)}))`;
+
+export const FEED_FILES: FeedFile[] = [
+  {
+    name: 'customers',
+    marts: ['ar_feed_invoices', 'ar_feed_payments', 'ar_aging_by_customer'],
+    fields: [
+      text('company_code'),
+      text('customer_code'),
+      text('customer_name'),
+      money('open_total'),
+      money('open_net_of_retainage'),
+      money('retainage_open'),
+      money('open_credits'),
+    ],
+    sql: (window, company) => `
+      with named as (
+        select company_code, customer_code, customer_name from marts.ar_aging_by_customer where ${company}
+        union all
+        select company_code, customer_code, customer_name from marts.ar_feed_invoices where ${company} and ${invoiceCondition(window)}
+        union all
+        select company_code, customer_code, customer_name from marts.ar_feed_payments where ${company} and ${inWindow('transaction_date', window)}
+      ),
+      customers as (
+        select company_code, customer_code, max(customer_name) as customer_name from named group by company_code, customer_code
+      )
+      select k.company_code, k.customer_code, k.customer_name,
+        cast(coalesce(c.open_total, 0) as decimal(18, 2)) as open_total,
+        cast(coalesce(c.open_net_of_retainage, 0) as decimal(18, 2)) as open_net_of_retainage,
+        cast(coalesce(c.retainage_open, 0) as decimal(18, 2)) as retainage_open,
+        cast(coalesce(c.open_credits, 0) as decimal(18, 2)) as open_credits
+      from customers k
+      left join marts.ar_aging_by_customer c on c.company_code = k.company_code and c.customer_code = k.customer_code
+      order by k.company_code, k.customer_code`,
+  },
+  {
+    name: 'invoices',
+    marts: ['ar_feed_invoices'],
+    fields: [
+      text('company_code'),
+      text('invoice_number'),
+      text('spectrum_invoice_number'),
+      text('buildops_invoice_id'),
+      text('buildops_invoice_number'),
+      text('invoice_type'),
+      text('customer_code'),
+      text('job_number'),
+      date('invoice_date'),
+      date('due_date'),
+      money('gross_amount'),
+      money('retainage_billed'),
+      money('retainage_open'),
+      money('open_total'),
+      money('open_net_of_retainage'),
+      int('days_past_due'),
+      text('aging_bucket'),
+    ],
+    sql: (window, company) => `
+      select company_code, invoice_number, spectrum_invoice_number, buildops_invoice_id, buildops_invoice_number, invoice_type,
+        customer_code, job_number, invoice_date, due_date, gross_amount, retainage_billed, retainage_open, open_total,
+        open_net_of_retainage, days_past_due, aging_bucket
+      from marts.ar_feed_invoices
+      where ${company} and ${invoiceCondition(window)}
+      order by company_code, invoice_number`,
+  },
+  {
+    name: 'payments',
+    marts: ['ar_feed_payments'],
+    fields: [
+      text('company_code'),
+      text('payment_id'),
+      text('customer_code'),
+      text('transaction_type'),
+      text('check_number'),
+      date('payment_date'),
+      int('application_count'),
+      money('amount'),
+      money('retainage_amount'),
+    ],
+    sql: (window, company) => `
+      select company_code, payment_id, customer_code, transaction_type, check_number, transaction_date as payment_date,
+        count(*) as application_count,
+        cast(sum(amount) as decimal(18, 2)) as amount,
+        cast(sum(case when portion = 'retainage' then amount else 0 end) as decimal(18, 2)) as retainage_amount
+      from marts.ar_feed_payments
+      where ${company} and ${inWindow('transaction_date', window)}
+      group by company_code, payment_id, customer_code, transaction_type, check_number, transaction_date
+      order by company_code, transaction_date, payment_id`,
+  },
+  {
+    name: 'applications',
+    marts: ['ar_feed_payments'],
+    fields: [
+      text('company_code'),
+      text('payment_id'),
+      text('customer_code'),
+      text('invoice_number'),
+      text('buildops_invoice_id'),
+      text('job_number'),
+      date('applied_date'),
+      text('portion'),
+      money('amount'),
+    ],
+    sql: (window, company) => `
+      select company_code, payment_id, customer_code, invoice_number, buildops_invoice_id, job_number,
+        transaction_date as applied_date, portion, amount
+      from marts.ar_feed_payments
+      where ${company} and ${inWindow('transaction_date', window)}
+      order by company_code, transaction_date, day_seq`,
+  },
+];
+
+const HISTORY = `create table if not exists meta.ar_feed_history (
+  company_code varchar not null,
+  as_of date not null,
+  since date,
+  written_at timestamp not null,
+  dir varchar not null
+)`;
+
+/** Writes `ar-feed/` (CSV + JSON Lines per file, manifest.json) into options.outDir. */
+export async function writeArFeed(options: ReportOptions & { since?: string }): Promise<{ dir: string; manifest: string }> {
+  const { warehouse, logger } = options;
+  const dir = join(options.outDir, 'ar-feed');
+  await mkdir(dir, { recursive: true });
+  await warehouse.query('create schema if not exists meta');
+  await warehouse.query(HISTORY);
+  const window = await feedWindow(warehouse, options);
+  const company = options.companyCode === null ? '1 = 1' : `company_code = ${sqlText(options.companyCode)}`;
+  const marts = new Set((await warehouse.listRelations('marts')).map((r) => r.name));
+
+  const manifest: FeedManifest = {
+    format: 'plumbline-ar-feed/1',
+    as_of: options.asOf,
+    company_code: options.companyCode,
+    generated_at: new Date().toISOString(),
+    window: { since: window.since, through: window.through, since_source: window.sinceSource },
+    files: {},
+    not_available: [],
+  };
+  for (const file of FEED_FILES) {
+    const missing = file.marts.filter((m) => !marts.has(m));
+    for (const m of missing) {
+      const note = `not available: marts.${m} was not built — its sources are not loaded`;
+      if (!manifest.not_available.includes(note)) manifest.not_available.push(note);
+    }
+    const rows = missing.length > 0 ? emptyRows() : warehouse.stream<Record<string, unknown>>(file.sql(window, company));
+    const written = await writeFeedFile(dir, file, rows);
+    Object.assign(manifest.files, written);
+  }
+  const manifestPath = join(dir, 'manifest.json');
+  await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+  await warehouse.query(
+    `insert into meta.ar_feed_history (company_code, as_of, since, written_at, dir) values ($1, cast($2 as date), cast($3 as date), cast($4 as timestamp), $5)`,
+    [options.companyCode ?? '', options.asOf, window.since, manifest.generated_at.replace('T', ' ').replace('Z', ''), dir],
+  );
+  const counts = Object.entries(manifest.files)
+    .filter(([name]) => name.endsWith('.csv'))
+    .map(([name, f]) => `${f.rows} ${name.replace('.csv', '')}`)
+    .join(', ');
+  logger.info('report.feed', `wrote ${dir}: ${counts} (${window.since === null ? 'all history' : `after ${window.since}`} through ${window.through})`, {
+    dir,
+    since: window.since,
+  });
+  return { dir, manifest: manifestPath };
+}
+
+/** The window of this feed: the `since` option, else the previous feed's as-of date (same company scope), else all history. */
+export async function feedWindow(warehouse: Warehouse, options: ReportOptions & { since?: string }): Promise<FeedWindow> {
+  if (options.since !== undefined) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(options.since)) throw new Error(`AR feed: since must be a date YYYY-MM-DD, not "${options.since}"`);
+    if (options.since >= options.asOf) throw new Error(`AR feed: since (${options.since}) must be before the as-of date (${options.asOf})`);
+    return { since: options.since, through: options.asOf, sinceSource: 'option' };
+  }
+  const [previous] = await warehouse.query<{ as_of: string | null }>(
+    `select cast(max(as_of) as varchar) as as_of from meta.ar_feed_history where company_code = $1 and as_of < cast($2 as date)`,
+    [options.companyCode ?? '', options.asOf],
+  );
+  if (previous?.as_of) return { since: String(previous.as_of).slice(0, 10), through: options.asOf, sinceSource: 'previous feed' };
+  return { since: null, through: options.asOf, sinceSource: 'all history' };
+}
+
+async function* emptyRows(): AsyncIterable<Record<string, unknown>[]> {}
+
+/** Streams one file's rows into `<name>.csv` and `<name>.jsonl`, hashing and totalling as it writes. */
+async function writeFeedFile(dir: string, file: FeedFile, batches: AsyncIterable<Record<string, unknown>[]>): Promise<Record<string, FileManifest>> {
+  const csv = new HashedFile(join(dir, `${file.name}.csv`));
+  const jsonl = new HashedFile(join(dir, `${file.name}.jsonl`));
+  const moneyFields = file.fields.filter((f) => f.kind === 'money');
+  const totals = new Map(moneyFields.map((f) => [f.name, 0n]));
+  let rows = 0;
+  await csv.write(csvLine(file.fields.map((f) => f.name)));
+  for await (const batch of batches) {
+    let csvChunk = '';
+    let jsonChunk = '';
+    for (const record of batch) {
+      csvChunk += csvLine(file.fields.map((f) => csvField(f, record[f.name])));
+      jsonChunk += `${JSON.stringify(Object.fromEntries(file.fields.map((f) => [f.name, jsonValue(f, record[f.name])])))}\n`;
+      for (const f of moneyFields) totals.set(f.name, (totals.get(f.name) ?? 0n) + toCents(record[f.name]));
+      rows += 1;
+    }
+    await csv.write(csvChunk);
+    await jsonl.write(jsonChunk);
+  }
+  const money_totals = Object.fromEntries([...totals].map(([k, v]) => [k, unscaledToDecimal(v, 2)]));
+  const [csvDone, jsonDone] = [await csv.close(), await jsonl.close()];
+  return {
+    [`${file.name}.csv`]: { rows, ...csvDone, money_totals },
+    [`${file.name}.jsonl`]: { rows, ...jsonDone, money_totals },
+  };
+}
+
+/** A file written through a stream, with its SHA-256 and size computed from the bytes written. */
+class HashedFile {
+  private readonly stream: WriteStream;
+  private readonly hash = createHash('sha256');
+  private bytes = 0;
+
+  constructor(path: string) {
+    this.stream = createWriteStream(path);
+  }
+
+  async write(textChunk: string): Promise<void> {
+    if (textChunk === '') return;
+    const buffer = Buffer.from(textChunk, 'utf8');
+    this.hash.update(buffer);
+    this.bytes += buffer.length;
+    if (!this.stream.write(buffer)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+  }
+
+  async close(): Promise<{ bytes: number; sha256: string }> {
+    await new Promise<void>((resolve, reject) => {
+      this.stream.once('error', reject);
+      this.stream.end(resolve);
+    });
+    return { bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+}
+
+/** One RFC 4180 record: fields quoted when they hold a comma, quote, CR or LF; CRLF at the end. */
+export function csvLine(fields: readonly string[]): string {
+  return `${fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')}\r\n`;
+}
+
+function csvField(field: FeedField, value: unknown): string {
+  if (value === null || value === undefined) return '';
+  switch (field.kind) {
+    case 'money':
+      return unscaledToDecimal(toCents(value), 2);
+    case 'date':
+      return dateText(value);
+    case 'int':
+      return String(value);
+    default:
+      return safeText(String(value));
+  }
+}
+
+/** JSON Lines keep the text as it is (machines read them); money is a decimal string. */
+function jsonValue(field: FeedField, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  switch (field.kind) {
+    case 'money':
+      return unscaledToDecimal(toCents(value), 2);
+    case 'date':
+      return dateText(value);
+    case 'int':
+      return Number(value);
+    default:
+      return String(value);
+  }
+}
+
+function dateText(value: unknown): string {
+  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).slice(0, 10);
+}
+
+function toCents(value: unknown): bigint {
+  if (value === null || value === undefined || value === '') return 0n;
+  return decimalToUnscaled(typeof value === 'number' ? value.toFixed(2) : String(value), 2);
+}
+
+function sqlText(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
