@@ -50,11 +50,14 @@ variants as (
 integers as (
   -- Exact integers (cents, DECIMAL(38,0)): n / e is rounded once, half away from zero.
   -- pct_n / e is the ratio in 1/10,000ths; earned_n / e is earned revenue in cents.
+  -- Widened to 38 digits before scaling (DuckDB keeps DECIMAL(18,2) * 100 at 18 digits): two
+  -- DECIMAL(18,2) amounts in cents multiply to at most 36 digits, 2·e·q below to 37.
   select
     v.*,
-    cast(v.estimated_cost * 100 as decimal(38, 0)) as e,
-    cast(abs(v.cost) * 100 as decimal(38, 0)) * 10000 as pct_n,
-    cast(abs(v.cost) * 100 as decimal(38, 0)) * cast(abs(v.contract_amount) * 100 as decimal(38, 0)) as earned_n,
+    cast(cast(v.estimated_cost as decimal(38, 2)) * 100 as decimal(38, 0)) as e,
+    cast(cast(abs(v.cost) as decimal(38, 2)) * 100 as decimal(38, 0)) * 10000 as pct_n,
+    cast(cast(abs(v.cost) as decimal(38, 2)) * 100 as decimal(38, 0))
+    * cast(cast(abs(v.contract_amount) as decimal(38, 2)) * 100 as decimal(38, 0)) as earned_n,
     case when v.cost < 0 then -1 else 1 end as pct_sign,
     case when (v.cost < 0) = (v.contract_amount < 0) then 1 else -1 end as earned_sign
   from variants v
