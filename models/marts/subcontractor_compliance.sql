@@ -8,10 +8,14 @@
 --   where (reasons like '%coi_expired%') <> (coi_expires_on is not null and coi_expires_on < {{ as_of }})
 -- The AP release gate (contracts/marts.md). An assignment is active when start_date <= as-of and
 -- (end_date is null or as-of <= end_date). Spectrum rows are read for the configured company
--- only (the BuildOps tenant belongs to it). A compliance row with a blank Job_Number applies to
+-- only (the BuildOps tenant belongs to it; with none configured, the one the vendor master holds). A compliance row with a blank Job_Number applies to
 -- every job. `reasons` is a comma-separated text in the fixed order coi_missing, coi_expired,
 -- w9_missing, lien_waiver_missing ('' when compliant); decisions in models/marts/README.md.
-with assignments as (
+with company as (
+  select coalesce(nullif({{ company_code }}, ''), (select min(company_code) from staging.stg_spectrum__vendors), '') as company_code
+),
+
+assignments as (
   select
     j.job_number,
     coalesce(bv.accounting_ref_id, a.vendor_accounting_ref_id) as vendor_code,
@@ -29,13 +33,13 @@ with assignments as (
 vendors as (
   select vendor_code, vendor_name, w9_on_file
   from staging.stg_spectrum__vendors
-  where company_code = {{ company_code }}
+  where company_code = (select company_code from company)
 ),
 
 compliance as (
   select vendor_code, compliance_type, job_number, expiration_date, received_date
   from staging.stg_spectrum__vendor_compliance
-  where company_code = {{ company_code }}
+  where company_code = (select company_code from company)
 ),
 
 -- Per assignment: the documents of its job and the blank-job (all-jobs) ones.
@@ -59,7 +63,7 @@ w9_rows as (
 open_ap as (
   select vendor_code, job_number, sum(open_amount) as open_ap_amount
   from staging.stg_spectrum__vendor_open_items
-  where company_code = {{ company_code }} and job_number is not null
+  where company_code = (select company_code from company) and job_number is not null
   group by vendor_code, job_number
 ),
 
@@ -128,7 +132,7 @@ reasoned as (
 )
 
 select
-  cast({{ company_code }} as varchar) as company_code,
+  (select company_code from company) as company_code,
   r.job_number,
   r.vendor_code,
   r.vendor_name,

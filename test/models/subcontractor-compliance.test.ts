@@ -5,6 +5,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
+import type { PlumblineConfig } from '../../scheduler/config.ts';
+import { modelVars } from '../../scheduler/pipeline.ts';
+import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
+import { runModels } from '../../transform/index.ts';
 import { filesConfig, loadAndBuild, rebuild, removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 import { complianceRows } from './truth/subcontractor-compliance.ts';
@@ -14,13 +18,15 @@ afterAll(() => removeSandboxExports());
 
 describeEachWarehouse('subcontractor_compliance hand-written cases', (factory) => {
   let warehouse: Warehouse;
+  let config: PlumblineConfig;
+  let asOf: string;
 
   beforeAll(async () => {
     const { dir, truth } = await sandboxExport(1, 'tiny');
     const location = await factory.newLocation();
     warehouse = await openWarehouse(location);
-    const config = filesConfig(dir, truth, location);
-    const asOf = truth.asOf; // 2026-11-15
+    config = filesConfig(dir, truth, location);
+    asOf = truth.asOf; // 2026-11-15
     await loadAndBuild(warehouse, config, asOf);
     const company = truth.companyCode;
     // Two BuildOps jobs (ZJOB1, ZJOB2) and five subcontractors. ZZSUB3 and ZZSUB5 have no BuildOps
@@ -151,5 +157,17 @@ describeEachWarehouse('subcontractor_compliance hand-written cases', (factory) =
       'ZJOB1/ZZSUB4',
       'ZJOB2/ZZSUB1',
     ]);
+  });
+
+  it("with no company configured, the vendor master's company is used and company 2 rows still do not count", async () => {
+    const { code: _code, ...companyWithoutCode } = config.company;
+    const noCompany: PlumblineConfig = { ...config, company: companyWithoutCode };
+    try {
+      const models = await runModels({ warehouse, modelsDir: [PACKAGE_MODELS_DIR], vars: modelVars(noCompany, asOf), runId: 'test-no-company' });
+      expect(models.find((m) => m.name === 'marts.subcontractor_compliance')).toMatchObject({ status: 'success' });
+      expect(await row('ZJOB1', 'ZZSUB4')).toMatchObject({ company_code: '1', w9_on_file: false, open_ap_amount: '18200.00' });
+    } finally {
+      await rebuild(warehouse, config, asOf);
+    }
   });
 });
