@@ -16,7 +16,7 @@ import { initProject } from './init-project.ts';
 import { addSandboxCommands, parseScale } from './sandbox-commands.ts';
 import { formatCsv, formatJsonRow, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
-import { parseStages, runPipeline } from './pipeline.ts';
+import { parseStages, runPipeline, runReports } from './pipeline.ts';
 import { configPath } from './config.ts';
 import { createRunContext, maskSecrets, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
 import type { GlobalOptions, RunContext } from './run-context.ts';
@@ -77,6 +77,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
           ) + '\n',
         );
       if (result.models.length > 0) out(formatModelResults(result.models) + '\n');
+      if (result.reports.length > 0) out(formatReportPaths(result.reports));
       if (!result.ok) throw new PlumblineError(`Run ${result.runId} failed: see the results above`);
     });
   });
@@ -104,6 +105,29 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       const result = await runPipeline({ warehouse, config: context.config, secrets: context.secrets, logger: context.logger, asOf, stages: ['models'] });
       out(formatModelResults(result.models) + '\n');
       if (!result.ok) throw new PlumblineError('Some models failed or were skipped: see above');
+    });
+  });
+
+  withCommonOptions(
+    program
+      .command('report')
+      .description("write the reports of the warehouse's marts: the CFO report (HTML), the Excel workbooks and the AR feed")
+      .addOption(asOfOption())
+      .option('--out <dir>', 'folder to write into (default: <reports.out_dir>/<as-of>/ from the config)')
+      .option('--company <code>', 'the Spectrum company code to report on (overrides company.code)')
+      .option('--png', 'also write each chart as charts/<name>.png')
+      .option('--pdf', 'also print the CFO report to PDF (needs Chromium installed)'),
+  ).action(async (opts: GlobalOptions & { asOf?: string; out?: string; company?: string; png?: boolean; pdf?: boolean }) => {
+    const context = createRunContext(opts);
+    const asOf = resolveAsOf(opts.asOf, context.config);
+    if (opts.company) context.config.company.code = opts.company;
+    await withWarehouse(context, {}, async (warehouse) => {
+      const paths = await runReports(warehouse, context.config, asOf, context.logger, {
+        outDir: opts.out ? resolve(opts.out) : undefined,
+        png: opts.png === true,
+        pdf: opts.pdf === true,
+      });
+      out(formatReportPaths(paths));
     });
   });
 
@@ -197,6 +221,10 @@ async function withWarehouse(context: RunContext, options: { readOnly?: boolean 
   } finally {
     await warehouse.close();
   }
+}
+
+function formatReportPaths(paths: readonly string[]): string {
+  return `Reports written:\n${paths.map((p) => `  ${p}`).join('\n')}\n`;
 }
 
 function formatModelResults(results: readonly ModelResult[]): string {

@@ -47,7 +47,7 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
     await exportMappings(sandbox.store, join(outDir, 'mappings')); // the contractor's mapping files, as a user keeps them
     const config = sandboxConfig(servers, sandbox.truth, outDir);
     const secrets = sandboxSecrets(servers);
-    const result = await runPipeline({ warehouse, config, secrets, logger, asOf: sandbox.truth.asOf, stages: ['extract', 'load', 'models'] });
+    const result = await runPipeline({ warehouse, config, secrets, logger, asOf: sandbox.truth.asOf, stages: ['extract', 'load', 'models', 'reports'] });
     const aging = result.ok ? await agingTotals(warehouse) : null;
     out(summary(result, sandbox.truth, aging, warehousePath, outDir));
     return result;
@@ -147,6 +147,9 @@ function summary(result: PipelineResult, truth: GroundTruth, aging: Record<strin
     `Ground truth:  ${join(outDir, 'ground-truth.json')}`,
     `Look around:   npx plumbline sql --warehouse ${warehousePath} "select table_schema, table_name from information_schema.tables where table_schema = 'raw'"`,
     '',
+    ...(result.reports.length > 0
+      ? ['Reports (open the HTML in a browser):', ...result.reports.map((p) => `  ${p}`), '']
+      : ['Reports: none written (the run did not get that far).', '']),
   ];
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@
  * The nightly pipeline: extract → load → models → reports → write-back, each stage selectable.
  * Stages that this version does not have yet are refused when asked for, never faked.
  */
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { UsageError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -21,7 +22,7 @@ export const STAGES = ['extract', 'load', 'models', 'reports', 'writeback'] as c
 export type Stage = (typeof STAGES)[number];
 
 /** The stages this version can run; the others arrive with their own issues. */
-export const AVAILABLE_STAGES: readonly Stage[] = ['extract', 'load', 'models'];
+export const AVAILABLE_STAGES: readonly Stage[] = ['extract', 'load', 'models', 'reports'];
 
 export interface PipelineOptions {
   warehouse: Warehouse;
@@ -34,6 +35,14 @@ export interface PipelineOptions {
   stages: readonly Stage[];
   /** Model folders; defaults to the product's models plus the config's extra folders. */
   modelsDirs?: readonly string[];
+  /** The reports stage: where (default `<reports.out_dir>/<as-of>/`), and whether to add chart PNGs and a PDF. */
+  reports?: ReportStageOptions;
+}
+
+export interface ReportStageOptions {
+  outDir?: string;
+  png?: boolean;
+  pdf?: boolean;
 }
 
 export interface ResourceLoad {
@@ -49,6 +58,8 @@ export interface PipelineResult {
   asOf: string;
   loads: ResourceLoad[];
   models: ModelResult[];
+  /** Every report file written (empty when the reports stage did not run). */
+  reports: string[];
   ok: boolean;
   seconds: number;
 }
@@ -111,9 +122,41 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     logger.info('models.done', `Models: ${built} built, ${failed.length} failed, ${skipped} skipped`, { built, failed: failed.length, skipped });
   }
 
+  // Reports read the marts: after models that failed they would show a half-built warehouse.
+  let reports: string[] = [];
+  if (ok && options.stages.includes('reports')) {
+    try {
+      reports = await runReports(options.warehouse, config, options.asOf, logger, options.reports);
+    } catch (error) {
+      ok = false;
+      logger.error('reports.failed', `Reports: ${errorMessage(error)}`);
+    }
+  }
+
   const seconds = (performance.now() - started) / 1000;
   logger.info('run.end', `Run ${runId} ${ok ? 'succeeded' : 'FAILED'} in ${seconds.toFixed(1)}s`, { runId, ok, seconds });
-  return { runId, asOf: options.asOf, loads, models, ok, seconds };
+  return { runId, asOf: options.asOf, loads, models, reports, ok, seconds };
+}
+
+/** The folder a run's reports go to: `<reports.out_dir>/<as-of>/`, relative to the config file. */
+export function reportsDir(config: PlumblineConfig, asOf: string): string {
+  return join(configPath(config, config.reports.out_dir), asOf);
+}
+
+/** Writes every report of the warehouse's marts as of `asOf`; returns the paths written. */
+export async function runReports(
+  warehouse: Warehouse,
+  config: PlumblineConfig,
+  asOf: string,
+  logger: Logger,
+  options: ReportStageOptions = {},
+): Promise<string[]> {
+  const outDir = options.outDir ?? reportsDir(config, asOf);
+  // Loaded on demand: the chart libraries are heavy, and most commands never draw.
+  const { writeReports } = await import('../reports/index.ts');
+  const result = await writeReports({ warehouse, outDir, asOf, companyCode: config.company.code ?? null, logger, png: options.png, pdf: options.pdf });
+  logger.info('reports.done', `Reports: ${result.paths.length} file(s) in ${outDir}`, { outDir, files: result.paths.length });
+  return result.paths;
 }
 
 /** Extracts and loads every configured resource; a failing resource is rolled back and reported, the others go on. */

@@ -1,0 +1,778 @@
+/**
+ * What the CFO report shows, section by section, read from `marts.*` (and, for data freshness
+ * only, the latest successful load per source in `meta.loads`). A mart that was not built gives
+ * its section a plain "not available" line; a mart that cannot be read gives the error, never a
+ * crash of the whole report.
+ */
+import { errorMessage } from '../../lib/errors.ts';
+import type { Row, Warehouse } from '../../load/index.ts';
+import { barChart } from '../charts/index.ts';
+import type { BarDatum, Chart } from '../charts/index.ts';
+import { sqlText, toCents } from './format.ts';
+
+export type ColumnKind = 'text' | 'money' | 'date' | 'timestamp' | 'count' | 'percent' | 'list' | 'status' | 'bool';
+
+export interface TableColumn {
+  key: string;
+  label: string;
+  kind: ColumnKind;
+}
+
+export interface SectionTable {
+  columns: TableColumn[];
+  rows: Row[];
+  /** How many rows the mart (or the query) has in all; the table shows the first ones. */
+  total: number;
+  /** A totals row computed in SQL over every row, when the section has one. */
+  totals?: Row;
+  /** The workbook where every row is. */
+  workbook: string;
+}
+
+export interface Headline {
+  label: string;
+  value: unknown;
+  kind: ColumnKind;
+  /** The key of this figure in meta.report_history, when it is tracked. */
+  figure?: string;
+}
+
+export interface Section {
+  id: string;
+  title: string;
+  mart: string;
+  description: string;
+  /** Set when the section cannot be shown: why, in a sentence. */
+  unavailable: string | null;
+  headlines: Headline[];
+  chart: Chart | null;
+  table: SectionTable | null;
+  /** Shown instead of chart and table when the mart has no rows. */
+  empty: string;
+}
+
+export interface CloseRow {
+  check: string;
+  area: string;
+  open_findings: number;
+  amount_at_risk: string;
+  last_loaded_at: unknown;
+  status: string;
+  detail: string;
+}
+
+export interface ClosePane {
+  rows: CloseRow[];
+  /** Where the pane came from: the mart, or derived from the marts present. */
+  source: 'close_status' | 'derived';
+  unavailable: string | null;
+  chart: Chart | null;
+}
+
+export interface Freshness {
+  source: string;
+  last_loaded_at: Date | null;
+  resources: number;
+}
+
+export const TABLE_ROWS = 15;
+const CHART_ROWS = 12;
+const RECONCILIATION = 'reconciliation.xlsx';
+
+export const STATUS_COLORS = [
+  { name: 'blocking', color: '#c62828' },
+  { name: 'attention', color: '#f9a825' },
+  { name: 'ok', color: '#2e7d32' },
+] as const;
+
+/** What the report knows of the warehouse: which marts exist (with their columns) and the company scope. */
+export interface ReportContext {
+  warehouse: Warehouse;
+  companyCode: string | null;
+  asOf: string;
+  marts: Map<string, Set<string>>;
+}
+
+/** Reads which marts exist and their columns. */
+export async function reportContext(warehouse: Warehouse, companyCode: string | null, asOf: string): Promise<ReportContext> {
+  const marts = new Map<string, Set<string>>();
+  for (const relation of await warehouse.listRelations('marts')) {
+    const columns = await warehouse.describe('marts', relation.name);
+    marts.set(relation.name, new Set(columns.map((c) => c.name)));
+  }
+  return { warehouse, companyCode, asOf, marts };
+}
+
+/** The WHERE clause of a query on a mart: its company (when the report is for one) and any conditions. */
+function where(ctx: ReportContext, mart: string, ...conditions: string[]): string {
+  const all = [...conditions];
+  if (ctx.companyCode !== null && ctx.marts.get(mart)?.has('company_code')) all.push(`company_code = ${sqlText(ctx.companyCode)}`);
+  return all.length > 0 ? `where ${all.join(' and ')}` : '';
+}
+
+function notBuilt(mart: string): string {
+  return `Not available: marts.${mart} was not built — its sources are not loaded.`;
+}
+
+/** The columns of `wanted` that the mart has. */
+function present(ctx: ReportContext, mart: string, wanted: TableColumn[]): TableColumn[] {
+  const columns = ctx.marts.get(mart);
+  return wanted.filter((c) => columns?.has(c.key));
+}
+
+function selectList(columns: readonly TableColumn[]): string {
+  return columns.map((c) => (c.kind === 'money' || c.kind === 'percent' ? `cast(${c.key} as varchar) as ${c.key}` : c.key)).join(', ');
+}
+
+/** The table of a section: the first rows in the given order, and how many there are in all. */
+async function topRows(
+  ctx: ReportContext,
+  mart: string,
+  wanted: TableColumn[],
+  filter: string[],
+  orderBy: string,
+  workbook = RECONCILIATION,
+): Promise<SectionTable> {
+  const columns = present(ctx, mart, wanted);
+  const clause = where(ctx, mart, ...filter);
+  const rows = await ordered(ctx, mart, selectList(columns), filter, orderBy, TABLE_ROWS);
+  const [count] = await ctx.warehouse.query<{ n: number | bigint }>(`select count(*) as n from marts.${mart} ${clause}`);
+  return { columns, rows, total: Number(count?.n ?? 0), workbook };
+}
+
+/**
+ * The first `limit` rows of a mart in the given order. The order is taken on the mart's own
+ * columns (a window over the raw values), never on the text casts the select list makes.
+ */
+async function ordered<T = Row>(ctx: ReportContext, mart: string, select: string, filter: string[], orderBy: string, limit: number): Promise<T[]> {
+  return ctx.warehouse.query<T>(
+    `select ${select} from (select *, row_number() over (order by ${orderBy}) as report_row from marts.${mart} ${where(ctx, mart, ...filter)}) t
+     where report_row <= ${limit} order by report_row`,
+  );
+}
+
+/** Count and money sums over a mart, in SQL (money comes back as exact text). */
+async function aggregate(ctx: ReportContext, mart: string, expressions: Record<string, string>, filter: string[] = []): Promise<Record<string, string>> {
+  const list = Object.entries(expressions)
+    .map(([alias, expression]) => `cast(${expression} as varchar) as ${alias}`)
+    .join(', ');
+  const [row] = await ctx.warehouse.query<Record<string, string>>(`select ${list} from marts.${mart} ${where(ctx, mart, ...filter)}`);
+  return row ?? {};
+}
+
+/** Count or money per category, for a bar chart (values as numbers for drawing only). */
+async function perCategory(
+  ctx: ReportContext,
+  mart: string,
+  category: string,
+  value: string,
+  filter: string[] = [],
+): Promise<{ label: string; value: string }[]> {
+  return ctx.warehouse.query<{ label: string; value: string }>(
+    `select cast(${category} as varchar) as label, cast(${value} as varchar) as value from marts.${mart} ${where(ctx, mart, ...filter)}
+     group by ${category} order by ${value} desc, ${category} limit ${CHART_ROWS}`,
+  );
+}
+
+function section(id: string, title: string, mart: string, description: string): Section {
+  return { id, title, mart, description, unavailable: null, headlines: [], chart: null, table: null, empty: '' };
+}
+
+/** Builds one section with `fill`, turning a missing mart or a failing query into a sentence. */
+async function build(ctx: ReportContext, base: Section, fill: (s: Section) => Promise<void>): Promise<Section> {
+  if (!ctx.marts.has(base.mart)) return { ...base, unavailable: notBuilt(base.mart) };
+  try {
+    await fill(base);
+  } catch (error) {
+    return { ...base, headlines: [], chart: null, table: null, unavailable: `Could not be read from marts.${base.mart}: ${errorMessage(error)}` };
+  }
+  return base;
+}
+
+const money = (key: string, label: string): TableColumn => ({ key, label, kind: 'money' });
+const text = (key: string, label: string): TableColumn => ({ key, label, kind: 'text' });
+
+const BUCKETS = [
+  { key: 'bucket_current', name: 'Current', color: '#43a047' },
+  { key: 'bucket_1_30', name: '1–30', color: '#c0ca33' },
+  { key: 'bucket_31_60', name: '31–60', color: '#fbc02d' },
+  { key: 'bucket_61_90', name: '61–90', color: '#fb8c00' },
+  { key: 'bucket_90_plus', name: '90+', color: '#d32f2f' },
+] as const;
+const RETAINAGE_COLOR = '#5c6bc0';
+
+/** AR aging net of retainage: stacked buckets for the top customers, retainage beside them. */
+export async function arAgingSection(ctx: ReportContext): Promise<Section> {
+  const base = section(
+    'ar-aging',
+    'AR aging, net of retainage',
+    'ar_aging_by_customer',
+    'Open receivables by days past due, net of retainage; retainage is not aged and is shown beside the buckets. Open credits (credit memos, unapplied payments) are never bucketed.',
+  );
+  return build(ctx, base, async (s) => {
+    const mart = 'ar_aging_by_customer';
+    const sums = [
+      'bucket_current',
+      'bucket_1_30',
+      'bucket_31_60',
+      'bucket_61_90',
+      'bucket_90_plus',
+      'open_net_of_retainage',
+      'retainage_open',
+      'open_credits',
+      'open_total',
+    ];
+    const totals = await aggregate(ctx, mart, Object.fromEntries([...sums.map((c) => [c, `coalesce(sum(${c}), 0)`]), ['customers', 'count(*)']]));
+    s.headlines = [
+      { label: 'Open, net of retainage', value: totals.open_net_of_retainage, kind: 'money', figure: 'ar.open_net_of_retainage' },
+      { label: '90+ days past due', value: totals.bucket_90_plus, kind: 'money', figure: 'ar.bucket_90_plus' },
+      { label: 'Retainage open', value: totals.retainage_open, kind: 'money', figure: 'ar.retainage_open' },
+      { label: 'Open credits', value: totals.open_credits, kind: 'money', figure: 'ar.open_credits' },
+      { label: 'Open total', value: totals.open_total, kind: 'money', figure: 'ar.open_total' },
+    ];
+    const name = ctx.marts.get(mart)?.has('customer_name') ? 'customer_name' : 'customer_code';
+    const columns: TableColumn[] = [
+      text('customer_code', 'Customer'),
+      text('customer_name', 'Name'),
+      ...BUCKETS.map((b) => money(b.key, b.name)),
+      money('open_net_of_retainage', 'Net of retainage'),
+      money('retainage_open', 'Retainage open'),
+      money('open_credits', 'Open credits'),
+      money('open_total', 'Open total'),
+    ];
+    s.table = await topRows(ctx, mart, columns, [], 'open_total desc, customer_code', 'ar-aging.xlsx');
+    s.table.totals = { customer_code: 'Total', ...totals, customer_name: `${totals.customers ?? '0'} customers` };
+    if (s.table.total === 0) {
+      s.empty = 'No open receivables.';
+      return;
+    }
+    const top = await ordered<Record<string, string>>(
+      ctx,
+      mart,
+      `customer_code, ${name === 'customer_name' ? 'customer_name' : 'customer_code as customer_name'}, ${sums.map((c) => `cast(${c} as varchar) as ${c}`).join(', ')}`,
+      [],
+      'open_total desc, customer_code',
+      CHART_ROWS,
+    );
+    const label = (r: Record<string, string>): string => (r.customer_name ? `${r.customer_name} (${r.customer_code})` : String(r.customer_code));
+    const data: BarDatum[] = [];
+    for (const r of top) {
+      for (const b of BUCKETS) data.push({ label: label(r), series: b.name, value: Number(r[b.key] ?? 0), panel: 'Aging, net of retainage' });
+      data.push({ label: label(r), series: 'Retainage', value: Number(r.retainage_open ?? 0), panel: 'Retainage open' });
+    }
+    s.chart = barChart({
+      name: 'ar-aging',
+      title: `AR aging net of retainage — top ${top.length} customers by open total`,
+      data,
+      labels: top.map(label),
+      panels: ['Aging, net of retainage', 'Retainage open'],
+      series: [...BUCKETS.map((b) => ({ name: b.name, color: b.color })), { name: 'Retainage', color: RETAINAGE_COLOR }],
+    });
+  });
+}
+
+/** A findings section: headline count and amount, a chart per category, and the largest findings. */
+async function findingsSection(
+  ctx: ReportContext,
+  base: Section,
+  spec: {
+    filter: string[];
+    amount: string;
+    amountLabel: string;
+    category: string;
+    chartBy: 'count' | 'amount';
+    columns: TableColumn[];
+    orderBy: string;
+    empty: string;
+    color: string;
+    figure: string;
+  },
+): Promise<Section> {
+  return build(ctx, base, async (s) => {
+    const totals = await aggregate(ctx, s.mart, { findings: 'count(*)', amount: `coalesce(sum(${spec.amount}), 0)` }, spec.filter);
+    s.headlines = [
+      { label: 'Findings', value: totals.findings, kind: 'count', figure: `${spec.figure}.open_findings` },
+      { label: spec.amountLabel, value: totals.amount, kind: 'money', figure: `${spec.figure}.amount_at_risk` },
+    ];
+    s.table = await topRows(ctx, s.mart, spec.columns, spec.filter, spec.orderBy);
+    if (s.table.total === 0) {
+      s.empty = spec.empty;
+      return;
+    }
+    const value = spec.chartBy === 'count' ? 'count(*)' : `coalesce(sum(${spec.amount}), 0)`;
+    const categories = await perCategory(ctx, s.mart, spec.category, value, spec.filter);
+    s.chart = barChart({
+      name: s.id,
+      title: `${s.title} — ${spec.chartBy === 'count' ? 'findings' : spec.amountLabel.toLowerCase()} by ${spec.category.replace(/_/g, ' ')}`,
+      data: categories.map((c) => ({ label: c.label ?? '(none)', series: spec.chartBy === 'count' ? 'Findings' : spec.amountLabel, value: Number(c.value) })),
+      series: [{ name: spec.chartBy === 'count' ? 'Findings' : spec.amountLabel, color: spec.color }],
+      format: spec.chartBy === 'count' ? 'count' : 'money',
+    });
+  });
+}
+
+/** Payment-status drift: invoices whose status differs between BuildOps and Spectrum. */
+export function invoiceStatusSection(ctx: ReportContext): Promise<Section> {
+  return findingsSection(
+    ctx,
+    section(
+      'payment-status-drift',
+      'Payment-status drift',
+      'invoice_status',
+      'Invoices whose status or amount differs between BuildOps and Spectrum: missing in Spectrum, awaiting posting, payments not reflected, amount mismatches.',
+    ),
+    {
+      filter: ['drift_type is not null'],
+      amount: 'coalesce(buildops_total, spectrum_gross)',
+      amountLabel: 'Invoice amount',
+      category: 'drift_type',
+      chartBy: 'count',
+      color: '#ef6c00',
+      figure: 'invoice_status',
+      columns: [
+        text('drift_type', 'Drift'),
+        text('invoice_number', 'Invoice'),
+        text('buildops_invoice_id', 'BuildOps id'),
+        text('job_number', 'Job'),
+        text('customer_code', 'Customer'),
+        text('buildops_status', 'BuildOps status'),
+        text('spectrum_status', 'Spectrum status'),
+        money('buildops_total', 'BuildOps total'),
+        money('spectrum_gross', 'Spectrum gross'),
+      ],
+      orderBy: 'coalesce(buildops_total, spectrum_gross) desc nulls last, invoice_number',
+      empty: 'No drift: every invoice agrees between the two systems.',
+    },
+  );
+}
+
+/** Cost-code drift: mapping findings between BuildOps items and Spectrum phases. */
+export function costCodeDriftSection(ctx: ReportContext): Promise<Section> {
+  return findingsSection(
+    ctx,
+    section(
+      'cost-code-drift',
+      'Cost-code drift',
+      'cost_code_drift',
+      'BuildOps pricebook items whose Spectrum phase and cost type are unmapped, missing, inactive, or were posted elsewhere.',
+    ),
+    {
+      filter: [],
+      amount: 'amount',
+      amountLabel: 'Amount affected',
+      category: 'finding_type',
+      chartBy: 'count',
+      color: '#8e24aa',
+      figure: 'cost_code_drift',
+      columns: [
+        text('finding_type', 'Finding'),
+        text('item_code', 'Item'),
+        text('job_number', 'Job'),
+        text('phase_code', 'Phase'),
+        text('cost_type', 'Cost type'),
+        text('mapped_phase_code', 'Mapped phase'),
+        text('mapped_cost_type', 'Mapped type'),
+        text('invoice_number', 'Invoice'),
+        money('amount', 'Amount'),
+        text('detail', 'Detail'),
+      ],
+      orderBy: 'amount desc nulls last, finding_type, item_code',
+      empty: 'No cost-code drift.',
+    },
+  );
+}
+
+/** Double billing at risk: the same work billed twice, and AIA tie-out breaks. */
+export function billingDuplicatesSection(ctx: ReportContext): Promise<Section> {
+  return findingsSection(
+    ctx,
+    section(
+      'double-billing',
+      'Double billing at risk',
+      'billing_duplicates',
+      'Work billed in both systems, duplicate BuildOps invoices, and AIA applications whose previous-completed or scheduled values do not tie out.',
+    ),
+    {
+      filter: [],
+      amount: 'amount_at_risk',
+      amountLabel: 'Amount at risk',
+      category: 'finding_type',
+      chartBy: 'amount',
+      color: '#c62828',
+      figure: 'billing_duplicates',
+      columns: [
+        text('finding_type', 'Finding'),
+        text('source_system', 'System'),
+        text('job_number', 'Job'),
+        text('application_number', 'Application'),
+        text('invoice_number', 'Invoice'),
+        text('buildops_invoice_id', 'BuildOps id'),
+        money('amount_at_risk', 'At risk'),
+        text('detail', 'Detail'),
+      ],
+      orderBy: 'amount_at_risk desc nulls last, finding_type, job_number',
+      empty: 'No double billing found.',
+    },
+  );
+}
+
+/** Retainage reconciliation: retainage billed per job in BuildOps against Spectrum. */
+export async function retainageSection(ctx: ReportContext): Promise<Section> {
+  const base = section(
+    'retainage',
+    'Retainage reconciliation',
+    'retainage_reconciliation',
+    'Retainage billed per job in BuildOps against Spectrum, with what Spectrum has paid and still holds open.',
+  );
+  return build(ctx, base, async (s) => {
+    const mart = s.mart;
+    const totals = await aggregate(ctx, mart, {
+      jobs: 'count(*)',
+      mismatches: "sum(case when status = 'mismatch' then 1 else 0 end)",
+      difference: "coalesce(sum(case when status = 'mismatch' then abs(difference) else 0 end), 0)",
+      open: 'coalesce(sum(spectrum_retainage_open), 0)',
+    });
+    s.headlines = [
+      { label: 'Jobs with retainage', value: totals.jobs, kind: 'count' },
+      { label: 'Mismatched jobs', value: totals.mismatches ?? '0', kind: 'count', figure: 'retainage_reconciliation.open_findings' },
+      { label: 'Σ |difference| on mismatches', value: totals.difference, kind: 'money', figure: 'retainage_reconciliation.amount_at_risk' },
+      { label: 'Retainage open in Spectrum', value: totals.open, kind: 'money' },
+    ];
+    s.table = await topRows(
+      ctx,
+      mart,
+      [
+        text('job_number', 'Job'),
+        text('customer_code', 'Customer'),
+        money('buildops_retainage_billed', 'BuildOps billed'),
+        money('spectrum_retainage_billed', 'Spectrum billed'),
+        money('spectrum_retainage_paid', 'Spectrum paid'),
+        money('spectrum_retainage_open', 'Spectrum open'),
+        money('difference', 'Difference'),
+        { key: 'status', label: 'Status', kind: 'status' },
+      ],
+      [],
+      "case when status = 'mismatch' then 0 else 1 end, abs(difference) desc, job_number",
+    );
+    if (s.table.total === 0) {
+      s.empty = 'No job has retainage billed.';
+      return;
+    }
+    const jobs = await ctx.warehouse.query<{ job_number: string; buildops: string; spectrum: string }>(
+      `select job_number, cast(buildops_retainage_billed as varchar) as buildops, cast(spectrum_retainage_billed as varchar) as spectrum
+       from marts.${mart} ${where(ctx, mart)} order by case when status = 'mismatch' then 0 else 1 end, abs(difference) desc, job_number limit ${CHART_ROWS}`,
+    );
+    const labels = jobs.map((j) => String(j.job_number));
+    s.chart = barChart({
+      name: 'retainage',
+      title: 'Retainage billed — BuildOps against Spectrum (mismatches first)',
+      data: jobs.flatMap((j) => [
+        { label: String(j.job_number), series: 'BuildOps', value: Number(j.buildops ?? 0), panel: 'BuildOps billed' },
+        { label: String(j.job_number), series: 'Spectrum', value: Number(j.spectrum ?? 0), panel: 'Spectrum billed' },
+      ]),
+      labels,
+      panels: ['BuildOps billed', 'Spectrum billed'],
+      series: [
+        { name: 'BuildOps', color: '#0277bd' },
+        { name: 'Spectrum', color: '#5c6bc0' },
+      ],
+    });
+  });
+}
+
+/** Subcontractors blocked from AP release by compliance. */
+export async function complianceSection(ctx: ReportContext): Promise<Section> {
+  const base = section(
+    'subcontractors-blocked',
+    'Subcontractors blocked from AP release',
+    'subcontractor_compliance',
+    'Active subcontractor assignments missing a current COI, a W-9 or a lien waiver: their open AP must not be released.',
+  );
+  return build(ctx, base, async (s) => {
+    const mart = s.mart;
+    const blocked = 'not is_compliant';
+    const totals = await aggregate(ctx, mart, {
+      assignments: 'count(*)',
+      blocked: `sum(case when ${blocked} then 1 else 0 end)`,
+      held: `coalesce(sum(case when ${blocked} then open_ap_amount else 0 end), 0)`,
+    });
+    s.headlines = [
+      { label: 'Active assignments', value: totals.assignments, kind: 'count' },
+      { label: 'Blocked', value: totals.blocked ?? '0', kind: 'count', figure: 'subcontractor_compliance.open_findings' },
+      { label: 'Open AP held', value: totals.held, kind: 'money', figure: 'subcontractor_compliance.amount_at_risk' },
+    ];
+    s.table = await topRows(
+      ctx,
+      mart,
+      [
+        text('vendor_code', 'Vendor'),
+        text('vendor_name', 'Name'),
+        text('job_number', 'Job'),
+        { key: 'reasons', label: 'Reasons', kind: 'list' },
+        { key: 'coi_expires_on', label: 'COI expires', kind: 'date' },
+        { key: 'w9_on_file', label: 'W-9', kind: 'bool' },
+        { key: 'lien_waiver_on', label: 'Lien waiver', kind: 'date' },
+        money('open_ap_amount', 'Open AP'),
+      ],
+      [blocked],
+      'open_ap_amount desc nulls last, vendor_code, job_number',
+    );
+    if (s.table.total === 0) {
+      s.empty = 'Every active subcontractor is compliant.';
+      return;
+    }
+    const vendors = await ctx.warehouse.query<{ label: string; value: string }>(
+      `select coalesce(vendor_name, vendor_code) as label, cast(coalesce(sum(open_ap_amount), 0) as varchar) as value
+       from marts.${mart} ${where(ctx, mart, blocked)} group by coalesce(vendor_name, vendor_code) order by coalesce(sum(open_ap_amount), 0) desc limit ${CHART_ROWS}`,
+    );
+    s.chart = barChart({
+      name: 'subcontractors-blocked',
+      title: 'Open AP held by compliance — blocked subcontractors',
+      data: vendors.map((v) => ({ label: String(v.label), series: 'Open AP held', value: Number(v.value) })),
+      series: [{ name: 'Open AP held', color: '#6d4c41' }],
+    });
+  });
+}
+
+/** Service-ticket batches: the proposed daily summary invoices. */
+export async function serviceBatchesSection(ctx: ReportContext): Promise<Section> {
+  const base = section(
+    'service-ticket-batches',
+    'Service-ticket batches',
+    'service_ticket_batches',
+    'Approved BuildOps service tickets not yet synced, grouped into one proposed summary AR invoice per customer, day and cost center.',
+  );
+  return build(ctx, base, async (s) => {
+    const mart = s.mart;
+    const totals = await aggregate(ctx, mart, { batches: 'count(*)', tickets: 'coalesce(sum(ticket_count), 0)', total: 'coalesce(sum(total_amount), 0)' });
+    s.headlines = [
+      { label: 'Batches', value: totals.batches, kind: 'count', figure: 'service_ticket_batches.open_findings' },
+      { label: 'Tickets', value: totals.tickets, kind: 'count' },
+      { label: 'Total to invoice', value: totals.total, kind: 'money', figure: 'service_ticket_batches.amount_at_risk' },
+    ];
+    s.table = await topRows(
+      ctx,
+      mart,
+      [
+        text('customer_code', 'Customer'),
+        { key: 'issue_date', label: 'Issue date', kind: 'date' },
+        text('cost_center', 'Cost center'),
+        { key: 'ticket_count', label: 'Tickets', kind: 'count' },
+        money('subtotal', 'Subtotal'),
+        money('tax_amount', 'Tax'),
+        money('total_amount', 'Total'),
+      ],
+      [],
+      'total_amount desc, batch_key',
+    );
+    if (s.table.total === 0) {
+      s.empty = 'No service tickets are waiting to be batched.';
+      return;
+    }
+    const customers = await perCategory(ctx, mart, 'customer_code', 'coalesce(sum(total_amount), 0)');
+    s.chart = barChart({
+      name: 'service-ticket-batches',
+      title: 'Service tickets waiting to be invoiced — total by customer',
+      data: customers.map((c) => ({ label: String(c.label), series: 'Total to invoice', value: Number(c.value) })),
+      series: [{ name: 'Total to invoice', color: '#00897b' }],
+    });
+  });
+}
+
+/** WIP: over/under billing by job, the largest first. */
+export async function wipSection(ctx: ReportContext): Promise<Section> {
+  const base = section(
+    'wip',
+    'Work in progress — over/under billing',
+    'wip_schedule',
+    'Per active job: earned revenue (percent complete × contract, including labor payroll has not costed yet) against billed to date. Over-billing is a liability; under-billing is unbilled revenue.',
+  );
+  return build(ctx, base, async (s) => {
+    const mart = s.mart;
+    const totals = await aggregate(ctx, mart, {
+      jobs: 'count(*)',
+      over: 'coalesce(sum(case when over_under_billing > 0 then over_under_billing else 0 end), 0)',
+      under: 'coalesce(sum(case when over_under_billing < 0 then over_under_billing else 0 end), 0)',
+      net: 'coalesce(sum(over_under_billing), 0)',
+      unprocessed: 'coalesce(sum(unprocessed_labor_cost), 0)',
+    });
+    s.headlines = [
+      { label: 'Active jobs', value: totals.jobs, kind: 'count' },
+      { label: 'Over-billed', value: totals.over, kind: 'money', figure: 'wip.over_billed' },
+      { label: 'Under-billed', value: totals.under, kind: 'money', figure: 'wip.under_billed' },
+      { label: 'Net over/(under)', value: totals.net, kind: 'money' },
+      { label: 'Labor not yet costed', value: totals.unprocessed, kind: 'money' },
+    ];
+    const order = 'abs(over_under_billing) desc nulls last, job_number';
+    s.table = await topRows(
+      ctx,
+      mart,
+      [
+        text('job_number', 'Job'),
+        text('customer_code', 'Customer'),
+        money('contract_amount', 'Contract'),
+        money('estimated_cost', 'Est. cost'),
+        money('cost_with_unprocessed', 'Cost incl. uncosted labor'),
+        money('unprocessed_labor_cost', 'Uncosted labor'),
+        { key: 'percent_complete', label: '% complete', kind: 'percent' },
+        money('earned_revenue', 'Earned'),
+        money('billed_to_date', 'Billed'),
+        money('over_under_billing', 'Over/(under)'),
+        money('over_under_billing_payroll_only', 'Over/(under), payroll only'),
+        money('gross_profit_to_date', 'Gross profit'),
+        text('detail', 'Detail'),
+      ],
+      [],
+      order,
+    );
+    if (s.table.total === 0) {
+      s.empty = 'No active jobs.';
+      return;
+    }
+    const jobs = await ctx.warehouse.query<{ job_number: string; value: string }>(
+      `select job_number, cast(over_under_billing as varchar) as value from marts.${mart} ${where(ctx, mart, 'over_under_billing is not null')} order by ${order} limit ${CHART_ROWS}`,
+    );
+    s.chart = barChart({
+      name: 'wip',
+      title: 'Over/(under) billing by job — the largest first',
+      data: jobs.map((j) => ({ label: String(j.job_number), series: toCents(j.value) >= 0n ? 'Over-billed' : 'Under-billed', value: Number(j.value) })),
+      labels: jobs.map((j) => String(j.job_number)),
+      series: [
+        { name: 'Over-billed', color: '#c62828' },
+        { name: 'Under-billed', color: '#1565c0' },
+      ],
+    });
+  });
+}
+
+interface DerivedCheck {
+  check: string;
+  area: string;
+  filter: string;
+  count: string;
+  amount: string;
+  what: string;
+}
+
+// When marts.close_status was not built, the pane is derived from the marts present by these rules.
+const DERIVED_CHECKS: readonly DerivedCheck[] = [
+  {
+    check: 'ar_aging',
+    area: 'AR',
+    filter: "aging_bucket = '90+'",
+    count: 'count(*)',
+    amount: 'open_net_of_retainage',
+    what: 'invoices more than 90 days past due',
+  },
+  {
+    check: 'invoice_status',
+    area: 'AR',
+    filter: 'drift_type is not null',
+    count: 'count(*)',
+    amount: 'coalesce(buildops_total, spectrum_gross)',
+    what: 'invoices drifting between the systems',
+  },
+  { check: 'cost_code_drift', area: 'Job cost', filter: '1 = 1', count: 'count(*)', amount: 'amount', what: 'cost-code mapping findings' },
+  { check: 'billing_duplicates', area: 'Billing', filter: '1 = 1', count: 'count(*)', amount: 'amount_at_risk', what: 'double-billing findings' },
+  {
+    check: 'retainage_reconciliation',
+    area: 'Billing',
+    filter: "status = 'mismatch'",
+    count: 'count(*)',
+    amount: 'abs(difference)',
+    what: 'jobs whose retainage does not reconcile',
+  },
+  {
+    check: 'subcontractor_compliance',
+    area: 'AP',
+    filter: 'not is_compliant',
+    count: 'count(*)',
+    amount: 'open_ap_amount',
+    what: 'subcontractor assignments blocked from AP release',
+  },
+  {
+    check: 'service_ticket_batches',
+    area: 'AR',
+    filter: '1 = 1',
+    count: 'count(*)',
+    amount: 'total_amount',
+    what: 'service-ticket batches waiting to be invoiced',
+  },
+  { check: 'wip_schedule', area: 'Job cost', filter: 'over_under_billing > 0', count: 'count(*)', amount: 'over_under_billing', what: 'over-billed jobs' },
+];
+
+/** The close status: every check with its status and amount at risk, from marts.close_status or derived from the marts present. */
+export async function closePane(ctx: ReportContext): Promise<ClosePane> {
+  const mart = 'close_status';
+  let rows: CloseRow[];
+  let source: ClosePane['source'] = 'close_status';
+  try {
+    if (ctx.marts.has(mart)) {
+      const columns = ctx.marts.get(mart)!;
+      const optional = (name: string, fallback: string): string => (columns.has(name) ? name : `${fallback} as ${name}`);
+      rows = await ctx.warehouse.query<CloseRow>(
+        `select "check", ${optional('area', "''")}, open_findings, cast(coalesce(amount_at_risk, 0) as varchar) as amount_at_risk, ${optional('last_loaded_at', 'null')}, status, ${optional('detail', "''")}
+         from marts.close_status ${where(ctx, mart)}`,
+      );
+    } else {
+      source = 'derived';
+      rows = [];
+      for (const check of DERIVED_CHECKS) {
+        if (!ctx.marts.has(check.check)) {
+          rows.push({
+            check: check.check,
+            area: check.area,
+            open_findings: 0,
+            amount_at_risk: '0.00',
+            last_loaded_at: null,
+            status: 'not built',
+            detail: notBuilt(check.check),
+          });
+          continue;
+        }
+        const totals = await aggregate(ctx, check.check, { n: check.count, amount: `coalesce(sum(${check.amount}), 0)` }, [check.filter]);
+        const n = Number(totals.n ?? 0);
+        rows.push({
+          check: check.check,
+          area: check.area,
+          open_findings: n,
+          amount_at_risk: totals.amount ?? '0.00',
+          last_loaded_at: null,
+          status: n > 0 ? 'attention' : 'ok',
+          detail: `${check.what[0]!.toUpperCase()}${check.what.slice(1)}: ${n}`,
+        });
+      }
+    }
+    const rank = (status: string): number => ['blocking', 'attention', 'ok'].indexOf(status) + 1 || 9;
+    const cents = (r: CloseRow): bigint => toCents(r.amount_at_risk);
+    rows.sort(
+      (a, b) => rank(a.status) - rank(b.status) || (cents(b) > cents(a) ? 1 : cents(b) < cents(a) ? -1 : 0) || String(a.check).localeCompare(String(b.check)),
+    );
+  } catch (error) {
+    return { rows: [], source, unavailable: `Could not be read from marts.${mart}: ${errorMessage(error)}`, chart: null };
+  }
+  const drawn = rows.filter((r) => STATUS_COLORS.some((s) => s.name === r.status));
+  const byMoney = drawn.some((r) => toCents(r.amount_at_risk) !== 0n);
+  const chart =
+    drawn.length === 0
+      ? null
+      : barChart({
+          name: 'close-status',
+          title: byMoney ? 'Amount at risk by check' : 'Open findings by check',
+          data: drawn.map((r) => ({ label: r.check, series: r.status, value: byMoney ? Number(r.amount_at_risk) : Number(r.open_findings) })),
+          labels: drawn.map((r) => r.check),
+          series: [...STATUS_COLORS],
+          format: byMoney ? 'money' : 'count',
+        });
+  return { rows, source, unavailable: null, chart };
+}
+
+/** The latest successful load per source, from meta.loads (the one thing the report reads outside marts). */
+export async function freshness(warehouse: Warehouse): Promise<Freshness[]> {
+  const meta = await warehouse.listRelations('meta');
+  if (!meta.some((r) => r.name === 'loads')) return [];
+  const rows = await warehouse.query<{ source: string; last_loaded_at: Date | null; resources: number | bigint }>(
+    `select source, max(finished_at) as last_loaded_at, count(distinct resource) as resources from meta.loads where status = 'loaded' group by source order by source`,
+  );
+  return rows.map((r) => ({ source: r.source, last_loaded_at: r.last_loaded_at, resources: Number(r.resources) }));
+}

@@ -1,0 +1,65 @@
+/** The CFO report's stylesheet: readable on a screen, on a phone (tables scroll sideways) and printed (no clipped tables). */
+export const REPORT_CSS = `
+:root { --ink: #1d1d1f; --muted: #5f6368; --rule: #d9dce1; --band: #f5f6f8; --ok: #2e7d32; --attention: #b26a00; --blocking: #c62828; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; font: 15px/1.45 "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: var(--ink); background: #fff; }
+header, main, footer { max-width: 1180px; margin: 0 auto; padding: 0 20px; }
+header { padding-top: 20px; border-bottom: 2px solid var(--ink); }
+h1 { font-size: 1.55rem; margin: 0 0 6px; }
+h2 { font-size: 1.25rem; margin: 0 0 4px; }
+.meta, .source, .note, footer { color: var(--muted); font-size: 0.88rem; }
+.source { margin: 0 0 8px; font-family: "DejaVu Sans Mono", monospace; }
+nav { display: flex; flex-wrap: wrap; gap: 6px 14px; padding: 8px 0 12px; font-size: 0.9rem; }
+nav a { color: #0b57d0; text-decoration: none; }
+section { padding: 22px 0 18px; border-bottom: 1px solid var(--rule); }
+.pane { background: var(--band); margin: 16px -20px 0; padding: 18px 20px; border-bottom: none; }
+.summary { font-size: 1.05rem; }
+.kpis { display: flex; flex-wrap: wrap; gap: 10px; margin: 10px 0 14px; }
+.kpi { border: 1px solid var(--rule); border-radius: 6px; padding: 8px 12px; min-width: 150px; background: #fff; }
+.kpi-label { display: block; color: var(--muted); font-size: 0.8rem; }
+.kpi-value { display: block; font-size: 1.15rem; font-weight: bold; font-variant-numeric: tabular-nums; }
+figure.chart { margin: 8px 0 14px; }
+figure.chart svg { display: block; max-width: 100%; height: auto; }
+figcaption { color: var(--muted); font-size: 0.82rem; margin-top: 4px; }
+.table-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; border: 1px solid var(--rule); border-radius: 4px; background: #fff; }
+table { border-collapse: collapse; width: 100%; font-size: 0.86rem; }
+th, td { padding: 5px 8px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; white-space: nowrap; }
+th { background: var(--band); font-weight: 600; position: sticky; top: 0; }
+td.detail { white-space: normal; min-width: 260px; max-width: 520px; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+tfoot td { font-weight: bold; border-top: 2px solid var(--ink); }
+tbody tr:nth-child(even) { background: #fafbfc; }
+.more { color: var(--muted); font-size: 0.85rem; margin: 6px 0 0; }
+.empty { color: var(--ok); }
+.unavailable { color: var(--muted); font-style: italic; border-left: 3px solid var(--rule); padding-left: 10px; }
+.status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 0.8rem; font-weight: bold; color: #fff; background: var(--muted); }
+.status-ok { background: var(--ok); }
+.status-attention { background: var(--attention); }
+.status-blocking { background: var(--blocking); }
+.status-unknown { background: var(--muted); }
+footer { padding: 18px 20px 30px; }
+@media (max-width: 640px) {
+  body { font-size: 14px; }
+  header, main, footer { padding: 0 12px; }
+  .pane { margin: 12px -12px 0; padding: 14px 12px; }
+  h1 { font-size: 1.25rem; }
+  .kpi { min-width: 0; flex: 1 1 40%; }
+}
+@media print {
+  @page { size: letter landscape; margin: 12mm; }
+  body { font-size: 10.5pt; }
+  nav { display: none; }
+  header, main, footer { max-width: none; padding: 0; }
+  .pane { margin: 0; background: none; }
+  section { break-inside: auto; }
+  h2, figure.chart { break-after: avoid; break-inside: avoid; }
+  .table-wrap { overflow: visible; border: none; }
+  table { font-size: 8.5pt; }
+  th, td { white-space: normal; }
+  th { position: static; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+`;

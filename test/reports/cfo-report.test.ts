@@ -1,0 +1,180 @@
+/**
+ * The CFO report without a browser, on DuckDB and Postgres: its AR totals equal the sandbox's
+ * ground truth, a missing mart says so in its section, the trend appears on a later run, chart
+ * PNGs are written, and every text is HTML-escaped. (The page in Chromium: cfo-report-browser.test.ts.)
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../lib/logger.ts';
+import { openWarehouse } from '../../load/index.ts';
+import type { Warehouse } from '../../load/index.ts';
+import type { GroundTruth } from '../../sandbox/index.ts';
+import { escapeHtml, formatDate, formatMoney } from '../../reports/html/format.ts';
+import { writeCfoReport } from '../../reports/html/index.ts';
+import { filesConfig, loadAndBuild, removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
+import { describeEachWarehouse } from '../support/warehouses.ts';
+
+const outRoot = mkdtempSync(join(tmpdir(), 'plumbline-cfo-'));
+afterAll(() => {
+  removeSandboxExports();
+  rmSync(outRoot, { recursive: true, force: true });
+});
+
+let outCount = 0;
+const newOutDir = (): string => join(outRoot, `out-${++outCount}`);
+
+/** The HTML of one `<section id="…">`. */
+function sectionHtml(html: string, id: string): string {
+  const start = html.indexOf(`<section id="${id}"`);
+  expect(start, `section #${id}`).toBeGreaterThanOrEqual(0);
+  return html.slice(start, html.indexOf('</section>', start));
+}
+
+/** The text of the cells of a table row's HTML. */
+function cells(rowHtml: string): string[] {
+  return [...rowHtml.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ''));
+}
+
+const SECTIONS = [
+  'close-status',
+  'freshness',
+  'trend',
+  'ar-aging',
+  'payment-status-drift',
+  'cost-code-drift',
+  'double-billing',
+  'retainage',
+  'subcontractors-blocked',
+  'service-ticket-batches',
+  'wip',
+];
+
+describe('report text', () => {
+  it('money reads as accounting, negatives in parentheses, exact to the cent', () => {
+    expect(formatMoney('1234.56')).toBe('$1,234.56');
+    expect(formatMoney('-1234.5')).toBe('($1,234.50)');
+    expect(formatMoney('0')).toBe('$0.00');
+    expect(formatMoney('12345678901234.99')).toBe('$12,345,678,901,234.99');
+    expect(formatMoney(null)).toBe('');
+  });
+
+  it('dates read as "Nov 15, 2026"; text is escaped', () => {
+    expect(formatDate('2026-11-15')).toBe('Nov 15, 2026');
+    expect(escapeHtml(`<script>alert("1")</script> & 'x'`)).toBe('&lt;script&gt;alert(&quot;1&quot;)&lt;/script&gt; &amp; &#39;x&#39;');
+  });
+});
+
+describe('a warehouse where no mart was built', () => {
+  it('every section is there and says plainly that its mart is not available; no crash', async () => {
+    const dir = mkdtempSync(join(outRoot, 'empty-'));
+    const warehouse = await openWarehouse(join(dir, 'empty.duckdb'));
+    try {
+      await warehouse.ensureReady();
+      const result = await writeCfoReport({ warehouse, outDir: newOutDir(), asOf: '2026-11-15', companyCode: '1', logger: silentLogger });
+      const html = readFileSync(result.html, 'utf8');
+      for (const id of SECTIONS) sectionHtml(html, id);
+      expect(sectionHtml(html, 'ar-aging')).toContain('Not available: marts.ar_aging_by_customer was not built — its sources are not loaded.');
+      expect(sectionHtml(html, 'wip')).toContain('Not available: marts.wip_schedule was not built — its sources are not loaded.');
+      expect(sectionHtml(html, 'double-billing')).toContain('Not available: marts.billing_duplicates was not built');
+      expect(sectionHtml(html, 'close-status')).toContain('marts.close_status was not built');
+      expect(sectionHtml(html, 'freshness')).toContain('No successful load is recorded');
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
+
+describeEachWarehouse('CFO report of the sandbox', (factory) => {
+  let warehouse: Warehouse;
+  let truth: GroundTruth;
+
+  beforeAll(async () => {
+    const exported = await sandboxExport(1, 'tiny');
+    truth = exported.truth;
+    const location = await factory.newLocation();
+    warehouse = await openWarehouse(location);
+    await loadAndBuild(warehouse, filesConfig(exported.dir, truth, location), truth.asOf);
+  }, 180_000);
+
+  afterAll(async () => {
+    await warehouse?.close();
+    await factory.cleanup();
+  });
+
+  it("the AR aging totals row equals the ground truth's totals, bucket by bucket", async () => {
+    const result = await writeCfoReport({ warehouse, outDir: newOutDir(), asOf: truth.asOf, companyCode: truth.companyCode, logger: silentLogger });
+    const html = readFileSync(result.html, 'utf8');
+    const section = sectionHtml(html, 'ar-aging');
+    const totals = cells(/<tfoot>(.*?)<\/tfoot>/s.exec(section)![1]!);
+    const t = truth.ar_aging.totals;
+    expect(totals[0]).toBe('Total');
+    expect(totals.slice(2)).toEqual(
+      [t.current, t['1-30'], t['31-60'], t['61-90'], t['90+'], t.open_net_of_retainage, t.retainage_open, t.open_credits, t.open_total].map((v) =>
+        formatMoney(v),
+      ),
+    );
+    expect(section).toContain(`<span class="kpi-value">${formatMoney(t.open_total)}</span>`);
+    // Every section has its heading; freshness names both sources.
+    for (const id of SECTIONS) expect(sectionHtml(html, id)).toMatch(/<h2>[^<]+<\/h2>/);
+    expect(sectionHtml(html, 'freshness')).toMatch(/<td>buildops<\/td>[\s\S]*<td>spectrum<\/td>/);
+    expect(html).toContain(`as of ${formatDate(truth.asOf)}`);
+    // Self-contained: no scripts, nothing fetched.
+    expect(html).not.toMatch(/<script|<link|<img|src=|@import|url\(/i);
+  });
+
+  it('the trend appears on a second run with a later as-of, and compares with the latest earlier run', async () => {
+    const first = '2020-01-31';
+    const later = '2020-02-28';
+    const one = readFileSync(
+      (
+        await writeCfoReport({
+          warehouse,
+          outDir: newOutDir(),
+          asOf: first,
+          companyCode: truth.companyCode,
+          logger: silentLogger,
+          now: new Date('2020-01-31T12:00:00Z'),
+        })
+      ).html,
+      'utf8',
+    );
+    expect(sectionHtml(one, 'trend')).toContain('No earlier report to compare with');
+    const two = readFileSync(
+      (
+        await writeCfoReport({
+          warehouse,
+          outDir: newOutDir(),
+          asOf: later,
+          companyCode: truth.companyCode,
+          logger: silentLogger,
+          now: new Date('2020-02-28T12:00:00Z'),
+        })
+      ).html,
+      'utf8',
+    );
+    const trend = sectionHtml(two, 'trend');
+    expect(trend).toContain('Against the report as of Jan 31, 2020 (run Jan 31, 2020 12:00 UTC)');
+    const row = /<tr><td>AR aging, net of retainage: Open total<\/td>.*?<\/tr>/.exec(trend);
+    expect(row).not.toBeNull();
+    const openTotal = formatMoney(truth.ar_aging.totals.open_total);
+    expect(cells(row![0])).toEqual(['AR aging, net of retainage: Open total', openTotal, openTotal, 'no change']);
+    // The close pane shows the change column against the same run.
+    expect(sectionHtml(two, 'close-status')).toContain('Change since Jan 31, 2020');
+    const [recorded] = await warehouse.query<{ runs: number | bigint }>(
+      `select count(distinct run_at) as runs from meta.report_history where as_of = cast('${later}' as date) and company_code = '${truth.companyCode}'`,
+    );
+    expect(Number(recorded!.runs)).toBe(1);
+  });
+
+  it('png: true writes each chart as charts/<name>.png', async () => {
+    const outDir = newOutDir();
+    const result = await writeCfoReport({ warehouse, outDir, asOf: truth.asOf, companyCode: truth.companyCode, logger: silentLogger, png: true });
+    expect(result.pngs).toContain(join(outDir, 'charts', 'ar-aging.png'));
+    for (const path of result.pngs) {
+      expect(existsSync(path)).toBe(true);
+      expect(readFileSync(path).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    }
+  });
+});
