@@ -18,7 +18,8 @@
 --     and u.amount <> coalesce((
 --       select sum(l.amount) from staging.stg_buildops__invoice_items l
 --       join staging.stg_buildops__invoices i on i.buildops_invoice_id = l.buildops_invoice_id
---       where i.status <> 'Void' and l.item_code = u.item_code), 0)
+--       left join staging.stg_buildops__products p on p.buildops_product_id = l.product_id
+--       where i.status <> 'Void' and coalesce(l.item_code, p.item_code) = u.item_code), 0)
 -- Cost-code mapping drift (contracts/marts.md). Rules the contract leaves open (sandbox
 -- decisions): models/marts/README.md, section cost_code_drift.
 -- BuildOps is one tenant of the run's company: its jobs are compared with that company's
