@@ -64,9 +64,9 @@ unprocessed_timesheets as (
       when t.product_id is not null then 'pricebook'
       else 'item'
     end as missing,
-    t.hours,
+    coalesce(t.hours, 0) as hours,
     r.burdened_rate,
-    round(t.hours * r.burdened_rate, 2) as labor_cost
+    round(coalesce(t.hours, 0) * r.burdened_rate, 2) as labor_cost
   from staging.stg_buildops__timesheets t
   join jobs j
     on j.job_number = t.job_number and ({{ company_code }} = '' or j.company_code = {{ company_code }})
