@@ -74,6 +74,13 @@ describeEachWarehouse('AR feed', (factory) => {
     await warehouse.query(`insert into raw.spectrum__cr_pay_adjust_history_mc
       (company_code, customer_code, invoice_or_transaction, transaction_date, transaction_type, invoice_type, amount, check_number, day_seq)
       values ('${company}', 'ZZHACK', 'ZZH001', CAST('2026-11-10' AS DATE), 'P', null, 400.00, '=1+1', 991)`);
+    // ZZH002: a Spectrum-only invoice (no BuildOps match), paid off, billed on an AIA application: progress.
+    await warehouse.query(`insert into raw.spectrum__cr_invoice_header_mc
+      (company_code, invoice_or_transaction, customer_code, job_number, invoice_date, due_date, invoice_extension, retention_amount, remarks, transaction_type)
+      values ('${company}', 'ZZH002', 'ZZHACK', 'ZJOB9', CAST('2026-10-31' AS DATE), CAST('2026-11-30' AS DATE), 500.00, 0.00, null, 'I')`);
+    await warehouse.query(`insert into raw.spectrum__cr_billing_header_mc
+      (company_code, job_number, application_number, period_end_date, revised_contract_amount, complete_to_date, previous_billed, amount_due, retention_amount, invoice_or_transaction)
+      values ('${company}', 'ZJOB9', 1, CAST('2026-10-31' AS DATE), 5000.00, 500.00, 0.00, 500.00, 0.00, 'ZZH002')`);
     await rebuild(warehouse, config, truth.asOf);
     out = mkdtempSync(join(tmpdir(), 'plumbline-feed-'));
     const written = await writeArFeed({ warehouse, outDir: join(out, 'first'), asOf: truth.asOf, companyCode: null, logger: silentLogger });
@@ -125,6 +132,12 @@ describeEachWarehouse('AR feed', (factory) => {
       invoice_type: 'service',
       open_total: '600.00',
       aging_bucket: 'current',
+    });
+    expect(invoices.find((r) => r.invoice_number === 'ZZH002')).toMatchObject({
+      buildops_invoice_id: '',
+      invoice_type: 'progress',
+      open_total: '0.00',
+      aging_bucket: '',
     });
     // A BuildOps-matched progress invoice carries both systems' ids.
     const progress = invoices.find((r) => r.invoice_type === 'progress' && r.buildops_invoice_id !== '');
