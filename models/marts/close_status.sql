@@ -1,0 +1,253 @@
+-- grain: one row per close check: each finding mart, the freshness of each source, and quarantined records
+-- unique: company_code, check
+-- not_null: company_code, check, area, open_findings, status, detail
+-- check status_is_known:
+--   select "check", status from {{ this }} where status not in ('ok', 'attention', 'blocking')
+-- upstream_failure: use_previous
+-- Statuses (decided in models/marts/README.md): `blocking` = the books would close wrong
+-- (revenue missing from Spectrum, the same work billed twice, revenue posted to the wrong cost
+-- code, a source never loaded, a mart that failed this run); `attention` = work for the
+-- accountants before or after close; `ok` = nothing found. A mart that failed this run is built
+-- from its previous table (upstream_failure: use_previous) and its row says so.
+with load_times as (
+  select
+    source,
+    max(case when status = 'loaded' then finished_at end) as last_loaded_at
+  from meta.loads
+  group by source
+),
+
+latest_load as (
+  -- the latest load of each resource, to count what it quarantined
+  select source, resource, rows_quarantined
+  from (
+    select
+      source,
+      resource,
+      rows_quarantined,
+      row_number() over (partition by source, resource order by finished_at desc) as recency
+    from meta.loads
+    where status = 'loaded'
+  ) l
+  where recency = 1
+),
+
+freshness as (
+  select
+    s.source,
+    t.last_loaded_at
+  from (select 'buildops' as source union all select 'spectrum' as source) s
+  left join load_times t on t.source = s.source
+),
+
+buildops_loaded as (select last_loaded_at from freshness where source = 'buildops'),
+
+spectrum_loaded as (select last_loaded_at from freshness where source = 'spectrum'),
+
+both_loaded as (
+  -- a mart joining both systems is as fresh as the older of the two
+  select case
+    when b.last_loaded_at is null or s.last_loaded_at is null then null
+    when b.last_loaded_at < s.last_loaded_at then b.last_loaded_at
+    else s.last_loaded_at
+  end as last_loaded_at
+  from buildops_loaded b cross join spectrum_loaded s
+),
+
+ar_aging_check as (
+  select
+    'ar_aging' as "check",
+    'Receivables' as area,
+    count(*) as open_findings,
+    coalesce(sum(open_net_of_retainage), 0) as amount_at_risk,
+    case when count(*) > 0 then 'attention' else 'ok' end as status,
+    case when count(*) = 0 then 'No invoice is more than 90 days past due.'
+      else cast(count(*) as varchar) || ' invoice(s) more than 90 days past due, net of retainage: call the customers before close.'
+    end as detail
+  from marts.ar_aging
+  where aging_bucket = '90+' and open_net_of_retainage > 0
+),
+
+invoice_status_check as (
+  select
+    'invoice_status' as "check",
+    'Receivables' as area,
+    count(*) as open_findings,
+    coalesce(sum(case when drift_type = 'amount_mismatch' then abs(coalesce(buildops_total, 0) - coalesce(spectrum_gross, 0))
+      else coalesce(buildops_total, spectrum_gross, 0) end), 0) as amount_at_risk,
+    case
+      when sum(case when drift_type = 'missing_in_spectrum' then 1 else 0 end) > 0 then 'blocking'
+      when count(*) > 0 then 'attention'
+      else 'ok'
+    end as status,
+    case when count(*) = 0 then 'BuildOps and Spectrum agree on every invoice''s status and amount.'
+      else cast(sum(case when drift_type = 'missing_in_spectrum' then 1 else 0 end) as varchar) || ' invoice(s) BuildOps sent are missing in Spectrum; '
+        || cast(sum(case when drift_type = 'awaiting_posting' then 1 else 0 end) as varchar) || ' await posting; '
+        || cast(sum(case when drift_type in ('paid_not_reflected', 'paid_in_buildops_only') then 1 else 0 end) as varchar) || ' disagree on payment; '
+        || cast(sum(case when drift_type = 'amount_mismatch' then 1 else 0 end) as varchar) || ' differ in amount.'
+    end as detail
+  from marts.invoice_status
+  where drift_type is not null
+),
+
+cost_code_drift_check as (
+  select
+    'cost_code_drift' as "check",
+    'Job cost' as area,
+    count(*) as open_findings,
+    coalesce(sum(amount), 0) as amount_at_risk,
+    case
+      when sum(case when finding_type = 'posted_cost_code_mismatch' then 1 else 0 end) > 0 then 'blocking'
+      when count(*) > 0 then 'attention'
+      else 'ok'
+    end as status,
+    case when count(*) = 0 then 'Every pricebook item maps to an active phase and cost type.'
+      else cast(sum(case when finding_type = 'posted_cost_code_mismatch' then 1 else 0 end) as varchar) || ' invoice line(s) posted to the wrong phase or cost type; '
+        || cast(sum(case when finding_type <> 'posted_cost_code_mismatch' then 1 else 0 end) as varchar) || ' mapping problem(s) to fix in cost_code_map.csv or Spectrum.'
+    end as detail
+  from marts.cost_code_drift
+),
+
+billing_duplicates_check as (
+  select
+    'billing_duplicates' as "check",
+    'Billing' as area,
+    count(*) as open_findings,
+    coalesce(sum(amount_at_risk), 0) as amount_at_risk,
+    case
+      when sum(case when finding_type in ('billed_in_both_systems', 'duplicate_invoice') then 1 else 0 end) > 0 then 'blocking'
+      when count(*) > 0 then 'attention'
+      else 'ok'
+    end as status,
+    case when count(*) = 0 then 'No double billing and every AIA application ties out.'
+      else cast(sum(case when finding_type in ('billed_in_both_systems', 'duplicate_invoice') then 1 else 0 end) as varchar) || ' possible double billing(s); '
+        || cast(sum(case when finding_type in ('previous_mismatch', 'over_scheduled_value') then 1 else 0 end) as varchar) || ' AIA line(s) that do not tie out.'
+    end as detail
+  from marts.billing_duplicates
+),
+
+retainage_check as (
+  select
+    'retainage_reconciliation' as "check",
+    'Retainage' as area,
+    count(*) as open_findings,
+    coalesce(sum(abs(difference)), 0) as amount_at_risk,
+    case when count(*) > 0 then 'attention' else 'ok' end as status,
+    case when count(*) = 0 then 'Retainage billed agrees between BuildOps and Spectrum on every job.'
+      else cast(count(*) as varchar) || ' job(s) where BuildOps and Spectrum disagree on retainage billed.'
+    end as detail
+  from marts.retainage_reconciliation
+  where status = 'mismatch'
+),
+
+compliance_check as (
+  select
+    'subcontractor_compliance' as "check",
+    'Payables' as area,
+    count(*) as open_findings,
+    coalesce(sum(open_ap_amount), 0) as amount_at_risk,
+    case when count(*) > 0 then 'attention' else 'ok' end as status,
+    case when count(*) = 0 then 'Every active subcontractor assignment is compliant.'
+      else cast(count(*) as varchar) || ' subcontractor assignment(s) not compliant: hold their AP until the documents arrive.'
+    end as detail
+  from marts.subcontractor_compliance
+  where not is_compliant
+),
+
+batches_check as (
+  select
+    'service_ticket_batches' as "check",
+    'Billing' as area,
+    count(*) as open_findings,
+    coalesce(sum(total_amount), 0) as amount_at_risk,
+    case when count(*) > 0 then 'attention' else 'ok' end as status,
+    case when count(*) = 0 then 'No approved service ticket is waiting to be billed.'
+      else cast(count(*) as varchar) || ' summary invoice(s) of ' || cast(coalesce(sum(ticket_count), 0) as varchar)
+        || ' approved service ticket(s) not yet in Spectrum: post them before close.'
+    end as detail
+  from marts.service_ticket_batches
+),
+
+wip_check as (
+  select
+    'wip_schedule' as "check",
+    'Work in progress' as area,
+    count(*) as open_findings,
+    coalesce(sum(cost_with_unprocessed - estimated_cost), 0) as amount_at_risk,
+    case when count(*) > 0 then 'attention' else 'ok' end as status,
+    case when count(*) = 0 then 'No active job has cost beyond its estimate.'
+      else cast(count(*) as varchar) || ' active job(s) over budget: review their estimates and any loss to recognize.'
+    end as detail
+  from marts.wip_schedule
+  where estimated_cost > 0 and cost_with_unprocessed > estimated_cost
+),
+
+mart_checks as (
+  select c.*, s.last_loaded_at from ar_aging_check c cross join spectrum_loaded s
+  union all select c.*, b.last_loaded_at from invoice_status_check c cross join both_loaded b
+  union all select c.*, b.last_loaded_at from cost_code_drift_check c cross join both_loaded b
+  union all select c.*, b.last_loaded_at from billing_duplicates_check c cross join both_loaded b
+  union all select c.*, b.last_loaded_at from retainage_check c cross join both_loaded b
+  union all select c.*, b.last_loaded_at from compliance_check c cross join both_loaded b
+  union all select c.*, b.last_loaded_at from batches_check c cross join buildops_loaded b
+  union all select c.*, b.last_loaded_at from wip_check c cross join both_loaded b
+),
+
+failed_this_run as (
+  select model, message
+  from meta.model_runs
+  where run_id = {{ run_id }} and status = 'failed'
+),
+
+freshness_checks as (
+  select
+    'freshness_' || f.source as "check",
+    'Data' as area,
+    case when f.last_loaded_at is null or cast(f.last_loaded_at as date) < {{ as_of }} - 1 then 1 else 0 end as open_findings,
+    cast(null as decimal(18, 2)) as amount_at_risk,
+    case
+      when f.last_loaded_at is null then 'blocking'
+      when cast(f.last_loaded_at as date) < {{ as_of }} - 1 then 'attention'
+      else 'ok'
+    end as status,
+    case
+      when f.last_loaded_at is null then 'No successful load from ' || f.source || ' yet: every figure that needs it is missing.'
+      when cast(f.last_loaded_at as date) < {{ as_of }} - 1 then 'The last successful load from ' || f.source || ' is older than a day before the as-of date: rerun the extract.'
+      else 'Loaded from ' || f.source || ' for this as-of date.'
+    end as detail,
+    f.last_loaded_at
+  from freshness f
+),
+
+quarantine_check as (
+  select
+    'quarantine' as "check",
+    'Data' as area,
+    coalesce(sum(rows_quarantined), 0) as open_findings,
+    cast(null as decimal(18, 2)) as amount_at_risk,
+    case when coalesce(sum(rows_quarantined), 0) > 0 then 'attention' else 'ok' end as status,
+    case when coalesce(sum(rows_quarantined), 0) = 0 then 'No record was set aside by the latest loads.'
+      else cast(sum(rows_quarantined) as varchar) || ' record(s) failed validation in the latest loads and are in meta.quarantine with their reasons: fix them at the source.'
+    end as detail,
+    (select max(last_loaded_at) from freshness) as last_loaded_at
+  from latest_load
+)
+
+select
+  {{ company_code }} as company_code,
+  c."check",
+  c.area,
+  cast(c.open_findings as bigint) as open_findings,
+  cast(c.amount_at_risk as decimal(18, 2)) as amount_at_risk,
+  c.last_loaded_at,
+  case when f.model is not null then 'blocking' else c.status end as status,
+  case when f.model is not null
+    then 'marts.' || c."check" || ' failed this run (' || coalesce(f.message, 'no message') || '); the figures are from its previous build. ' || c.detail
+    else c.detail
+  end as detail
+from mart_checks c
+left join failed_this_run f on f.model = 'marts.' || c."check"
+union all
+select {{ company_code }}, "check", area, cast(open_findings as bigint), amount_at_risk, last_loaded_at, status, detail from freshness_checks
+union all
+select {{ company_code }}, "check", area, cast(open_findings as bigint), amount_at_risk, last_loaded_at, status, detail from quarantine_check
