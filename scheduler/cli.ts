@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { PlumblineError, UsageError, errorMessage } from '../lib/errors.ts';
+import { isIsoDate } from '../lib/dates.ts';
 import { openWarehouse } from '../load/open-warehouse.ts';
 import type { Row, Warehouse } from '../load/types.ts';
 import { discoverModels, orderModels } from '../transform/index.ts';
@@ -116,16 +117,20 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .option('--out <dir>', 'folder to write into (default: <reports.out_dir>/<as-of>/ from the config)')
       .option('--company <code>', 'the Spectrum company code to report on (overrides company.code)')
       .option('--png', 'also write each chart as charts/<name>.png')
-      .option('--pdf', 'also print the CFO report to PDF (needs Chromium installed)'),
-  ).action(async (opts: GlobalOptions & { asOf?: string; out?: string; company?: string; png?: boolean; pdf?: boolean }) => {
+      .option('--pdf', 'also print the CFO report to PDF (needs Chromium installed)')
+      .option('--since <YYYY-MM-DD>', "the AR feed's window starts after this date (default: the previous feed's as-of date)"),
+  ).action(async (opts: GlobalOptions & { asOf?: string; out?: string; company?: string; png?: boolean; pdf?: boolean; since?: string }) => {
     const context = createRunContext(opts);
     const asOf = resolveAsOf(opts.asOf, context.config);
+    if (opts.since !== undefined && (!isIsoDate(opts.since) || opts.since >= asOf))
+      throw new UsageError(`--since ${JSON.stringify(opts.since)}: use a date YYYY-MM-DD before the as-of date ${asOf}`);
     if (opts.company) context.config.company.code = opts.company;
     await withWarehouse(context, {}, async (warehouse) => {
       const paths = await runReports(warehouse, context.config, asOf, context.logger, {
         outDir: opts.out ? resolve(opts.out) : undefined,
         png: opts.png === true,
         pdf: opts.pdf === true,
+        since: opts.since,
       });
       out(formatReportPaths(paths));
     });

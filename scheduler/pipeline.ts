@@ -43,6 +43,8 @@ export interface ReportStageOptions {
   outDir?: string;
   png?: boolean;
   pdf?: boolean;
+  /** The AR feed's window starts after this date (default: the previous feed's as-of date). */
+  since?: string;
 }
 
 export interface ResourceLoad {
@@ -154,7 +156,16 @@ export async function runReports(
   const outDir = options.outDir ?? reportsDir(config, asOf);
   // Loaded on demand: the chart libraries are heavy, and most commands never draw.
   const { writeReports } = await import('../reports/index.ts');
-  const result = await writeReports({ warehouse, outDir, asOf, companyCode: config.company.code ?? null, logger, png: options.png, pdf: options.pdf });
+  const result = await writeReports({
+    warehouse,
+    outDir,
+    asOf,
+    companyCode: config.company.code ?? null,
+    logger,
+    png: options.png,
+    pdf: options.pdf,
+    since: options.since,
+  });
   logger.info('reports.done', `Reports: ${result.paths.length} file(s) in ${outDir}`, { outDir, files: result.paths.length });
   return result.paths;
 }

@@ -202,19 +202,21 @@ function renderClose(page: Page): string {
     pane.source === 'derived'
       ? '<p class="note">marts.close_status was not built: this pane is derived from the marts present (any finding is “attention”).</p>'
       : '';
+  // The derived pane has no load times: no empty column.
+  const showLoaded = pane.rows.some((r) => r.last_loaded_at !== null && r.last_loaded_at !== undefined && r.last_loaded_at !== '');
   const trendHead = previous ? `<th>Change since ${escapeHtml(formatDate(previous.asOf))}</th>` : '';
   const rows = pane.rows
     .map((r) => {
       const before = previous?.figures.get(`close.${r.check}.amount_at_risk`);
       const beforeCount = previous?.figures.get(`close.${r.check}.open_findings`);
       const trend = previous ? `<td>${escapeHtml(closeChange(r, before, beforeCount))}</td>` : '';
-      return `<tr><td>${statusBadge(r.status)}</td><td>${escapeHtml(r.check)}</td><td>${escapeHtml(r.area)}</td><td class="num">${escapeHtml(formatCount(r.open_findings ?? 0))}</td><td class="num">${escapeHtml(formatMoney(r.amount_at_risk))}</td><td>${escapeHtml(formatTimestamp(r.last_loaded_at))}</td><td class="detail">${escapeHtml(r.detail)}</td>${trend}</tr>`;
+      return `<tr><td>${statusBadge(r.status)}</td><td>${escapeHtml(r.check)}</td><td>${escapeHtml(r.area)}</td><td class="num">${escapeHtml(formatCount(r.open_findings ?? 0))}</td><td class="num">${escapeHtml(formatMoney(r.amount_at_risk))}</td>${showLoaded ? `<td>${escapeHtml(formatTimestamp(r.last_loaded_at))}</td>` : ''}<td class="detail">${escapeHtml(r.detail)}</td>${trend}</tr>`;
     })
     .join('\n');
   const table =
     pane.rows.length === 0
       ? '<p class="empty">No checks to show.</p>'
-      : `<div class="table-wrap"><table><thead><tr><th>Status</th><th>Check</th><th>Area</th><th class="num">Open findings</th><th class="num">Amount at risk</th><th>Last loaded</th><th>Detail</th>${trendHead}</tr></thead><tbody>
+      : `<div class="table-wrap"><table><thead><tr><th>Status</th><th>Check</th><th>Area</th><th class="num">Open findings</th><th class="num">Amount at risk</th>${showLoaded ? '<th>Last loaded</th>' : ''}<th>Detail</th>${trendHead}</tr></thead><tbody>
 ${rows}
 </tbody></table></div>`;
   return `<section id="close-status" class="pane">${heading}

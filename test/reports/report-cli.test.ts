@@ -1,0 +1,88 @@
+/**
+ * `plumbline report` and the reports stage of `plumbline run`, as a user runs them: a real
+ * process on a config file, the paths printed, the files there.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
+
+const exec = promisify(execFile);
+const BIN = resolve('bin/plumbline.js');
+const work = mkdtempSync(join(tmpdir(), 'plumbline-report-cli-'));
+
+async function plumbline(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env }, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** The paths listed under "Reports written:". */
+function printedPaths(stdout: string): string[] {
+  const at = stdout.indexOf('Reports written:');
+  expect(at, stdout).toBeGreaterThanOrEqual(0);
+  return stdout
+    .slice(at)
+    .split('\n')
+    .slice(1)
+    .filter((line) => line.startsWith('  '))
+    .map((line) => line.trim());
+}
+
+describe('plumbline report and the reports stage', () => {
+  let asOf: string;
+  const config = join(work, 'plumbline.yaml');
+
+  beforeAll(async () => {
+    const { dir, truth } = await sandboxExport(1, 'tiny');
+    asOf = truth.asOf;
+    writeFileSync(
+      config,
+      [
+        `company:\n  code: "${truth.companyCode}"\n  time_zone: ${truth.timeZone}`,
+        'warehouse: ./warehouse.duckdb',
+        `sources:\n  buildops:\n    kind: files\n    files_dir: ${JSON.stringify(dir)}\n  spectrum:\n    kind: files\n    files_dir: ${JSON.stringify(dir)}`,
+        'reports:\n  out_dir: ./reports-out',
+        '',
+      ].join('\n'),
+    );
+  }, 120_000);
+
+  afterAll(() => {
+    removeSandboxExports();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('run writes the reports into <reports.out_dir>/<as-of>/ after the models, and prints their paths', async () => {
+    const run = await plumbline(['run', '--config', config, '--as-of', asOf, '--json-logs']);
+    expect(run.code, run.stderr).toBe(0);
+    const paths = printedPaths(run.stdout);
+    const dir = join(work, 'reports-out', asOf);
+    expect(paths[0]).toBe(join(dir, 'cfo-report.html'));
+    for (const name of ['ar-aging.xlsx', 'reconciliation.xlsx', join('ar-feed', 'manifest.json')]) expect(paths).toContain(join(dir, name));
+    for (const path of paths) expect(existsSync(path), path).toBe(true);
+    expect(run.stderr).toContain('"event":"reports.done"');
+  });
+
+  it('report --out --png writes there, with a PNG per chart; a bad --since is bad usage', async () => {
+    const out = join(work, 'elsewhere');
+    const report = await plumbline(['report', '--config', config, '--as-of', asOf, '--out', out, '--png', '--json-logs']);
+    expect(report.code, report.stderr).toBe(0);
+    const paths = printedPaths(report.stdout);
+    expect(paths[0]).toBe(join(out, 'cfo-report.html'));
+    expect(paths).toContain(join(out, 'charts', 'ar-aging.png'));
+    for (const path of paths) expect(existsSync(path), path).toBe(true);
+    // The second report of the same warehouse, as of the same date: no trend against itself.
+    expect(readFileSync(paths[0]!, 'utf8')).toContain('No earlier report to compare with');
+    const bad = await plumbline(['report', '--config', config, '--as-of', asOf, '--since', asOf]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`--since "${asOf}": use a date YYYY-MM-DD before the as-of date`);
+  });
+});
