@@ -164,7 +164,8 @@ function writeSummary(sheet: ExcelJS.Worksheet, options: ReportOptions, input: S
     ...BUCKETS.map((b) => ({
       label: `${b.label} (net of retainage)`,
       key: b.key,
-      detail: `SUMIF(${detailCol('aging_bucket')},"${b.bucket}",${detailCol('open_net_of_retainage')})`,
+      // SUMPRODUCT compares the bucket as text; SUMIF would read the criterion "1-30" as a date in Excel.
+      detail: `SUMPRODUCT(--(${detailCol('aging_bucket')}="${b.bucket}"),${detailCol('open_net_of_retainage')})`,
     })),
     { label: 'Open net of retainage', key: 'open_net_of_retainage', detail: `SUM(${detailCol('open_net_of_retainage')})` },
     { label: 'Retainage open (not aged)', key: 'retainage_open', detail: `SUM(${detailCol('retainage_open')})` },
