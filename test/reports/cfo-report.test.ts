@@ -84,6 +84,27 @@ describe('a warehouse where no mart was built', () => {
       await warehouse.close();
     }
   });
+
+  it('without marts.close_status, the pane is derived from the marts present (a finding is attention)', async () => {
+    const dir = mkdtempSync(join(outRoot, 'derived-'));
+    const warehouse = await openWarehouse(join(dir, 'derived.duckdb'));
+    try {
+      await warehouse.ensureReady();
+      await warehouse.query(`create table marts.billing_duplicates as
+        select * from (values ('1', 'duplicate_invoice', 'buildops', 'J1', cast(1200.50 as decimal(18,2)), 'Invoice 2 repeats invoice 1'),
+                              ('1', 'duplicate_invoice', 'buildops', 'J2', cast(99.50 as decimal(18,2)), 'Invoice 4 repeats invoice 3'),
+                              ('2', 'duplicate_invoice', 'buildops', 'J9', cast(5000 as decimal(18,2)), 'another company'))
+          t(company_code, finding_type, source_system, job_number, amount_at_risk, detail)`);
+      const result = await writeCfoReport({ warehouse, outDir: newOutDir(), asOf: '2026-11-15', companyCode: '1', logger: silentLogger });
+      const pane = sectionHtml(readFileSync(result.html, 'utf8'), 'close-status');
+      expect(pane).toContain('marts.close_status was not built: this pane is derived from the marts present');
+      const row = /<tr><td><span class="status status-attention">attention<\/span><\/td><td>billing_duplicates<\/td>.*?<\/tr>/.exec(pane);
+      expect(cells(row![0]).slice(1, 5)).toEqual(['billing_duplicates', 'Billing', '2', '$1,300.00']);
+      expect(pane).toMatch(/<td><span class="status status-unknown">not built<\/span><\/td><td>wip_schedule<\/td>/);
+    } finally {
+      await warehouse.close();
+    }
+  });
 });
 
 describeEachWarehouse('CFO report of the sandbox', (factory) => {
@@ -116,6 +137,19 @@ describeEachWarehouse('CFO report of the sandbox', (factory) => {
       ),
     );
     expect(section).toContain(`<span class="kpi-value">${formatMoney(t.open_total)}</span>`);
+    // The close pane is marts.close_status, every check of it, blocking first.
+    const pane = sectionHtml(html, 'close-status');
+    expect(pane).not.toContain('was not built');
+    const checks = await warehouse.query<{ check: string; status: string }>(
+      `select "check", status from marts.close_status where company_code = '${truth.companyCode}'`,
+    );
+    const shown = [...pane.matchAll(/<tr><td><span class="status status-(\w+)">\w+<\/span><\/td><td>([^<]+)<\/td>/g)].map((m) => ({
+      status: m[1],
+      check: m[2],
+    }));
+    expect([...shown].sort((a, b) => a.check!.localeCompare(b.check!))).toEqual([...checks].sort((a, b) => a.check.localeCompare(b.check)));
+    const rank = shown.map((r) => ['blocking', 'attention', 'ok'].indexOf(r.status!));
+    expect(rank).toEqual([...rank].sort((a, b) => a - b));
     // Every section has its heading; freshness names both sources.
     for (const id of SECTIONS) expect(sectionHtml(html, id)).toMatch(/<h2>[^<]+<\/h2>/);
     expect(sectionHtml(html, 'freshness')).toMatch(/<td>buildops<\/td>[\s\S]*<td>spectrum<\/td>/);
