@@ -144,6 +144,12 @@ describe('plumbline CLI', () => {
     // The AR aging the warehouse found equals what the sandbox planted, bucket by bucket.
     expect(stdout).toMatch(/open total\s+[\d.]+\s+[\d.]+\s+yes/);
     expect(stdout).not.toMatch(/\sNO$/m);
+    // The summary ends with the reports the run wrote, the CFO report first.
+    const reports = /Reports \(open the HTML in a browser\):\n((?: {2}\S+\n)+)\n*$/.exec(stdout);
+    expect(reports).not.toBeNull();
+    const paths = reports![1]!.trim().split(/\n\s*/);
+    expect(paths[0]).toMatch(/plumbline-reports[\\/]\d{4}-\d{2}-\d{2}[\\/]cfo-report\.html$/);
+    for (const path of paths) expect(existsSync(path), path).toBe(true);
     const warehouse = join(work, 'plumbline-demo', 'warehouse.duckdb');
     const truth = JSON.parse(readFileSync(join(work, 'plumbline-demo', 'ground-truth.json'), 'utf8')) as { companyCode: string };
     const check = await plumbline([
