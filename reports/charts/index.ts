@@ -49,20 +49,23 @@ function shortLabel(label: string): string {
   return label.length > 30 ? `${label.slice(0, 29)}…` : label;
 }
 
-/** $1.2M / $45k / $950 for axis ticks. */
+/** $1.2M / $45k / $950 for axis ticks; negatives in parentheses, as in the tables. */
 export function compactMoney(value: number): string {
   const abs = Math.abs(value);
-  const sign = value < 0 ? '-' : '';
-  if (abs >= 1_000_000) return `${sign}$${(abs / 1_000_000).toFixed(abs >= 10_000_000 ? 0 : 1)}M`;
-  if (abs >= 1_000) return `${sign}$${(abs / 1_000).toFixed(abs >= 10_000 ? 0 : 1)}k`;
-  return `${sign}$${abs.toFixed(0)}`;
+  const text =
+    abs >= 1_000_000
+      ? `$${(abs / 1_000_000).toFixed(abs >= 10_000_000 ? 0 : 1)}M`
+      : abs >= 1_000
+        ? `$${(abs / 1_000).toFixed(abs >= 10_000 ? 0 : 1)}k`
+        : `$${abs.toFixed(0)}`;
+  return value < 0 ? `(${text})` : text;
 }
 
 /** Horizontal bars, stacked by series, one row per label (optionally in side-by-side panels). */
 export function barChart(options: BarChartOptions): Chart {
   const labels = options.labels ?? [...new Set(options.data.map((d) => d.label))];
   const longest = Math.max(4, ...labels.map((l) => shortLabel(l).length));
-  const marginLeft = Math.min(230, 12 + longest * 6.4);
+  const marginLeft = Math.min(240, 20 + longest * 7);
   const rows = Math.max(1, labels.length);
   const height = 40 + rows * 24 + (options.panels ? 20 : 0);
   const tick = options.format === 'count' ? (d: number) => (Number.isInteger(d) ? String(d) : '') : compactMoney;

@@ -3,7 +3,7 @@
  * ground truth, a missing mart says so in its section, the trend appears on a later run, chart
  * PNGs are written, and every text is HTML-escaped. (The page in Chromium: cfo-report-browser.test.ts.)
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,10 @@ import type { Warehouse } from '../../load/index.ts';
 import type { GroundTruth } from '../../sandbox/index.ts';
 import { escapeHtml, formatDate, formatMoney } from '../../reports/html/format.ts';
 import { writeCfoReport } from '../../reports/html/index.ts';
+import type { PlumblineConfig } from '../../scheduler/config.ts';
+import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
+import { runPipeline } from '../../scheduler/pipeline.ts';
+import { loadSecrets } from '../../scheduler/secrets.ts';
 import { filesConfig, loadAndBuild, removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 
@@ -110,13 +114,15 @@ describe('a warehouse where no mart was built', () => {
 describeEachWarehouse('CFO report of the sandbox', (factory) => {
   let warehouse: Warehouse;
   let truth: GroundTruth;
+  let config: PlumblineConfig;
 
   beforeAll(async () => {
     const exported = await sandboxExport(1, 'tiny');
     truth = exported.truth;
     const location = await factory.newLocation();
     warehouse = await openWarehouse(location);
-    await loadAndBuild(warehouse, filesConfig(exported.dir, truth, location), truth.asOf);
+    config = filesConfig(exported.dir, truth, location);
+    await loadAndBuild(warehouse, config, truth.asOf);
   }, 180_000);
 
   afterAll(async () => {
@@ -211,4 +217,37 @@ describeEachWarehouse('CFO report of the sandbox', (factory) => {
       expect(readFileSync(path).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     }
   });
+
+  it('the reports stage runs after the models only when they all built', async () => {
+    const broken = mkdtempSync(join(outRoot, 'models-'));
+    mkdirSync(join(broken, 'marts'));
+    writeFileSync(join(broken, 'marts', 'zz_broken_report_test.sql'), "-- grain: nothing\nselect cast('not a number' as integer) as n\n");
+    const failedOut = newOutDir();
+    const failed = await runPipeline({
+      warehouse,
+      config,
+      secrets: loadSecrets({}),
+      logger: silentLogger,
+      asOf: truth.asOf,
+      stages: ['models', 'reports'],
+      modelsDirs: [PACKAGE_MODELS_DIR, broken],
+      reports: { outDir: failedOut },
+    });
+    expect(failed.ok).toBe(false);
+    expect(failed.reports).toEqual([]);
+    expect(existsSync(join(failedOut, 'cfo-report.html'))).toBe(false);
+    const out = newOutDir();
+    const good = await runPipeline({
+      warehouse,
+      config,
+      secrets: loadSecrets({}),
+      logger: silentLogger,
+      asOf: truth.asOf,
+      stages: ['models', 'reports'],
+      reports: { outDir: out },
+    });
+    expect(good.ok).toBe(true);
+    expect(good.reports[0]).toBe(join(out, 'cfo-report.html'));
+    for (const name of ['ar-aging.xlsx', 'reconciliation.xlsx', join('ar-feed', 'manifest.json')]) expect(good.reports).toContain(join(out, name));
+  }, 180_000);
 });
