@@ -55,8 +55,10 @@ footer { padding: 18px 20px 30px; }
   section { break-inside: auto; }
   h2, figure.chart { break-after: avoid; break-inside: avoid; }
   .table-wrap { overflow: visible; border: none; }
-  table { font-size: 8.5pt; }
-  th, td { white-space: normal; }
+  table { font-size: 8pt; }
+  th, td { padding: 3px 4px; }
+  th { white-space: normal; }
+  td.detail { white-space: normal; overflow-wrap: anywhere; min-width: 0; max-width: none; width: 30%; }
   th { position: static; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }

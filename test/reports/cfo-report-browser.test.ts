@@ -178,6 +178,11 @@ describe.skipIf(!found)(`CFO report in Chromium${found ? '' : ` — NOT RUN: ${w
         "[...document.querySelectorAll('.table-wrap')].filter((el) => getComputedStyle(el).overflowX !== 'visible').length",
       );
       expect(clipped).toBe(0);
+      // Nothing wider than the printed page: every column of every table is on paper.
+      const printed = await page.evaluate<{ page: number; widest: number }>(
+        "({ page: document.documentElement.clientWidth, widest: Math.max(...[...document.querySelectorAll('table')].map((t) => t.getBoundingClientRect().right)) })",
+      );
+      expect(printed.widest).toBeLessThanOrEqual(printed.page);
     } finally {
       await page.close();
     }
