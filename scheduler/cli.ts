@@ -124,6 +124,10 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     const asOf = resolveAsOf(opts.asOf, context.config);
     if (opts.since !== undefined && (!isIsoDate(opts.since) || opts.since >= asOf))
       throw new UsageError(`--since ${JSON.stringify(opts.since)}: use a date YYYY-MM-DD before the as-of date ${asOf}`);
+    if (!/^[a-z]+:\/\//i.test(context.warehouseLocation) && !existsSync(context.warehouseLocation))
+      throw new UsageError(
+        `The warehouse ${context.warehouseLocation} does not exist yet: run plumbline run (or plumbline demo) first, or name it with --warehouse`,
+      );
     if (opts.company) context.config.company.code = opts.company;
     await withWarehouse(context, {}, async (warehouse) => {
       const paths = await runReports(warehouse, context.config, asOf, context.logger, {

@@ -71,7 +71,7 @@ describe('plumbline report and the reports stage', () => {
     expect(run.stderr).toContain('"event":"reports.done"');
   });
 
-  it('report --out --png writes there, with a PNG per chart; a bad --since is bad usage', async () => {
+  it('report --out --png writes there, with a PNG per chart; a missing warehouse or a bad --since is bad usage', async () => {
     const out = join(work, 'elsewhere');
     const report = await plumbline(['report', '--config', config, '--as-of', asOf, '--out', out, '--png', '--json-logs']);
     expect(report.code, report.stderr).toBe(0);
@@ -81,6 +81,10 @@ describe('plumbline report and the reports stage', () => {
     for (const path of paths) expect(existsSync(path), path).toBe(true);
     // The second report of the same warehouse, as of the same date: no trend against itself.
     expect(readFileSync(paths[0]!, 'utf8')).toContain('No earlier report to compare with');
+    const nowhere = await plumbline(['report', '--warehouse', join(work, 'no-such.duckdb'), '--as-of', asOf]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain('no-such.duckdb does not exist yet: run plumbline run (or plumbline demo) first');
+    expect(existsSync(join(work, 'no-such.duckdb'))).toBe(false);
     const bad = await plumbline(['report', '--config', config, '--as-of', asOf, '--since', asOf]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`--since "${asOf}": use a date YYYY-MM-DD before the as-of date`);
