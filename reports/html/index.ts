@@ -220,7 +220,7 @@ function renderClose(page: Page): string {
 ${rows}
 </tbody></table></div>`;
   return `<section id="close-status" class="pane">${heading}
-<p class="summary">${escapeHtml(counts)} · amount at risk on open checks <strong>${escapeHtml(formatCents(atRisk))}</strong></p>
+<p class="summary">${escapeHtml(counts)} · amount at risk on the checks that need action <strong>${escapeHtml(formatCents(atRisk))}</strong> <span class="note">(summed over checks; a finding can count in more than one)</span></p>
 ${note}${pane.chart ? figure(pane.chart) : ''}${table}</section>`;
 }
 
@@ -236,7 +236,7 @@ function closeChange(row: { open_findings: number; amount_at_risk: string }, bef
 function renderFreshness(page: Page): string {
   const body =
     page.sources.length === 0
-      ? '<p class="empty">No successful load is recorded in meta.loads.</p>'
+      ? '<p class="unavailable">No successful load is recorded in meta.loads.</p>'
       : `<div class="table-wrap"><table><thead><tr><th>Source</th><th>Last successful load</th><th class="num">Resources loaded</th><th>Age at report time</th></tr></thead><tbody>${page.sources
           .map((s) => {
             const hours = s.last_loaded_at ? Math.max(0, (page.now.getTime() - new Date(s.last_loaded_at).getTime()) / 3_600_000) : null;
@@ -250,7 +250,7 @@ function renderFreshness(page: Page): string {
 function renderTrend(page: Page): string {
   const heading = '<h2>Trend since the previous report</h2>';
   if (!page.previous)
-    return `<section id="trend">${heading}<p class="empty">No earlier report to compare with: this is the first report run with an as-of before ${escapeHtml(formatDate(page.asOf))}.</p></section>`;
+    return `<section id="trend">${heading}<p class="note">No earlier report to compare with: no report has been run with an as-of date before ${escapeHtml(formatDate(page.asOf))}.</p></section>`;
   const previous = page.previous;
   const rows = page.figures
     .filter((f) => previous.figures.has(f.figure))
