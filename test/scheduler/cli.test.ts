@@ -26,7 +26,7 @@ describe('plumbline CLI', () => {
   it('--help lists the commands and exits 0', async () => {
     const { code, stdout } = await plumbline(['--help']);
     expect(code).toBe(0);
-    for (const command of ['run', 'models', 'sql', 'init', 'demo']) expect(stdout).toContain(command);
+    for (const command of ['run', 'models', 'report', 'sql', 'init', 'demo']) expect(stdout).toContain(command);
   });
 
   it('sql prints a table, --json an array of row objects, --csv CSV; exact decimals', async () => {
