@@ -323,8 +323,10 @@ export function invoiceStatusSection(ctx: ReportContext): Promise<Section> {
     ),
     {
       filter: ['drift_type is not null'],
-      amount: 'coalesce(buildops_total, spectrum_gross)',
-      amountLabel: 'Invoice amount',
+      // As marts.close_status counts it: the difference for an amount mismatch, else the invoice.
+      amount:
+        "case when drift_type = 'amount_mismatch' then abs(coalesce(buildops_total, 0) - coalesce(spectrum_gross, 0)) else coalesce(buildops_total, spectrum_gross, 0) end",
+      amountLabel: 'Amount at risk',
       category: 'drift_type',
       chartBy: 'count',
       color: '#ef6c00',
@@ -669,7 +671,8 @@ const DERIVED_CHECKS: readonly DerivedCheck[] = [
     area: 'AR',
     filter: 'drift_type is not null',
     count: 'count(*)',
-    amount: 'coalesce(buildops_total, spectrum_gross)',
+    amount:
+      "case when drift_type = 'amount_mismatch' then abs(coalesce(buildops_total, 0) - coalesce(spectrum_gross, 0)) else coalesce(buildops_total, spectrum_gross, 0) end",
     what: 'invoices drifting between the systems',
   },
   { check: 'cost_code_drift', area: 'Job cost', filter: '1 = 1', count: 'count(*)', amount: 'amount', what: 'cost-code mapping findings' },

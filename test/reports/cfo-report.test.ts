@@ -156,6 +156,13 @@ describeEachWarehouse('CFO report of the sandbox', (factory) => {
     expect([...shown].sort((a, b) => a.check!.localeCompare(b.check!))).toEqual([...checks].sort((a, b) => a.check.localeCompare(b.check)));
     const rank = shown.map((r) => ['blocking', 'attention', 'ok'].indexOf(r.status!));
     expect(rank).toEqual([...rank].sort((a, b) => a - b));
+    // A section's headline amount is the close pane's amount for its check.
+    const [drift] = await warehouse.query<{ amount: string }>(
+      `select cast(amount_at_risk as varchar) as amount from marts.close_status where "check" = 'invoice_status' and company_code = '${truth.companyCode}'`,
+    );
+    expect(sectionHtml(html, 'payment-status-drift')).toContain(
+      `<span class="kpi-label">Amount at risk</span><span class="kpi-value">${formatMoney(drift!.amount)}</span>`,
+    );
     // Every section has its heading; freshness names both sources.
     for (const id of SECTIONS) expect(sectionHtml(html, id)).toMatch(/<h2>[^<]+<\/h2>/);
     expect(sectionHtml(html, 'freshness')).toMatch(/<td>buildops<\/td>[\s\S]*<td>spectrum<\/td>/);
