@@ -49,7 +49,8 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
     const secrets = sandboxSecrets(servers);
     const result = await runPipeline({ warehouse, config, secrets, logger, asOf: sandbox.truth.asOf, stages: ['extract', 'load', 'models', 'reports'] });
     const aging = result.ok ? await agingTotals(warehouse) : null;
-    out(summary(result, sandbox.truth, aging, warehousePath, outDir));
+    const findings = result.ok ? await findingsAgainstTruth(warehouse, sandbox.truth) : null;
+    out(summary(result, sandbox.truth, aging, findings, warehousePath, outDir));
     return result;
   } finally {
     await warehouse.close();
@@ -120,27 +121,81 @@ function agingTable(aging: Record<string, string>, truth: GroundTruth): string {
   );
 }
 
-function summary(result: PipelineResult, truth: GroundTruth, aging: Record<string, string> | null, warehousePath: string, outDir: string): string {
-  const planted = truth.planted;
+/** One finding type: how many the ground truth holds and how many the mart found. */
+type FindingCount = {
+  finding: string;
+  ground_truth: number;
+  found: number;
+  matches: string;
+};
+
+/** Counts a mart's rows per key; a mart that is not there counts nothing. */
+async function countBy(warehouse: Warehouse, mart: string, keySql: string, where = 'true'): Promise<Map<string, number>> {
+  const marts = await warehouse.listRelations('marts');
+  if (!marts.some((r) => r.name === mart)) return new Map();
+  const rows = await warehouse.query<{ k: string; n: number }>(`select ${keySql} as k, count(*) as n from marts.${mart} where ${where} group by ${keySql}`);
+  return new Map(rows.map((r) => [String(r.k), Number(r.n)]));
+}
+
+function tally<T>(rows: readonly T[], key: (row: T) => readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of rows) for (const k of key(row)) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return counts;
+}
+
+/** Each mart's findings per type beside the sandbox's ground truth: what the demo proves. */
+async function findingsAgainstTruth(warehouse: Warehouse, truth: GroundTruth): Promise<FindingCount[]> {
+  const sections: [string, Map<string, number>, Map<string, number>][] = [
+    ['invoice_status', tally(truth.invoice_status, (r) => [r.drift_type]), await countBy(warehouse, 'invoice_status', 'drift_type', 'drift_type is not null')],
+    ['cost_code_drift', tally(truth.cost_code_drift, (r) => [r.finding_type]), await countBy(warehouse, 'cost_code_drift', 'finding_type')],
+    ['billing_duplicates', tally(truth.billing_duplicates, (r) => [r.finding_type]), await countBy(warehouse, 'billing_duplicates', 'finding_type')],
+    [
+      'retainage_reconciliation',
+      tally(truth.retainage_reconciliation, (r) => (r.status === 'mismatch' ? ['mismatch'] : [])),
+      await countBy(warehouse, 'retainage_reconciliation', 'status', "status = 'mismatch'"),
+    ],
+    [
+      'subcontractor_compliance',
+      tally(truth.subcontractor_compliance, (r) => (r.is_compliant ? [] : ['not compliant'])),
+      await countBy(warehouse, 'subcontractor_compliance', "'not compliant'", 'not is_compliant'),
+    ],
+    ['service_ticket_batches', tally(truth.service_ticket_batches, () => ['batches']), await countBy(warehouse, 'service_ticket_batches', "'batches'")],
+    ['wip_schedule', tally(truth.wip_schedule, () => ['active jobs']), await countBy(warehouse, 'wip_schedule', "'active jobs'")],
+  ];
+  const rows: FindingCount[] = [];
+  for (const [mart, expected, found] of sections) {
+    for (const key of [...new Set([...expected.keys(), ...found.keys()])].sort()) {
+      const groundTruth = expected.get(key) ?? 0;
+      const n = found.get(key) ?? 0;
+      rows.push({ finding: `${mart}.${key}`, ground_truth: groundTruth, found: n, matches: groundTruth === n ? 'yes' : 'NO' });
+    }
+  }
+  return rows;
+}
+
+function summary(
+  result: PipelineResult,
+  truth: GroundTruth,
+  aging: Record<string, string> | null,
+  findings: FindingCount[] | null,
+  warehousePath: string,
+  outDir: string,
+): string {
   const loaded = result.loads.map((l) => ({ resource: l.resource, rows: l.rows, quarantined: l.quarantined, error: l.error ?? '' }));
-  const findings = Object.entries(planted)
-    .filter(([key]) => !key.startsWith('plant.'))
-    .map(([finding, cases]) => ({ finding, planted: cases }));
+  const writeback = Object.entries(truth.planted).filter(([key]) => key.startsWith('writeback_preflight.'));
   const lines = [
     `plumbline demo — a simulated MEP contractor as of ${result.asOf}, both systems served on localhost`,
     '',
     'Extracted and loaded (BuildOps over its REST API, Spectrum over SQL Server/TDS):',
     formatTable(loaded),
     '',
-    'What the sandbox planted for the reports to find (ground truth):',
-    formatTable(findings),
-    '',
     result.models.length > 0
       ? `Models: ${result.models.filter((m) => m.status === 'success').length} of ${result.models.length} built.`
       : 'Models: none built.',
+    ...(findings ? ['', 'What the marts found, beside what the sandbox planted (ground truth):', formatTable(findings)] : []),
     ...(aging ? ['', `AR aging net of retainage as of ${result.asOf} (marts.ar_aging_by_customer), against the ground truth:`, agingTable(aging, truth)] : []),
     '',
-    'The other marts (payment-status drift, cost-code drift, double billing, retainage, compliance, batches, WIP, close status) arrive with the models issue.',
+    `Also planted, for the write-back preflight of a later version: ${writeback.reduce((n, [, c]) => n + c, 0)} rule failures of ${writeback.length} kinds.`,
     `Run ${result.ok ? 'succeeded' : 'FAILED'} in ${result.seconds.toFixed(1)}s.`,
     '',
     `Warehouse:     ${warehousePath}`,

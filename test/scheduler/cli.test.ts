@@ -140,7 +140,11 @@ describe('plumbline CLI', () => {
     const { code, stdout } = await plumbline(['demo', '--scale', 'tiny']);
     expect(code).toBe(0);
     expect(stdout).toContain('Extracted and loaded (BuildOps over its REST API, Spectrum over SQL Server/TDS)');
-    expect(stdout).toMatch(/invoice_status\.missing_in_spectrum\s+1/);
+    // Every mart's findings, type by type, beside the ground truth: all found, none extra.
+    expect(stdout).toContain('What the marts found, beside what the sandbox planted (ground truth):');
+    expect(stdout).toMatch(/invoice_status\.missing_in_spectrum\s+1\s+1\s+yes/);
+    expect(stdout).toMatch(/cost_code_drift\.posted_cost_code_mismatch\s+1\s+1\s+yes/);
+    expect(stdout).toMatch(/billing_duplicates\.duplicate_invoice\s+1\s+1\s+yes/);
     // The AR aging the warehouse found equals what the sandbox planted, bucket by bucket.
     expect(stdout).toMatch(/open total\s+[\d.]+\s+[\d.]+\s+yes/);
     expect(stdout).not.toMatch(/\sNO$/m);
