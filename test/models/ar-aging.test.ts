@@ -3,13 +3,12 @@
  * sandbox's raw tables. (The comparison with the ground truth is in truth/ar-aging.ts.)
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import type { PlumblineConfig } from '../../scheduler/config.ts';
 import { modelVars } from '../../scheduler/pipeline.ts';
 import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
 import { runModels } from '../../transform/index.ts';
-import { filesConfig, loadAndBuild, rebuild, removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
+import { rebuild, removeSandboxExports, loadSandbox } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 import { agingRows, customerRows } from './truth/ar-aging.ts';
 import type { AgingRow } from './truth/ar-aging.ts';
@@ -22,12 +21,9 @@ describeEachWarehouse('ar_aging hand-written cases', (factory) => {
   let asOf: string;
 
   beforeAll(async () => {
-    const { dir, truth } = await sandboxExport(1, 'tiny');
-    const location = await factory.newLocation();
-    warehouse = await openWarehouse(location);
-    config = filesConfig(dir, truth, location);
-    asOf = truth.asOf; // 2026-11-15
-    await loadAndBuild(warehouse, config, asOf);
+    const loaded = await loadSandbox(factory, 1, 'tiny');
+    ({ warehouse, config, asOf } = loaded); // 2026-11-15
+    const { truth } = loaded;
     const company = truth.companyCode;
     // Customer ZZTEST: one invoice due on the as-of date, one 31 days past due with no Due_Date
     // (invoice date + 30), one whose open balance is all retainage, and a credit memo.

@@ -7,13 +7,12 @@
  * only; ZDUP1 a service job with copies of invoices at various distances.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import type { PlumblineConfig } from '../../scheduler/config.ts';
 import { modelVars } from '../../scheduler/pipeline.ts';
 import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
 import { runModels } from '../../transform/index.ts';
-import { filesConfig, loadAndBuild, removeSandboxExports, sandboxExport, sortedBy } from '../support/sandbox-warehouse.ts';
+import { removeSandboxExports, sortedBy, loadSandbox } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 import { billingDuplicateRows } from './truth/billing-duplicates.ts';
 import type { BillingDuplicateRow } from './truth/billing-duplicates.ts';
@@ -44,12 +43,9 @@ describeEachWarehouse('billing_duplicates hand-written cases', (factory) => {
   let asOf: string;
 
   beforeAll(async () => {
-    const { dir, truth } = await sandboxExport(1, 'tiny');
-    const location = await factory.newLocation();
-    warehouse = await openWarehouse(location);
-    config = filesConfig(dir, truth, location);
-    asOf = truth.asOf; // 2026-11-15
-    await loadAndBuild(warehouse, config, asOf);
+    const loaded = await loadSandbox(factory, 1, 'tiny');
+    ({ warehouse, config, asOf } = loaded); // 2026-11-15
+    const { truth } = loaded;
     const co = truth.companyCode;
 
     // ZAIA1 in Spectrum: application 1 ends mid-month (2026-03-20), so its period starts on

@@ -3,13 +3,12 @@
  * blocking (and the pane is still built), and a stale source needs attention.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import type { PlumblineConfig } from '../../scheduler/config.ts';
 import { modelVars } from '../../scheduler/pipeline.ts';
 import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
 import { runModels } from '../../transform/index.ts';
-import { filesConfig, loadAndBuild, rebuild, removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
+import { rebuild, removeSandboxExports, loadSandbox } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 import { closeStatusRows } from './truth/close-status.ts';
 
@@ -21,12 +20,8 @@ describeEachWarehouse('close_status hand-written cases', (factory) => {
   let asOf: string;
 
   beforeAll(async () => {
-    const { dir, truth } = await sandboxExport(1, 'tiny');
-    const location = await factory.newLocation();
-    warehouse = await openWarehouse(location);
-    config = filesConfig(dir, truth, location);
-    asOf = truth.asOf;
-    await loadAndBuild(warehouse, config, asOf);
+    const loaded = await loadSandbox(factory, 1, 'tiny');
+    ({ warehouse, config, asOf } = loaded);
   }, 120_000);
 
   afterAll(async () => {

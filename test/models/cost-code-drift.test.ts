@@ -3,10 +3,9 @@
  * jobs ZJOB*). The comparison with the ground truth is in truth/cost-code-drift.ts.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import type { PlumblineConfig } from '../../scheduler/config.ts';
-import { filesConfig, loadAndBuild, rebuild, removeSandboxExports, sandboxExport, sortedBy } from '../support/sandbox-warehouse.ts';
+import { loadSandbox, rebuild, removeSandboxExports, sortedBy } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 import { driftRows } from './truth/cost-code-drift.ts';
 import type { DriftRow } from './truth/cost-code-drift.ts';
@@ -20,13 +19,9 @@ describeEachWarehouse('cost_code_drift hand-written cases', (factory) => {
   let company: string;
 
   beforeAll(async () => {
-    const { dir, truth } = await sandboxExport(1, 'tiny');
-    const location = await factory.newLocation();
-    warehouse = await openWarehouse(location);
-    config = filesConfig(dir, truth, location);
-    asOf = truth.asOf;
-    company = truth.companyCode;
-    await loadAndBuild(warehouse, config, asOf);
+    const loaded = await loadSandbox(factory, 1, 'tiny');
+    ({ warehouse, config, asOf } = loaded);
+    company = loaded.truth.companyCode;
 
     // Spectrum: jobs ZJOB1 and ZJOB2 in the run's company; ZJOB9 only in another company.
     // ZJOB1 has phase ZZ200/E inactive and ZZ300/L active. GL ZZ9000 allows any cost type

@@ -4,9 +4,8 @@
  * truth/retainage-reconciliation.ts.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
-import { filesConfig, loadAndBuild, rebuild, removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
+import { loadSandbox, rebuild, removeSandboxExports } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 import { retainageRows } from './truth/retainage-reconciliation.ts';
 import type { RetainageRow } from './truth/retainage-reconciliation.ts';
@@ -18,11 +17,9 @@ describeEachWarehouse('retainage_reconciliation hand-written cases', (factory) =
   let rows: RetainageRow[];
 
   beforeAll(async () => {
-    const { dir, truth } = await sandboxExport(1, 'tiny');
-    const location = await factory.newLocation();
-    warehouse = await openWarehouse(location);
-    const config = filesConfig(dir, truth, location);
-    await loadAndBuild(warehouse, config, truth.asOf);
+    const loaded = await loadSandbox(factory, 1, 'tiny');
+    const { config, truth } = loaded;
+    warehouse = loaded.warehouse;
     const co = truth.companyCode;
     await warehouse.query(`insert into raw.buildops__customers (id, customer_number, name, status, is_active, accounting_ref_id)
       values ('zr-cust', '9998', 'Retainage Customer', 'active', true, 'ZZRET')`);

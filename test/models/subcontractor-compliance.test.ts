@@ -3,13 +3,12 @@
  * (The comparison with the ground truth is in truth/subcontractor-compliance.ts.)
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import type { PlumblineConfig } from '../../scheduler/config.ts';
 import { modelVars } from '../../scheduler/pipeline.ts';
 import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
 import { runModels } from '../../transform/index.ts';
-import { filesConfig, loadAndBuild, rebuild, removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
+import { rebuild, removeSandboxExports, loadSandbox } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 import { complianceRows } from './truth/subcontractor-compliance.ts';
 import type { ComplianceRow } from './truth/subcontractor-compliance.ts';
@@ -22,12 +21,9 @@ describeEachWarehouse('subcontractor_compliance hand-written cases', (factory) =
   let asOf: string;
 
   beforeAll(async () => {
-    const { dir, truth } = await sandboxExport(1, 'tiny');
-    const location = await factory.newLocation();
-    warehouse = await openWarehouse(location);
-    config = filesConfig(dir, truth, location);
-    asOf = truth.asOf; // 2026-11-15
-    await loadAndBuild(warehouse, config, asOf);
+    const loaded = await loadSandbox(factory, 1, 'tiny');
+    ({ warehouse, config, asOf } = loaded); // 2026-11-15
+    const { truth } = loaded;
     const company = truth.companyCode;
     // Two BuildOps jobs (ZJOB1, ZJOB2) and five subcontractors. ZZSUB3 and ZZSUB5 have no BuildOps
     // vendor record: their assignments carry the Spectrum code themselves.

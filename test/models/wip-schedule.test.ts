@@ -6,10 +6,9 @@
  * 2026-11-15. LAB-PIPE costs $84.50 an hour in labor_rates.csv; LAB-ZAPPR has no rate.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import type { PlumblineConfig } from '../../scheduler/config.ts';
-import { filesConfig, loadAndBuild, rebuild, removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
+import { loadSandbox, rebuild, removeSandboxExports } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 import { wipRows } from './truth/wip-schedule.ts';
 import type { WipRow } from './truth/wip-schedule.ts';
@@ -22,12 +21,10 @@ describeEachWarehouse('wip_schedule hand-written cases', (factory) => {
   let company: string;
 
   beforeAll(async () => {
-    const { dir, truth } = await sandboxExport(1, 'tiny');
-    const location = await factory.newLocation();
-    warehouse = await openWarehouse(location);
-    config = filesConfig(dir, truth, location);
+    const loaded = await loadSandbox(factory, 1, 'tiny'); // as-of 2026-11-15
+    ({ warehouse, config } = loaded);
+    const { truth } = loaded;
     company = truth.companyCode;
-    await loadAndBuild(warehouse, config, truth.asOf); // as-of 2026-11-15
     const [pipe] = await warehouse.query<{ id: string }>(`select id from raw.buildops__products where code = 'LAB-PIPE'`);
     const [rate] = await warehouse.query<{ r: string }>(
       `select cast(burdened_rate as varchar) as r from raw.mappings__labor_rates where item_code = 'LAB-PIPE'`,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { silentLogger } from '../../lib/logger.ts';
+import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import { exportContractor, generateContractor, openStore } from '../../sandbox/index.ts';
 import type { GroundTruth, Scale } from '../../sandbox/index.ts';
@@ -69,4 +70,24 @@ export async function rebuild(warehouse: Warehouse, config: PlumblineConfig, asO
 export function sortedBy<T>(rows: readonly T[], ...keys: (keyof T)[]): T[] {
   const key = (row: T): string => keys.map((k) => String(row[k] ?? '')).join('\u0000');
   return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** A sandbox loaded into a new warehouse of `factory`, every model built. */
+export interface LoadedSandbox {
+  warehouse: Warehouse;
+  config: PlumblineConfig;
+  asOf: string;
+  truth: GroundTruth;
+  /** The export folder the warehouse was loaded from. */
+  dir: string;
+}
+
+/** Exports the sandbox of `seed` and `scale`, loads it into a new warehouse and builds every model. */
+export async function loadSandbox(factory: { newLocation(): Promise<string> }, seed: number, scale: Scale): Promise<LoadedSandbox> {
+  const { dir, truth } = await sandboxExport(seed, scale);
+  const location = await factory.newLocation();
+  const warehouse = await openWarehouse(location);
+  const config = filesConfig(dir, truth, location);
+  await loadAndBuild(warehouse, config, truth.asOf);
+  return { warehouse, config, asOf: truth.asOf, truth, dir };
 }
