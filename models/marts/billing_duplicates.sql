@@ -125,42 +125,14 @@ findings as (
   where l.complete_to_date > l.scheduled_value
 ),
 
--- Money as a controller reads it ($12,400.00), written portably: whole dollars as text with
--- commas inserted by length, then the cents.
-money_parts as (
-  select
-    f.*,
-    cast(cast(floor(abs(f.amount_at_risk)) as bigint) as varchar) as w0,
-    lpad(cast(cast(abs(f.amount_at_risk) * 100 as bigint) % 100 as varchar), 2, '0') as c0,
-    cast(cast(floor(abs(f.a1)) as bigint) as varchar) as w1,
-    lpad(cast(cast(abs(f.a1) * 100 as bigint) % 100 as varchar), 2, '0') as c1,
-    cast(cast(floor(abs(f.a2)) as bigint) as varchar) as w2,
-    lpad(cast(cast(abs(f.a2) * 100 as bigint) % 100 as varchar), 2, '0') as c2
-  from findings f
-),
-
+-- Money as a controller reads it ($12,400.00): the runner's money_text macro (portable SQL).
 money as (
   select
-    m.*,
-    case when m.amount_at_risk < 0 then '-' else '' end || '$' || case
-      when length(m.w0) <= 3 then m.w0
-      when length(m.w0) <= 6 then substr(m.w0, 1, length(m.w0) - 3) || ',' || substr(m.w0, length(m.w0) - 2)
-      when length(m.w0) <= 9 then substr(m.w0, 1, length(m.w0) - 6) || ',' || substr(m.w0, length(m.w0) - 5, 3) || ',' || substr(m.w0, length(m.w0) - 2)
-      else substr(m.w0, 1, length(m.w0) - 9) || ',' || substr(m.w0, length(m.w0) - 8, 3) || ',' || substr(m.w0, length(m.w0) - 5, 3) || ',' || substr(m.w0, length(m.w0) - 2)
-    end || '.' || m.c0 as amount_text,
-    case when m.a1 < 0 then '-' else '' end || '$' || case
-      when length(m.w1) <= 3 then m.w1
-      when length(m.w1) <= 6 then substr(m.w1, 1, length(m.w1) - 3) || ',' || substr(m.w1, length(m.w1) - 2)
-      when length(m.w1) <= 9 then substr(m.w1, 1, length(m.w1) - 6) || ',' || substr(m.w1, length(m.w1) - 5, 3) || ',' || substr(m.w1, length(m.w1) - 2)
-      else substr(m.w1, 1, length(m.w1) - 9) || ',' || substr(m.w1, length(m.w1) - 8, 3) || ',' || substr(m.w1, length(m.w1) - 5, 3) || ',' || substr(m.w1, length(m.w1) - 2)
-    end || '.' || m.c1 as a1_text,
-    case when m.a2 < 0 then '-' else '' end || '$' || case
-      when length(m.w2) <= 3 then m.w2
-      when length(m.w2) <= 6 then substr(m.w2, 1, length(m.w2) - 3) || ',' || substr(m.w2, length(m.w2) - 2)
-      when length(m.w2) <= 9 then substr(m.w2, 1, length(m.w2) - 6) || ',' || substr(m.w2, length(m.w2) - 5, 3) || ',' || substr(m.w2, length(m.w2) - 2)
-      else substr(m.w2, 1, length(m.w2) - 9) || ',' || substr(m.w2, length(m.w2) - 8, 3) || ',' || substr(m.w2, length(m.w2) - 5, 3) || ',' || substr(m.w2, length(m.w2) - 2)
-    end || '.' || m.c2 as a2_text
-  from money_parts m
+    f.*,
+    {{ money_text(f.amount_at_risk) }} as amount_text,
+    {{ money_text(f.a1) }} as a1_text,
+    {{ money_text(f.a2) }} as a2_text
+  from findings f
 ),
 
 described as (

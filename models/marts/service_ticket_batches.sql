@@ -31,48 +31,14 @@ with batches as (
   group by customer_code, issue_date, cost_center, batch_key
 ),
 
--- Money as the controller reads it ($1,284.50), spelled out because DuckDB and Postgres share no
--- number-formatting function: the digits of |amount| (2 decimals), commas every 3 digits.
-money_digits as (
-  select
-    b.*,
-    cast(abs(b.subtotal) as varchar) as sub_digits,
-    length(cast(abs(b.subtotal) as varchar)) - 3 as sub_int_len,
-    cast(abs(b.tax_amount) as varchar) as tax_digits,
-    length(cast(abs(b.tax_amount) as varchar)) - 3 as tax_int_len,
-    cast(abs(b.total_amount) as varchar) as tot_digits,
-    length(cast(abs(b.total_amount) as varchar)) - 3 as tot_int_len
-  from batches b
-),
-
+-- Money as the controller reads it ($1,284.50): the runner's money_text macro (portable SQL).
 formatted as (
   select
-    g.*,
-    case when g.subtotal < 0 then '-$' else '$' end
-      || case
-        when g.sub_int_len > 9 then substr(g.sub_digits, 1, g.sub_int_len - 9) || ',' || substr(g.sub_digits, g.sub_int_len - 8, 3) || ',' || substr(g.sub_digits, g.sub_int_len - 5, 3) || ',' || substr(g.sub_digits, g.sub_int_len - 2, 3)
-        when g.sub_int_len > 6 then substr(g.sub_digits, 1, g.sub_int_len - 6) || ',' || substr(g.sub_digits, g.sub_int_len - 5, 3) || ',' || substr(g.sub_digits, g.sub_int_len - 2, 3)
-        when g.sub_int_len > 3 then substr(g.sub_digits, 1, g.sub_int_len - 3) || ',' || substr(g.sub_digits, g.sub_int_len - 2, 3)
-        else substr(g.sub_digits, 1, g.sub_int_len)
-      end
-      || substr(g.sub_digits, g.sub_int_len + 1, 3) as subtotal_text,
-    case when g.tax_amount < 0 then '-$' else '$' end
-      || case
-        when g.tax_int_len > 9 then substr(g.tax_digits, 1, g.tax_int_len - 9) || ',' || substr(g.tax_digits, g.tax_int_len - 8, 3) || ',' || substr(g.tax_digits, g.tax_int_len - 5, 3) || ',' || substr(g.tax_digits, g.tax_int_len - 2, 3)
-        when g.tax_int_len > 6 then substr(g.tax_digits, 1, g.tax_int_len - 6) || ',' || substr(g.tax_digits, g.tax_int_len - 5, 3) || ',' || substr(g.tax_digits, g.tax_int_len - 2, 3)
-        when g.tax_int_len > 3 then substr(g.tax_digits, 1, g.tax_int_len - 3) || ',' || substr(g.tax_digits, g.tax_int_len - 2, 3)
-        else substr(g.tax_digits, 1, g.tax_int_len)
-      end
-      || substr(g.tax_digits, g.tax_int_len + 1, 3) as tax_text,
-    case when g.total_amount < 0 then '-$' else '$' end
-      || case
-        when g.tot_int_len > 9 then substr(g.tot_digits, 1, g.tot_int_len - 9) || ',' || substr(g.tot_digits, g.tot_int_len - 8, 3) || ',' || substr(g.tot_digits, g.tot_int_len - 5, 3) || ',' || substr(g.tot_digits, g.tot_int_len - 2, 3)
-        when g.tot_int_len > 6 then substr(g.tot_digits, 1, g.tot_int_len - 6) || ',' || substr(g.tot_digits, g.tot_int_len - 5, 3) || ',' || substr(g.tot_digits, g.tot_int_len - 2, 3)
-        when g.tot_int_len > 3 then substr(g.tot_digits, 1, g.tot_int_len - 3) || ',' || substr(g.tot_digits, g.tot_int_len - 2, 3)
-        else substr(g.tot_digits, 1, g.tot_int_len)
-      end
-      || substr(g.tot_digits, g.tot_int_len + 1, 3) as total_text
-  from money_digits g
+    b.*,
+    {{ money_text(b.subtotal) }} as subtotal_text,
+    {{ money_text(b.tax_amount) }} as tax_text,
+    {{ money_text(b.total_amount) }} as total_text
+  from batches b
 )
 
 select

@@ -87,28 +87,12 @@ measured as (
   left join open_ap o on o.vendor_code = a.vendor_code and o.job_number = a.job_number
 ),
 
--- Money as the controller reads it ($18,200.00), spelled out because DuckDB and Postgres share no
--- number-formatting function: the digits of |amount| (2 decimals), commas every 3 digits.
-money_digits as (
-  select
-    m.*,
-    cast(abs(m.open_ap_amount) as varchar) as ap_digits,
-    length(cast(abs(m.open_ap_amount) as varchar)) - 3 as ap_int_len
-  from measured m
-),
-
+-- Money as the controller reads it ($18,200.00): the runner's money_text macro (portable SQL).
 formatted as (
   select
-    g.*,
-    case when g.open_ap_amount < 0 then '-$' else '$' end
-      || case
-        when g.ap_int_len > 9 then substr(g.ap_digits, 1, g.ap_int_len - 9) || ',' || substr(g.ap_digits, g.ap_int_len - 8, 3) || ',' || substr(g.ap_digits, g.ap_int_len - 5, 3) || ',' || substr(g.ap_digits, g.ap_int_len - 2, 3)
-        when g.ap_int_len > 6 then substr(g.ap_digits, 1, g.ap_int_len - 6) || ',' || substr(g.ap_digits, g.ap_int_len - 5, 3) || ',' || substr(g.ap_digits, g.ap_int_len - 2, 3)
-        when g.ap_int_len > 3 then substr(g.ap_digits, 1, g.ap_int_len - 3) || ',' || substr(g.ap_digits, g.ap_int_len - 2, 3)
-        else substr(g.ap_digits, 1, g.ap_int_len)
-      end
-      || substr(g.ap_digits, g.ap_int_len + 1, 3) as open_ap_text
-  from money_digits g
+    m.*,
+    {{ money_text(m.open_ap_amount) }} as open_ap_text
+  from measured m
 ),
 
 reasoned as (

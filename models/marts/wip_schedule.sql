@@ -104,50 +104,14 @@ ratios as (
   from rounded
 ),
 
-money_text as (
-  -- $1,234,567.89 for the over-budget sentence (both amounts are positive there)
+over_budget as (
   select
     t.company_code,
     t.job_number,
-    lpad(substr(cast(t.cost_with_unprocessed as varchar), 1, length(cast(t.cost_with_unprocessed as varchar)) - 3), 15, '0') as cost_digits,
-    substr(cast(t.cost_with_unprocessed as varchar), length(cast(t.cost_with_unprocessed as varchar)) - 1, 2) as cost_cents,
-    lpad(substr(cast(t.estimated_cost as varchar), 1, length(cast(t.estimated_cost as varchar)) - 3), 15, '0') as estimate_digits,
-    substr(cast(t.estimated_cost as varchar), length(cast(t.estimated_cost as varchar)) - 1, 2) as estimate_cents
+    'Over budget: cost ' || {{ money_text(t.cost_with_unprocessed) }}
+    || ' with unprocessed labor exceeds the estimate ' || {{ money_text(t.estimated_cost) }} as sentence
   from totals t
   where t.cost_with_unprocessed > t.estimated_cost and t.estimated_cost > 0
-),
-
-over_budget as (
-  select
-    company_code,
-    job_number,
-    'Over budget: cost $'
-    || coalesce(
-      nullif(
-        ltrim(
-          substr(cost_digits, 1, 3) || ',' || substr(cost_digits, 4, 3) || ',' || substr(cost_digits, 7, 3) || ','
-          || substr(cost_digits, 10, 3) || ',' || substr(cost_digits, 13, 3),
-          '0,'
-        ),
-        ''
-      ),
-      '0'
-    )
-    || '.' || cost_cents
-    || ' with unprocessed labor exceeds the estimate $'
-    || coalesce(
-      nullif(
-        ltrim(
-          substr(estimate_digits, 1, 3) || ',' || substr(estimate_digits, 4, 3) || ',' || substr(estimate_digits, 7, 3) || ','
-          || substr(estimate_digits, 10, 3) || ',' || substr(estimate_digits, 13, 3),
-          '0,'
-        ),
-        ''
-      ),
-      '0'
-    )
-    || '.' || estimate_cents as sentence
-  from money_text
 )
 
 select

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newLoadId } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
-import { discoverModels, orderModels, runModels, sqlDate } from '../../transform/index.ts';
+import { discoverModels, orderModels, renderSql, runModels, sqlDate } from '../../transform/index.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 
 const dirs: string[] = [];
@@ -111,6 +111,24 @@ describeEachWarehouse('model runner', (factory) => {
   });
   afterEach(() => warehouse.close());
   afterAll(() => factory.cleanup());
+
+  it('{{ money_text(x) }} writes money as a controller reads it, the same on both warehouses', async () => {
+    const cases: [string, string | null][] = [
+      ['0', '$0.00'],
+      ['0.5', '$0.50'],
+      ['-1284.5', '-$1,284.50'],
+      ['999.99', '$999.99'],
+      ['18200', '$18,200.00'],
+      ['1234567.89', '$1,234,567.89'],
+      ['-999999999.99', '-$999,999,999.99'],
+      ['1000000000000', '$1,000,000,000,000.00'],
+      ['9999999999999999.99', '$9,999,999,999,999,999.99'],
+      ['null', null],
+    ];
+    const sql = cases.map(([x], i) => `select ${i} as i, {{ money_text(cast(${x} as decimal(18, 2))) }} as t`).join(' union all ');
+    const rows = await warehouse.query<{ i: number; t: string | null }>(`select * from (${renderSql(sql, {}, 'test')}) r order by i`);
+    expect(rows.map((r) => r.t)).toEqual(cases.map(([, text]) => text));
+  });
 
   it('builds views and tables in order, with the as-of date as a parameter, and reports rows and time', async () => {
     await seed(warehouse, [
