@@ -5,15 +5,14 @@
 -- the way invoices are matched everywhere (models/marts/README.md): a Spectrum invoice, posted
 -- or unposted, whose Remarks carry `BO:<id>` belongs to that BuildOps invoice only; only when
 -- no Spectrum invoice of that number carries a BuildOps key do BuildOps invoices of the same
--- number (or whose accountingRefId is that number) count.
+-- number (or whose accountingRefId is that number) count. Deliberately wider than
+-- int_invoices_matched's unique-number fallback: here a match only keeps an application's own
+-- invoice from being flagged as billed twice, so every candidate counts.
 with keyed as (
-  select distinct company_code, invoice_number, trim(substr(remarks, 4)) as buildops_invoice_id
-  from (
-    select company_code, invoice_number, remarks from staging.stg_spectrum__invoice_headers
-    union all
-    select company_code, invoice_number, remarks from staging.stg_spectrum__unposted_invoices
-  ) s
-  where remarks like 'BO:%'
+  -- Spectrum invoices (posted or unposted) carrying a BuildOps key, as the shared match reads them
+  select distinct company_code, invoice_number, remarks_buildops_id as buildops_invoice_id
+  from intermediate.int_invoices_matched
+  where remarks_buildops_id is not null
 ),
 
 applications as (
