@@ -130,9 +130,8 @@ type FindingCount = {
 };
 
 /** Counts a mart's rows per key; a mart that is not there counts nothing. */
-async function countBy(warehouse: Warehouse, mart: string, keySql: string, where = 'true'): Promise<Map<string, number>> {
-  const marts = await warehouse.listRelations('marts');
-  if (!marts.some((r) => r.name === mart)) return new Map();
+async function countBy(warehouse: Warehouse, built: ReadonlySet<string>, mart: string, keySql: string, where = 'true'): Promise<Map<string, number>> {
+  if (!built.has(mart)) return new Map();
   const rows = await warehouse.query<{ k: string; n: number }>(`select ${keySql} as k, count(*) as n from marts.${mart} where ${where} group by ${keySql}`);
   return new Map(rows.map((r) => [String(r.k), Number(r.n)]));
 }
@@ -145,22 +144,27 @@ function tally<T>(rows: readonly T[], key: (row: T) => readonly string[]): Map<s
 
 /** Each mart's findings per type beside the sandbox's ground truth: what the demo proves. */
 async function findingsAgainstTruth(warehouse: Warehouse, truth: GroundTruth): Promise<FindingCount[]> {
+  const built = new Set((await warehouse.listRelations('marts')).map((r) => r.name));
   const sections: [string, Map<string, number>, Map<string, number>][] = [
-    ['invoice_status', tally(truth.invoice_status, (r) => [r.drift_type]), await countBy(warehouse, 'invoice_status', 'drift_type', 'drift_type is not null')],
-    ['cost_code_drift', tally(truth.cost_code_drift, (r) => [r.finding_type]), await countBy(warehouse, 'cost_code_drift', 'finding_type')],
-    ['billing_duplicates', tally(truth.billing_duplicates, (r) => [r.finding_type]), await countBy(warehouse, 'billing_duplicates', 'finding_type')],
+    [
+      'invoice_status',
+      tally(truth.invoice_status, (r) => [r.drift_type]),
+      await countBy(warehouse, built, 'invoice_status', 'drift_type', 'drift_type is not null'),
+    ],
+    ['cost_code_drift', tally(truth.cost_code_drift, (r) => [r.finding_type]), await countBy(warehouse, built, 'cost_code_drift', 'finding_type')],
+    ['billing_duplicates', tally(truth.billing_duplicates, (r) => [r.finding_type]), await countBy(warehouse, built, 'billing_duplicates', 'finding_type')],
     [
       'retainage_reconciliation',
       tally(truth.retainage_reconciliation, (r) => (r.status === 'mismatch' ? ['mismatch'] : [])),
-      await countBy(warehouse, 'retainage_reconciliation', 'status', "status = 'mismatch'"),
+      await countBy(warehouse, built, 'retainage_reconciliation', 'status', "status = 'mismatch'"),
     ],
     [
       'subcontractor_compliance',
       tally(truth.subcontractor_compliance, (r) => (r.is_compliant ? [] : ['not compliant'])),
-      await countBy(warehouse, 'subcontractor_compliance', "'not compliant'", 'not is_compliant'),
+      await countBy(warehouse, built, 'subcontractor_compliance', "'not compliant'", 'not is_compliant'),
     ],
-    ['service_ticket_batches', tally(truth.service_ticket_batches, () => ['batches']), await countBy(warehouse, 'service_ticket_batches', "'batches'")],
-    ['wip_schedule', tally(truth.wip_schedule, () => ['active jobs']), await countBy(warehouse, 'wip_schedule', "'active jobs'")],
+    ['service_ticket_batches', tally(truth.service_ticket_batches, () => ['batches']), await countBy(warehouse, built, 'service_ticket_batches', "'batches'")],
+    ['wip_schedule', tally(truth.wip_schedule, () => ['active jobs']), await countBy(warehouse, built, 'wip_schedule', "'active jobs'")],
   ];
   const rows: FindingCount[] = [];
   for (const [mart, expected, found] of sections) {
