@@ -18,10 +18,18 @@ export interface ErrorContext {
   host?: string;
 }
 
+/**
+ * How far a failure reaches: one `resource` (the default; the others go on), the whole `source`
+ * (a login, DNS or certificate failure: its remaining resources are not tried, one message is
+ * given, not one per resource), or the whole `run`.
+ */
+export type ErrorScope = 'resource' | 'source' | 'run';
+
 export interface ErrorOptions {
   cause?: unknown;
   fix?: string;
   context?: ErrorContext;
+  scope?: ErrorScope;
 }
 
 /** The base of every plumbline error: a kind, the fix for a person, and where it happened. */
@@ -30,10 +38,12 @@ export class PlumblineError extends Error {
   /** What a person must do next, in words a user reads; null when nothing more than the message can be said. */
   readonly fix: string | null;
   readonly context: ErrorContext;
+  readonly scope: ErrorScope;
   constructor(message: string, options: ErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = 'PlumblineError';
     this.fix = options.fix ?? null;
+    this.scope = options.scope ?? 'resource';
     this.context = { ...(options.cause instanceof PlumblineError ? options.cause.context : {}), ...options.context };
   }
 }
@@ -84,15 +94,16 @@ export interface ErrorRecord {
   message: string;
   fix: string | null;
   context: ErrorContext;
+  scope: ErrorScope;
 }
 
 /** Describes anything thrown as an ErrorRecord (an unknown error is terminal with no fix). */
 export function describeError(error: unknown): ErrorRecord {
   if (error instanceof PlumblineError) {
-    return { kind: error.kind, name: error.name, message: error.message, fix: error.fix, context: error.context };
+    return { kind: error.kind, name: error.name, message: error.message, fix: error.fix, context: error.context, scope: error.scope };
   }
-  if (error instanceof Error) return { kind: 'terminal', name: error.name, message: error.message, fix: null, context: {} };
-  return { kind: 'terminal', name: 'Error', message: String(error), fix: null, context: {} };
+  if (error instanceof Error) return { kind: 'terminal', name: error.name, message: error.message, fix: null, context: {}, scope: 'resource' };
+  return { kind: 'terminal', name: 'Error', message: String(error), fix: null, context: {}, scope: 'resource' };
 }
 
 /** Whether an error is worth retrying. */
