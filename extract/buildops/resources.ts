@@ -93,8 +93,8 @@ class RecordStream {
       const ms = Number(fp.split('|')[0]);
       if (Number.isFinite(ms)) this.recent.set(id, { fp, ms });
     }
-    // employees ignore updatedAfter on the server: the same window is applied here.
-    this.clientAfterMs = spec.endpoint === 'employees' && this.cursorMs !== null ? this.cursorMs - lagMs : null;
+    // An endpoint that ignores updatedAfter on the server (employees) gets the same window applied here.
+    this.clientAfterMs = spec.paging.updatedAfter === 'client' && this.cursorMs !== null ? this.cursorMs - lagMs : null;
   }
 
   /** `updatedAfter` for the API: the cursor minus the lag window, or undefined on a first run. */
@@ -115,7 +115,8 @@ class RecordStream {
       }
       const record = parsed.data;
       const id = record.id as string;
-      const ms = lastUpdatedMs(record, this.spec.endpoint === 'employees');
+      // Filtered on the client means filtered on audit.lastUpdatedDateTime (contracts/buildops.md).
+      const ms = lastUpdatedMs(record, this.spec.paging.updatedAfter === 'client');
       if (this.clientAfterMs !== null && ms !== null && ms <= this.clientAfterMs) {
         this.counts.filtered++;
         continue;
@@ -180,7 +181,7 @@ export function createBuildOpsApiResources(options: BuildOpsApiResourceOptions):
     mode: 'merge',
     async *extract(state: BuildOpsState | undefined, context: ExtractContext): AsyncIterable<LoadBatch> {
       const stream = new RecordStream(spec, timeZone, lagMs, context.fullRefresh ? undefined : parseState(state));
-      const updatedAfter = spec.endpoint === 'employees' ? undefined : stream.updatedAfter();
+      const updatedAfter = spec.paging.updatedAfter === 'client' ? undefined : stream.updatedAfter();
       logger.info('extract.start', `BuildOps ${spec.endpoint}: ${updatedAfter ? `records updated after ${updatedAfter}` : 'every record'}`, {
         endpoint: spec.endpoint,
         updatedAfter: updatedAfter ?? null,

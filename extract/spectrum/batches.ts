@@ -54,8 +54,8 @@ export async function* batchRecords(records: AsyncIterable<Record<string, unknow
   const raw = rawTableName(def.table);
   const companies = new Set(options.companyCodes);
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
-  const dateColumn =
-    def.strategy === 'snapshot' ? undefined : def.strategy === 'window' || def.table !== 'CR_INVOICE_DETAIL_MC' ? windowDateColumn(def) : undefined;
+  // Rows windowed through a parent table carry no date of their own to read.
+  const dateColumn = def.strategy === 'snapshot' || def.windowThrough ? undefined : windowDateColumn(def);
   const daySeq = new Map<string, number>();
   let cursor = options.previous?.cursor;
   let rows: Row[] = [];
@@ -100,8 +100,8 @@ export async function* batchRecords(records: AsyncIterable<Record<string, unknow
 
   const last: Record<string, Row[]> = { [raw]: rows };
   if (def.strategy === 'window') last[daysTableName(def.table)] = windowDays(options, daySeq, cursor);
-  // The detail lines carry no date of their own: their window follows the run's as-of date.
-  if (def.table === 'CR_INVOICE_DETAIL_MC') cursor = asOf;
+  // Rows windowed through a parent carry no date of their own: their window follows the run's as-of date.
+  if (def.windowThrough) cursor = asOf;
   const state: SpectrumCursorState | undefined = cursor === undefined ? undefined : { cursor };
   yield { rows: last, quarantine, ...(state && def.strategy !== 'snapshot' ? { state } : {}) };
 }

@@ -43,8 +43,8 @@ export function createSpectrumSqlResources(options: SpectrumSqlOptions): { resou
     encrypt: options.encrypt,
     trustServerCertificate: options.trustServerCertificate,
     requestTimeoutMs: options.requestTimeoutMs,
-    connectAttempts: options.connectAttempts,
-    retryBaseMs: options.retryBaseMs,
+    connectTimeoutMs: options.connectTimeoutMs,
+    retry: options.retry,
     logger,
   });
 
@@ -79,7 +79,7 @@ export function createSpectrumSqlResources(options: SpectrumSqlOptions): { resou
           }
         };
         logger.info('spectrum.extract', `Reading Spectrum ${table}${windowFrom ? ` from ${windowFrom}` : ''}`, { table, windowFrom, companies });
-        return batchRecords(client.stream(query, parameters, context_, checkColumns), {
+        return batchRecords(client.stream(query, parameters, context_, checkColumns, context.signal), {
           def,
           companyCodes: companies,
           asOf: context.asOf,
