@@ -15,7 +15,7 @@ import type { Warehouse } from '../load/types.ts';
 import { runModels, sqlDate, sqlString } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
 import type { PlumblineConfig } from './config.ts';
-import { configPath } from './config.ts';
+import { configPath, findChromium } from './config.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 
 export const STAGES = ['extract', 'load', 'models', 'reports', 'writeback'] as const;
@@ -164,6 +164,7 @@ export async function runReports(
     logger,
     png: options.png,
     pdf: options.pdf,
+    chromium: options.pdf ? findChromium() : null,
     since: options.since,
   });
   logger.info('reports.done', `Reports: ${result.paths.length} file(s) in ${outDir}`, { outDir, files: result.paths.length });
