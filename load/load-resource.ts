@@ -20,9 +20,9 @@ export interface LoadResourceOptions {
  * transient failure that reaches here (a read cut after rows were handed on, a deadlock mid-way)
  * rolled the load back whole, so the load is run again from the same state, per the shared policy.
  */
-export async function loadResource(
+export async function loadResource<State>(
   warehouse: Warehouse,
-  resource: Resource,
+  resource: Resource<State>,
   loadId: string,
   context: ExtractContext,
   options: LoadResourceOptions = {},
@@ -30,7 +30,9 @@ export async function loadResource(
   const name = `${resource.source}.${resource.name}`;
   return withRetry(
     async () => {
-      const state = context.fullRefresh ? undefined : await warehouse.getState(resource.source, resource.name);
+      // The stored state is checked by the resource that wrote it: a shape it does not know means a full read.
+      const stored = context.fullRefresh || !resource.readState ? undefined : await warehouse.getState(resource.source, resource.name);
+      const state = stored === undefined ? undefined : resource.readState?.(stored);
       // A full refresh of one resource rewrites its tables and its state only; the others keep theirs.
       const mode = context.fullRefresh ? 'replace' : resource.mode;
       return warehouse.load({

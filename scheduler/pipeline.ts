@@ -8,7 +8,7 @@ import { UsageError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { newLoadId } from '../load/sql-warehouse.ts';
 import { loadResource } from '../load/load-resource.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage, errorWithFix } from '../lib/errors.ts';
 import type { Secrets } from './secrets.ts';
 import { configuredSources } from './sources.ts';
 import type { Warehouse } from '../load/types.ts';
@@ -191,8 +191,8 @@ async function extractAndLoad(options: PipelineOptions, runId: string): Promise<
           quarantined: result.rowsQuarantined,
         });
       } catch (error) {
-        loads.push({ resource: name, rows: 0, quarantined: 0, seconds: 0, error: errorMessage(error) });
-        logger.error('load.failed', `${name}: ${errorMessage(error)}`, { resource: name });
+        loads.push({ resource: name, rows: 0, quarantined: 0, seconds: 0, error: errorWithFix(error) });
+        logger.error('load.failed', `${name}: ${errorWithFix(error)}`, { resource: name });
       }
     }
   } finally {

@@ -60,11 +60,13 @@ function fingerprint(record: Record<string, unknown>, updatedMs: number | null):
   return `${updatedMs ?? ''}|${typeof record.version === 'number' ? record.version : ''}`;
 }
 
-function parseState(state: unknown): BuildOpsState | undefined {
-  if (state === null || typeof state !== 'object') return undefined;
-  const { cursor, recent } = state as Partial<BuildOpsState>;
+/** The committed state of an API resource, when the stored JSON has its shape. */
+export function readBuildOpsState(stored: unknown): BuildOpsState | undefined {
+  if (stored === null || typeof stored !== 'object') return undefined;
+  const { cursor, recent } = stored as Record<string, unknown>;
   if (cursor !== null && (typeof cursor !== 'string' || Number.isNaN(Date.parse(cursor)))) return undefined;
-  return { cursor, recent: recent && typeof recent === 'object' ? recent : {} };
+  const entries = recent !== null && typeof recent === 'object' ? Object.entries(recent) : [];
+  return { cursor, recent: Object.fromEntries(entries.filter((e): e is [string, string] => typeof e[1] === 'string')) };
 }
 
 /**
@@ -179,8 +181,9 @@ export function createBuildOpsApiResources(options: BuildOpsApiResourceOptions):
     name: spec.endpoint,
     tables: endpointTables(spec),
     mode: 'merge',
-    async *extract(state: BuildOpsState | undefined, context: ExtractContext): AsyncIterable<LoadBatch> {
-      const stream = new RecordStream(spec, timeZone, lagMs, context.fullRefresh ? undefined : parseState(state));
+    readState: readBuildOpsState,
+    async *extract(state: BuildOpsState | undefined, context: ExtractContext): AsyncIterable<LoadBatch<BuildOpsState>> {
+      const stream = new RecordStream(spec, timeZone, lagMs, context.fullRefresh ? undefined : state);
       const updatedAfter = spec.paging.updatedAfter === 'client' ? undefined : stream.updatedAfter();
       logger.info('extract.start', `BuildOps ${spec.endpoint}: ${updatedAfter ? `records updated after ${updatedAfter}` : 'every record'}`, {
         endpoint: spec.endpoint,

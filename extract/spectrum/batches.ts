@@ -3,7 +3,7 @@
  * normalize, quarantine, number window rows within their day, list the days read, and carry
  * the cursor.
  */
-import { epochDaysToIsoDate, isoDateToEpochDays } from '../../lib/dates.ts';
+import { epochDaysToIsoDate, isIsoDate, isoDateToEpochDays } from '../../lib/dates.ts';
 import type { LoadBatch, QuarantineRecord, Row, TableSpec } from '../types.ts';
 import { normalizeRecord, recordKeyOf, recordLookup } from './rows.ts';
 import type { SpectrumTableDef } from './tables.ts';
@@ -16,6 +16,12 @@ export const DEFAULT_BATCH_ROWS = 5000;
 export interface SpectrumCursorState {
   /** The latest business date read (never after the run's as-of date); the next window starts lookback days before it. */
   cursor: string;
+}
+
+/** The committed cursor of an incremental table, when the stored JSON has its shape. */
+export function readCursorState(stored: unknown): SpectrumCursorState | undefined {
+  const cursor = stored !== null && typeof stored === 'object' ? (stored as Record<string, unknown>).cursor : undefined;
+  return typeof cursor === 'string' && isIsoDate(cursor) ? { cursor } : undefined;
 }
 
 /** The tables a Spectrum resource writes: the days table first for window tables (it is their parent). */
@@ -49,7 +55,7 @@ export interface BatchOptions {
 }
 
 /** Yields load batches for `records`; the last batch carries the days read and the new cursor. */
-export async function* batchRecords(records: AsyncIterable<Record<string, unknown>>, options: BatchOptions): AsyncGenerator<LoadBatch> {
+export async function* batchRecords(records: AsyncIterable<Record<string, unknown>>, options: BatchOptions): AsyncGenerator<LoadBatch<SpectrumCursorState>> {
   const { def, asOf } = options;
   const raw = rawTableName(def.table);
   const companies = new Set(options.companyCodes);

@@ -3,7 +3,7 @@ import { PlumblineError } from '../../lib/errors.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ExtractContext, LoadBatch, Resource } from '../types.ts';
 import type { SpectrumCursorState } from './batches.ts';
-import { batchRecords, resourceTables, windowStart } from './batches.ts';
+import { batchRecords, readCursorState, resourceTables, windowStart } from './batches.ts';
 import { companyParameterNames, defaultQuery } from './queries.ts';
 import { SpectrumSqlClient } from './sql-client.ts';
 import type { SpectrumConnectionOptions } from './sql-client.ts';
@@ -56,7 +56,8 @@ export function createSpectrumSqlResources(options: SpectrumSqlOptions): { resou
       name: table,
       tables: resourceTables(def),
       mode: writeMode(def.strategy),
-      extract(state: SpectrumCursorState | undefined, context: ExtractContext): AsyncIterable<LoadBatch> {
+      readState: readCursorState,
+      extract(state: SpectrumCursorState | undefined, context: ExtractContext): AsyncIterable<LoadBatch<SpectrumCursorState>> {
         const previous = context.fullRefresh ? undefined : state;
         const windowFrom = def.strategy !== 'snapshot' && previous?.cursor ? windowStart(previous.cursor, lookbackDays) : undefined;
         const parameters: Record<string, string> = {};
@@ -90,5 +91,5 @@ export function createSpectrumSqlResources(options: SpectrumSqlOptions): { resou
       },
     };
   });
-  return { resources: resources as Resource[], close: () => client.close() };
+  return { resources, close: () => client.close() };
 }
