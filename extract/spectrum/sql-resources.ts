@@ -1,5 +1,5 @@
 /** Spectrum over SQL (Info-Link): one resource per contract table, read for the configured companies. */
-import { PlumblineError } from '../../lib/errors.ts';
+import { PlumblineError, TerminalError } from '../../lib/errors.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ExtractContext, LoadBatch, Resource } from '../types.ts';
 import type { SpectrumCursorState } from './batches.ts';
@@ -74,8 +74,12 @@ export function createSpectrumSqlResources(options: SpectrumSqlOptions): { resou
           const have = new Set(names.map((n) => n.toLowerCase()));
           const missing = def.columns.filter((c) => !have.has(c.source.toLowerCase())).map((c) => c.source);
           if (missing.length > 0) {
-            throw new PlumblineError(
-              `The ${override ? 'query from config sources.spectrum.queries' : 'query'} for ${table} (${def.purpose}) does not return the contract's columns ${missing.join(', ')}. Return them (alias them AS [${missing[0]}] …) in sources.spectrum.queries.${table}.`,
+            throw new TerminalError(
+              `The ${override ? 'query from config sources.spectrum.queries' : 'query'} for ${table} (${def.purpose}) does not return the contract's columns ${missing.join(', ')}`,
+              {
+                fix: `Return them (alias them AS [${missing[0]}] …) in sources.spectrum.queries.${table}.`,
+                context: { source: 'spectrum', resource: table, host: `${options.server}:${options.port ?? 1433}` },
+              },
             );
           }
         };
