@@ -34,8 +34,10 @@ const BROKEN = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-// OpenSSL's verification failures as Node reports them (CERT_HAS_EXPIRED, SELF_SIGNED_CERT_IN_CHAIN, ...).
-const CERTIFICATE = /CERT|UNABLE_TO_(GET|VERIFY)|SELF_SIGNED|ERR_TLS_CERT|ERR_SSL/;
+// OpenSSL's verification failures as Node reports them (CERT_HAS_EXPIRED, SELF_SIGNED_CERT_IN_CHAIN,
+// ERR_TLS_CERT_ALTNAME_INVALID, ...), and a TLS handshake that failed for another reason (ERR_SSL_...).
+const CERTIFICATE = /CERT|UNABLE_TO_(GET|VERIFY)|SELF_SIGNED/;
+const TLS = /^ERR_(SSL|TLS)_/;
 
 /** Every error in a cause chain: `cause`, mssql's `originalError` and an AggregateError's `errors`. */
 function* chain(error: unknown, depth = 0): Generator<unknown> {
@@ -54,7 +56,7 @@ export function networkErrorCode(error: unknown): string | undefined {
   for (const e of chain(error)) {
     const code = (e as { code?: unknown } | null)?.code;
     if (typeof code !== 'string') continue;
-    if (code in UNREACHABLE || BROKEN.has(code) || CERTIFICATE.test(code)) return code;
+    if (code in UNREACHABLE || BROKEN.has(code) || CERTIFICATE.test(code) || TLS.test(code)) return code;
     fallback ??= code;
   }
   return fallback;
@@ -63,7 +65,7 @@ export function networkErrorCode(error: unknown): string | undefined {
 /** Whether a code says the host cannot be reached or trusted, or the connection broke; undefined for neither. */
 export function classifyNetworkCode(code: string | undefined): NetworkFailure | undefined {
   if (code === undefined) return undefined;
-  if (code in UNREACHABLE || CERTIFICATE.test(code)) return 'unreachable';
+  if (code in UNREACHABLE || CERTIFICATE.test(code) || TLS.test(code)) return 'unreachable';
   if (BROKEN.has(code)) return 'broken';
   return undefined;
 }
@@ -72,6 +74,7 @@ export function classifyNetworkCode(code: string | undefined): NetworkFailure | 
 export function networkCodeText(code: string): string {
   if (code in UNREACHABLE) return UNREACHABLE[code]!;
   if (CERTIFICATE.test(code)) return `its TLS certificate is not trusted (${code})`;
+  if (TLS.test(code)) return `the TLS handshake failed (${code})`;
   return code;
 }
 
@@ -81,6 +84,9 @@ export function unreachableAdvice(code: string, host: string, settings: { hostSe
     return `Check the certificate of ${host}: it must be valid for that name and signed by an authority this machine trusts${
       settings.certificateSetting ? ` (or, for a server with a self-signed certificate you trust, set ${settings.certificateSetting})` : ''
     }.`;
+  }
+  if (TLS.test(code)) {
+    return `Check ${settings.hostSetting} (${host}): the port must speak TLS (https, not http), and this machine and the server must share a TLS version.`;
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL') {
     return `Check the host name in ${settings.hostSetting} (${host}) for typos, and that this machine can resolve it (DNS, VPN).`;

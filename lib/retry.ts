@@ -9,7 +9,7 @@
  * Why not `p-retry`: it is well kept, but it has no notion of a delay chosen by the error
  * (Retry-After), so honouring one means sleeping inside `onFailedAttempt` on top of its own
  * backoff; it has no "one quick retry" class either, and gives up with a plain error where the
- * pipeline wants the error model's kind, fix and context. What remains is some sixty lines
+ * pipeline wants the error model's kind, fix and context. What remains is about a hundred lines
  * here, with no dependency and a delay that a unit test can pin down.
  *
  * Usage:
