@@ -64,7 +64,7 @@ export interface NestedChildSpec extends ChildSpec {
 }
 
 /**
- * How an endpoint pages and filters: the API's quirks (contracts/buildops.md), declared per
+ * How an endpoint pages and filters: the quirks of the BuildOps API, declared per
  * endpoint so the client reads them here and never tests an endpoint's name.
  */
 export interface PagingSpec {

@@ -117,7 +117,7 @@ class RecordStream {
       }
       const record = parsed.data;
       const id = record.id as string;
-      // Filtered on the client means filtered on audit.lastUpdatedDateTime (contracts/buildops.md).
+      // Filtered on the client means filtered on audit.lastUpdatedDateTime, the time such an endpoint is filtered on.
       const ms = lastUpdatedMs(record, this.spec.paging.updatedAfter === 'client');
       if (this.clientAfterMs !== null && ms !== null && ms <= this.clientAfterMs) {
         this.counts.filtered++;
