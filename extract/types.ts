@@ -45,11 +45,11 @@ export interface QuarantineRecord {
 }
 
 /** One batch from an extractor: rows per table (a resource may fill child tables too). */
-export interface LoadBatch {
+export interface LoadBatch<State = unknown> {
   rows: ReadonlyMap<string, readonly Row[]> | Record<string, readonly Row[]>;
   quarantine?: readonly QuarantineRecord[];
   /** The resource's extraction state after this batch; committed only with the rows. */
-  state?: unknown;
+  state?: State;
 }
 
 /** What a resource's extraction is told about the run. */
@@ -67,6 +67,12 @@ export interface Resource<State = unknown> {
   /** The parent table first, then its child tables. */
   tables: readonly TableSpec[];
   mode: WriteMode;
+  /**
+   * Reads the state an earlier load committed (JSON from the warehouse) as this resource's own
+   * type: undefined when there is none or it is not of that shape (the resource then reads in
+   * full). A resource without it keeps no state.
+   */
+  readState?(stored: unknown): State | undefined;
   /** Yields batches, starting from the last committed state (undefined on a first or full run). */
-  extract(state: State | undefined, context: ExtractContext): AsyncIterable<LoadBatch>;
+  extract(state: State | undefined, context: ExtractContext): AsyncIterable<LoadBatch<State>>;
 }

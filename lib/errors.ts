@@ -126,3 +126,16 @@ export function errorWithFix(error: unknown): string {
   const record = describeError(error);
   return record.fix && !record.message.includes(record.fix) ? `${record.message} — ${record.fix}` : record.message;
 }
+
+/**
+ * A terminal failure worth one quick retry: the host's name did not resolve, it refused the
+ * connection, it could not be routed to, or its certificate was not trusted. A DNS blip or a
+ * service restarting passes within a second; anything longer will not pass by retrying, so the
+ * shared retry policy (lib/retry.ts) tries once more, quickly, then stops.
+ */
+export class UnreachableError extends TerminalError {
+  constructor(message: string, options: ErrorOptions = {}) {
+    super(message, options);
+    this.name = 'UnreachableError';
+  }
+}

@@ -4,4 +4,5 @@ export { newLoadId } from './sql-warehouse.ts';
 export { toColumnName, quoteIdent, qualified } from './identifiers.ts';
 export type * from './types.ts';
 export { WAREHOUSE_SCHEMAS } from './types.ts';
-export { loadResource } from './load-resource.ts';
+export { loadResource, RESOURCE_RETRY } from './load-resource.ts';
+export type { LoadResourceOptions } from './load-resource.ts';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { writeWorkbooks } from './excel/index.ts';
 import { writeArFeed } from './feed/index.ts';
 import { writeCfoReport } from './html/index.ts';
+import type { CfoReportExtras } from './html/index.ts';
 import type { ReportOptions } from './types.ts';
 
 export type { ReportOptions } from './types.ts';
@@ -17,7 +18,7 @@ export interface ReportsResult {
 }
 
 /** Writes every report into options.outDir and returns the paths written. */
-export async function writeReports(options: ReportOptions & { png?: boolean; pdf?: boolean; since?: string }): Promise<ReportsResult> {
+export async function writeReports(options: ReportOptions & CfoReportExtras & { since?: string }): Promise<ReportsResult> {
   const cfo = await writeCfoReport(options);
   const workbooks = await writeWorkbooks(options);
   const feed = await writeArFeed(options);

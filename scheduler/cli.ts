@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { PlumblineError, UsageError, errorMessage } from '../lib/errors.ts';
+import { PlumblineError, UsageError, errorWithFix } from '../lib/errors.ts';
 import { isIsoDate } from '../lib/dates.ts';
 import { openWarehouse } from '../load/open-warehouse.ts';
 import type { Row, Warehouse } from '../load/types.ts';
@@ -261,7 +261,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
     }
     const usage = error instanceof UsageError;
-    process.stderr.write(maskSecrets(`${usage ? 'Usage error' : 'Error'}: ${errorMessage(error)}\n`));
+    process.stderr.write(maskSecrets(`${usage ? 'Usage error' : 'Error'}: ${errorWithFix(error)}\n`));
     return usage ? 2 : 1;
   }
 }

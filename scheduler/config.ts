@@ -3,7 +3,7 @@
  * and what is allowed. Secrets never live here: see secrets.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { UsageError } from '../lib/errors.ts';
@@ -131,4 +131,20 @@ export function mappingsDir(config: PlumblineConfig): string {
   const exportDir = config.sources.buildops.files_dir ?? config.sources.spectrum.files_dir;
   const fromExport = [config.sources.buildops, config.sources.spectrum].some((s) => s.kind === 'files') && exportDir;
   return configPath(config, fromExport ? resolve(configPath(config, exportDir), 'mappings') : './mappings');
+}
+
+/**
+ * The Chromium binary that prints the CFO report to PDF, or null when none is installed: a
+ * setting of the machine, looked up here with the rest of the configuration (the reports never
+ * read the environment).
+ */
+export function findChromium(searchPath: string = process.env.PATH ?? ''): string | null {
+  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  for (const dir of searchPath.split(delimiter)) {
+    for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
+      const path = join(dir, name);
+      if (dir && existsSync(path)) return path;
+    }
+  }
+  return null;
 }

@@ -8,14 +8,14 @@ import { UsageError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import { newLoadId } from '../load/sql-warehouse.ts';
 import { loadResource } from '../load/load-resource.ts';
-import { errorMessage } from '../lib/errors.ts';
+import { errorMessage, errorWithFix } from '../lib/errors.ts';
 import type { Secrets } from './secrets.ts';
 import { configuredSources } from './sources.ts';
 import type { Warehouse } from '../load/types.ts';
 import { runModels, sqlDate, sqlString } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
 import type { PlumblineConfig } from './config.ts';
-import { configPath } from './config.ts';
+import { configPath, findChromium } from './config.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 
 export const STAGES = ['extract', 'load', 'models', 'reports', 'writeback'] as const;
@@ -164,6 +164,7 @@ export async function runReports(
     logger,
     png: options.png,
     pdf: options.pdf,
+    chromium: options.pdf ? findChromium() : null,
     since: options.since,
   });
   logger.info('reports.done', `Reports: ${result.paths.length} file(s) in ${outDir}`, { outDir, files: result.paths.length });
@@ -190,8 +191,8 @@ async function extractAndLoad(options: PipelineOptions, runId: string): Promise<
           quarantined: result.rowsQuarantined,
         });
       } catch (error) {
-        loads.push({ resource: name, rows: 0, quarantined: 0, seconds: 0, error: errorMessage(error) });
-        logger.error('load.failed', `${name}: ${errorMessage(error)}`, { resource: name });
+        loads.push({ resource: name, rows: 0, quarantined: 0, seconds: 0, error: errorWithFix(error) });
+        logger.error('load.failed', `${name}: ${errorWithFix(error)}`, { resource: name });
       }
     }
   } finally {

@@ -1,23 +1,21 @@
 /**
  * The BuildOps REST client: a token refreshed before it expires (and once on a 401), the
- * `tenantId` header, a bounded number of requests in flight, retries with exponential backoff
- * and jitter on 429/5xx/resets (honouring Retry-After above a floor), and paging through every
- * quirk of contracts/buildops.md. Secrets are passed in; nothing here reads the environment.
+ * `tenantId` header, a bounded number of requests in flight, the shared retry policy
+ * (lib/retry.ts) on 429/5xx/resets, and paging through every quirk the endpoint declarations
+ * (endpoints.ts) name. What the API answers is mapped into the error model: 401 and a refused
+ * token are terminal for the whole source, 403 for the endpoint, an unreachable host (DNS,
+ * refused, certificate) after one quick retry for the whole source. A source-wide failure is
+ * remembered: every later call gets the same error at once, without another request.
+ * Secrets are passed in; nothing here reads the environment.
  */
-import { PlumblineError, TransientError, errorMessage } from '../../lib/errors.ts';
+import type { ErrorContext } from '../../lib/errors.ts';
+import { PlumblineError, TerminalError, TransientError, UnreachableError, errorMessage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { silentLogger } from '../../lib/logger.ts';
-
-export interface RetryOptions {
-  /** Attempts per request, the first included (default 6). */
-  maxAttempts?: number;
-  /** First backoff delay (default 500 ms), doubled per attempt, with jitter. */
-  baseDelayMs?: number;
-  /** Longest backoff delay (default 30 s); a longer Retry-After is still honoured up to 5 minutes. */
-  maxDelayMs?: number;
-  /** Shortest wait before a retry, whatever Retry-After says (default 250 ms), so `Retry-After: 0` never spins. */
-  minDelayMs?: number;
-}
+import { classifyNetworkCode, networkCodeText, networkErrorCode, unreachableAdvice } from '../../lib/network-errors.ts';
+import type { RetryPolicy } from '../../lib/retry.ts';
+import { withRetry } from '../../lib/retry.ts';
+import { endpointSpec } from './endpoints.ts';
 
 export interface BuildOpsClientOptions {
   baseUrl: string;
@@ -28,7 +26,8 @@ export interface BuildOpsClientOptions {
   pageSize?: number;
   /** Requests in flight at once, across every endpoint of this client (default 4). */
   maxInFlight?: number;
-  retry?: RetryOptions;
+  /** The shared retry policy's knobs (lib/retry.ts); its defaults otherwise. */
+  retry?: RetryPolicy;
   /** Per-request timeout (default 60 s). */
   requestTimeoutMs?: number;
   logger?: Logger;
@@ -51,10 +50,10 @@ interface PageBody {
   hasMore?: boolean;
 }
 
-const MAX_RETRY_AFTER_MS = 5 * 60_000;
 // Refresh a token this long before it expires, so a request never leaves with a dying one.
 const TOKEN_MARGIN_MS = 60_000;
 const MAX_PAGES = 1_000_000;
+const CREDENTIALS_FIX = 'Check BUILDOPS_CLIENT_ID / BUILDOPS_CLIENT_SECRET and the tenant id (sources.buildops.tenant_id).';
 
 /** Counts held slots; waiters are served in arrival order. */
 class Semaphore {
@@ -73,21 +72,6 @@ class Semaphore {
     if (next) next();
     else this.held--;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function retryAfterSeconds(header: string | null): number | undefined {
@@ -111,55 +95,54 @@ async function bodySnippet(response: Response): Promise<string> {
 /** A BuildOps API client over global `fetch`. */
 export class BuildOpsClient {
   private readonly baseUrl: string;
+  private readonly host: string;
   private readonly pageSize: number;
   private readonly maxInFlight: number;
   private readonly slots: Semaphore;
   private readonly logger: Logger;
-  private readonly retry: Required<RetryOptions>;
+  private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private token: { value: string; expiresAt: number } | undefined;
   private tokenRequest: Promise<string> | undefined;
+  /** A failure that makes the whole source unusable (credentials, DNS, refused): every later call throws it. */
+  private sourceFailure: PlumblineError | undefined;
 
   constructor(private readonly options: BuildOpsClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.host = hostOf(this.baseUrl);
     this.pageSize = Math.min(100, Math.max(1, Math.floor(options.pageSize ?? 100)));
     this.maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? 4));
     this.slots = new Semaphore(this.maxInFlight);
     this.logger = options.logger ?? silentLogger;
-    this.retry = {
-      maxAttempts: Math.max(1, options.retry?.maxAttempts ?? 6),
-      baseDelayMs: options.retry?.baseDelayMs ?? 500,
-      maxDelayMs: options.retry?.maxDelayMs ?? 30_000,
-      minDelayMs: options.retry?.minDelayMs ?? 250,
-    };
+    this.retry = options.retry ?? {};
     this.timeoutMs = options.requestTimeoutMs ?? 60_000;
   }
 
   /**
-   * Every page of an endpoint in page order, several requested at once. Stops at an empty page;
-   * else `payments` at `hasMore: false`, `service-agreements` only at an empty page (it caps
-   * pages at 10 whatever `limit` says), the others once `totalCount` records have come. A short
-   * page is never the end.
+   * Every page of an endpoint in page order, several requested at once. Stops at an empty page,
+   * else where the endpoint's declared paging ends (endpoints.ts: at `totalCount` records, at
+   * `hasMore: false`, or only at an empty page). A short page is never the end.
    */
   async *pages(endpoint: string, query: { updatedAfter?: string; signal?: AbortSignal } = {}): AsyncGenerator<BuildOpsPage> {
+    const { paging } = endpointSpec(endpoint);
     const started = performance.now();
     const inFlight = new Map<number, Promise<PageBody>>();
     let nextToRequest = 0;
     let received = 0;
     let total: number | undefined;
     let hasMore: boolean | undefined;
-    let serverPageSize = this.pageSize;
+    const serverPageSize = Math.min(this.pageSize, paging.maxPageSize ?? this.pageSize);
     // Pages prefetched past the end are abandoned when paging stops: cancel their retries too.
     const stop = new AbortController();
     const signal = query.signal ? AbortSignal.any([query.signal, stop.signal]) : stop.signal;
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
         // How many pages are worth asking for now: the first alone (it tells the total), then
-        // what the total leaves, up to the in-flight bound.
+        // what the total leaves (one more for the empty page that alone ends some endpoints),
+        // up to the in-flight bound.
         let ahead = 1;
         if (page > 0) {
-          if (total !== undefined && endpoint !== 'service-agreements') ahead = Math.ceil(Math.max(total - received, 0) / serverPageSize);
-          else if (total !== undefined) ahead = Math.ceil(Math.max(total - received, 0) / serverPageSize) + 1;
+          if (total !== undefined) ahead = Math.ceil(Math.max(total - received, 0) / serverPageSize) + (paging.end === 'empty-page' ? 1 : 0);
           else ahead = hasMore === false ? 1 : this.maxInFlight;
           ahead = Math.min(this.maxInFlight, Math.max(1, ahead));
         }
@@ -174,12 +157,15 @@ export class BuildOpsClient {
         received += body.items.length;
         if (body.totalCount !== undefined) total = body.totalCount;
         if (body.hasMore !== undefined) hasMore = body.hasMore;
-        if (page === 0 && endpoint === 'service-agreements' && body.items.length > 0) serverPageSize = body.items.length;
         yield { endpoint, page, items: body.items, received, seconds: (performance.now() - started) / 1000 };
         if (body.items.length === 0) return;
-        if (endpoint === 'payments' ? hasMore === false : endpoint !== 'service-agreements' && total !== undefined && received >= total) return;
+        if (paging.end === 'has-more' && hasMore === false) return;
+        if (paging.end === 'total-count' && total !== undefined && received >= total) return;
       }
-      throw new PlumblineError(`BuildOps ${endpoint}: more than ${MAX_PAGES} pages; the API keeps answering, check ${this.baseUrl}`);
+      throw new TerminalError(`BuildOps ${endpoint}: more than ${MAX_PAGES} pages`, {
+        fix: `The API keeps answering; check sources.buildops.base_url (${this.baseUrl}).`,
+        context: this.context(endpoint),
+      });
     } finally {
       stop.abort();
       inFlight.clear();
@@ -187,195 +173,215 @@ export class BuildOpsClient {
   }
 
   private async fetchPage(endpoint: string, page: number, updatedAfter: string | undefined, signal: AbortSignal | undefined): Promise<PageBody> {
+    const { paging } = endpointSpec(endpoint);
     const params = new URLSearchParams({ page: String(page) });
-    // employees takes page_size and answers 400 to limit; it has no updatedAfter either.
-    if (endpoint === 'employees') params.set('page_size', String(this.pageSize));
-    else {
-      params.set('limit', String(this.pageSize));
-      if (updatedAfter) params.set('updatedAfter', updatedAfter);
-    }
+    params.set(paging.pageSizeParam, String(this.pageSize));
+    if (updatedAfter && paging.updatedAfter === 'server') params.set('updatedAfter', updatedAfter);
     const body = await this.get(`/v1/${endpoint}?${params.toString()}`, { endpoint, page }, signal);
-    return parsePageBody(body, endpoint, page);
+    return parsePageBody(body, endpoint, page, this.context(endpoint));
   }
 
-  /** GET a path with auth, bounded concurrency and retries; returns the parsed JSON body. */
+  /** GET a path with auth, bounded concurrency and the shared retry policy; returns the parsed JSON body. */
   async get(path: string, where: { endpoint: string; page?: number }, signal?: AbortSignal): Promise<unknown> {
     const label = `GET ${path.split('?')[0]}${where.page === undefined ? '' : ` page ${where.page}`}`;
-    let refreshedOn401 = false;
-    for (let attempt = 1; ; attempt++) {
-      let failure: TransientError;
-      signal?.throwIfAborted();
-      await this.slots.acquire();
-      try {
-        // The token request is shared by every endpoint: one caller's cancellation must not fail the others.
-        const token = await this.accessToken();
-        const response = await this.send(`${this.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}`, tenantId: this.options.tenantId } }, signal);
-        if (response.ok) return await readJson(response, label);
-        if (response.status === 401) {
-          await response.body?.cancel().catch(() => undefined);
-          if (!refreshedOn401) {
-            // The token expired or was revoked early: get a new one and try again, once.
-            refreshedOn401 = true;
-            this.invalidateToken(token);
-            this.logger.warn('extract.token', `BuildOps ${label}: 401, refreshing the token and retrying`, { endpoint: where.endpoint, page: where.page });
-            attempt--;
-            continue;
+    const context = this.context(where.endpoint);
+    return this.withSourceMemory(() =>
+      withRetry(
+        async () => {
+          for (let refreshed = false; ; refreshed = true) {
+            await this.slots.acquire();
+            try {
+              // The token request is shared by every endpoint: one caller's cancellation must not fail the others.
+              const token = await this.accessToken(context);
+              const response = await this.send(
+                `${this.baseUrl}${path}`,
+                { headers: { authorization: `Bearer ${token}`, tenantId: this.options.tenantId } },
+                signal,
+                context,
+              );
+              if (response.ok) return await readJson(response, label, context);
+              if (response.status === 401 && !refreshed) {
+                // The token expired or was revoked early: get a new one and try again, once.
+                await response.body?.cancel().catch(() => undefined);
+                this.invalidateToken(token);
+                this.logger.warn('extract.token', `BuildOps ${label}: 401, refreshing the token and retrying`, { endpoint: where.endpoint, page: where.page });
+                continue;
+              }
+              throw await this.statusError(response, label, where.endpoint, context);
+            } finally {
+              this.slots.release();
+            }
           }
-          throw new PlumblineError(
-            `BuildOps ${label} answered 401 Unauthorized even with a fresh token: check BUILDOPS_CLIENT_ID/BUILDOPS_CLIENT_SECRET and the tenant id`,
-          );
-        }
-        if (response.status === 403) {
-          throw new PlumblineError(
-            `BuildOps ${label} answered 403 Forbidden (${await bodySnippet(response)}): check the tenant id (sources.buildops tenant) for these credentials`,
-          );
-        }
-        if (response.status === 429 || response.status >= 500) {
-          failure = new TransientError(`HTTP ${response.status} (${await bodySnippet(response)})`, {
-            retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after')),
-          });
-        } else {
-          throw new PlumblineError(
-            `BuildOps ${label} answered ${response.status} (${await bodySnippet(response)}): the request was refused; check the base URL ${this.baseUrl}`,
-          );
-        }
-      } catch (error) {
-        if (!(error instanceof TransientError)) throw error;
-        failure = error;
-      } finally {
-        this.slots.release();
-      }
-      if (attempt >= this.retry.maxAttempts) {
-        throw new PlumblineError(
-          `BuildOps ${label} failed after ${attempt} attempts: ${failure.message}. Check that ${this.baseUrl} is reachable and BuildOps is up, then run again`,
-          { cause: failure },
-        );
-      }
-      const delayMs = this.delayFor(attempt, failure.retryAfterSeconds);
-      this.logger.warn('extract.retry', `BuildOps ${label}: ${failure.message}; retry ${attempt + 1} of ${this.retry.maxAttempts} in ${delayMs} ms`, {
-        endpoint: where.endpoint,
-        page: where.page,
-        attempt,
-        delayMs,
-        reason: failure.message,
-      });
-      await sleep(delayMs, signal);
+        },
+        {
+          ...this.retry,
+          signal,
+          what: `BuildOps ${label}`,
+          exhaustedFix: `Check that ${this.baseUrl} is reachable and BuildOps is up, then run again.`,
+          onRetry: ({ attempt, maxAttempts, delayMs, error }) =>
+            this.logger.warn('extract.retry', `BuildOps ${label}: ${error.message}; retry ${attempt + 1} of ${maxAttempts} in ${delayMs} ms`, {
+              endpoint: where.endpoint,
+              page: where.page,
+              attempt,
+              delayMs,
+              reason: error.message,
+            }),
+        },
+      ),
+    );
+  }
+
+  /** Runs a call unless the source already failed for good; remembers a source-wide failure. */
+  private async withSourceMemory<T>(call: () => Promise<T>): Promise<T> {
+    if (this.sourceFailure) throw this.sourceFailure;
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof PlumblineError && error.scope === 'source') this.sourceFailure ??= error;
+      throw error;
     }
   }
 
-  private delayFor(attempt: number, retryAfter: number | undefined): number {
-    const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-    // Full jitter over the upper half keeps parallel clients from retrying in step.
-    const jittered = backoff / 2 + Math.random() * (backoff / 2);
-    const wanted = retryAfter === undefined ? jittered : Math.min(MAX_RETRY_AFTER_MS, retryAfter * 1000);
-    return Math.round(Math.max(this.retry.minDelayMs, wanted));
+  /** The error for a non-2xx answer: 429/5xx transient, 401 terminal for the source, 403 and the rest terminal for the endpoint. */
+  private async statusError(response: Response, label: string, endpoint: string, context: ErrorContext): Promise<PlumblineError> {
+    const status = response.status;
+    const snippet = await bodySnippet(response);
+    if (status === 429 || status >= 500) {
+      return new TransientError(`HTTP ${status} (${snippet})`, { retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after')), context });
+    }
+    if (status === 401) {
+      return new TerminalError(`BuildOps ${label} answered 401 Unauthorized even with a fresh token`, { fix: CREDENTIALS_FIX, scope: 'source', context });
+    }
+    if (status === 403) {
+      return new TerminalError(`BuildOps ${label} answered 403 Forbidden (${snippet})`, {
+        fix: `Check the tenant id (sources.buildops.tenant_id) for these credentials; a 403 means the API user lacks access to /v1/${endpoint}: ask the BuildOps administrator to grant it.`,
+        context,
+      });
+    }
+    return new TerminalError(`BuildOps ${label} answered ${status} (${snippet}): the request was refused`, {
+      fix: `Check the base URL sources.buildops.base_url (${this.baseUrl}).`,
+      context,
+    });
   }
 
-  /** One fetch with a timeout; network failures (resets, refused, cut bodies) are transient. */
-  private async send(url: string, init: RequestInit, signal: AbortSignal | undefined): Promise<Response> {
+  /** One fetch with a timeout; network failures are transient (resets, timeouts) or unreachable (DNS, refused, certificate). */
+  private async send(url: string, init: RequestInit, signal: AbortSignal | undefined, context: ErrorContext): Promise<Response> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
       return await fetch(url, { ...init, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new TransientError(`connection failed (${networkReason(error)})`, { cause: error });
+      if (timeout.aborted) throw new TransientError(`no answer within ${this.timeoutMs / 1000} s`, { cause: error, context });
+      throw this.networkError(error, context);
     }
+  }
+
+  private networkError(error: unknown, context: ErrorContext): PlumblineError {
+    const code = networkErrorCode(error);
+    if (code !== undefined && classifyNetworkCode(code) === 'unreachable') {
+      return new UnreachableError(`Cannot reach BuildOps at ${this.host}: ${networkCodeText(code)}`, {
+        cause: error,
+        fix: unreachableAdvice(code, this.host, { hostSetting: 'sources.buildops.base_url' }),
+        scope: 'source',
+        context,
+      });
+    }
+    return new TransientError(`connection failed (${code ?? causeMessage(error)})`, { cause: error, context });
   }
 
   private invalidateToken(value: string): void {
     if (this.token?.value === value) this.token = undefined;
   }
 
-  /** The current token, fetched or refreshed when missing or about to expire (one request at a time). */
-  private async accessToken(): Promise<string> {
+  /**
+   * The current token, fetched or refreshed when missing or about to expire (one request at a
+   * time, shared by every caller). It is not retried here: each caller's retry covers it.
+   */
+  private async accessToken(context: ErrorContext): Promise<string> {
     if (this.token && Date.now() < this.token.expiresAt) return this.token.value;
-    this.tokenRequest ??= this.requestToken().finally(() => {
+    this.tokenRequest ??= this.requestToken(context).finally(() => {
       this.tokenRequest = undefined;
     });
     return this.tokenRequest;
   }
 
-  private async requestToken(): Promise<string> {
+  private async requestToken(context: ErrorContext): Promise<string> {
     const label = 'POST /v1/auth/token';
-    for (let attempt = 1; ; attempt++) {
-      let failure: TransientError;
-      try {
-        const response = await this.send(
-          `${this.baseUrl}/v1/auth/token`,
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ clientId: this.options.clientId, clientSecret: this.options.clientSecret }),
-          },
-          undefined,
-        );
-        if (response.ok) {
-          const body = (await readJson(response, label)) as { access_token?: unknown; expires_in?: unknown };
-          if (typeof body.access_token !== 'string' || body.access_token === '') {
-            throw new PlumblineError(`BuildOps ${label} answered without an access_token: check the base URL ${this.baseUrl}`);
-          }
-          const lifetimeMs = (typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600) * 1000;
-          // Short-lived tokens keep most of their life: never refresh earlier than halfway.
-          this.token = { value: body.access_token, expiresAt: Date.now() + lifetimeMs - Math.min(TOKEN_MARGIN_MS, lifetimeMs / 2) };
-          return body.access_token;
-        }
-        if (response.status === 400 || response.status === 401 || response.status === 403) {
-          throw new PlumblineError(
-            `BuildOps refused the client credentials (${label} answered ${response.status}: ${await bodySnippet(response)}): check BUILDOPS_CLIENT_ID/BUILDOPS_CLIENT_SECRET and the tenant id`,
-          );
-        }
-        if (response.status === 429 || response.status >= 500) {
-          failure = new TransientError(`HTTP ${response.status} (${await bodySnippet(response)})`, {
-            retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after')),
-          });
-        } else {
-          throw new PlumblineError(`BuildOps ${label} answered ${response.status} (${await bodySnippet(response)}): check the base URL ${this.baseUrl}`);
-        }
-      } catch (error) {
-        if (!(error instanceof TransientError)) throw error;
-        failure = error;
+    const response = await this.send(
+      `${this.baseUrl}/v1/auth/token`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: this.options.clientId, clientSecret: this.options.clientSecret }),
+      },
+      undefined,
+      context,
+    );
+    if (response.ok) {
+      const body = (await readJson(response, label, context)) as { access_token?: unknown; expires_in?: unknown };
+      if (typeof body.access_token !== 'string' || body.access_token === '') {
+        throw new TerminalError(`BuildOps ${label} answered without an access_token`, {
+          fix: `Check the base URL sources.buildops.base_url (${this.baseUrl}).`,
+          scope: 'source',
+          context,
+        });
       }
-      if (attempt >= this.retry.maxAttempts) {
-        throw new PlumblineError(
-          `BuildOps ${label} failed after ${attempt} attempts: ${failure.message}. Check that ${this.baseUrl} is reachable, then run again`,
-          {
-            cause: failure,
-          },
-        );
-      }
-      const delayMs = this.delayFor(attempt, failure.retryAfterSeconds);
-      this.logger.warn('extract.retry', `BuildOps ${label}: ${failure.message}; retry ${attempt + 1} of ${this.retry.maxAttempts} in ${delayMs} ms`, {
-        attempt,
-        delayMs,
-        reason: failure.message,
-      });
-      await sleep(delayMs);
+      const lifetimeMs = (typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 3600) * 1000;
+      // Short-lived tokens keep most of their life: never refresh earlier than halfway.
+      this.token = { value: body.access_token, expiresAt: Date.now() + lifetimeMs - Math.min(TOKEN_MARGIN_MS, lifetimeMs / 2) };
+      return body.access_token;
     }
+    if (response.status === 400 || response.status === 401 || response.status === 403) {
+      throw new TerminalError(`BuildOps refused the client credentials (${label} answered ${response.status}: ${await bodySnippet(response)})`, {
+        fix: CREDENTIALS_FIX,
+        scope: 'source',
+        context,
+      });
+    }
+    const error = await this.statusError(response, label, 'auth/token', context);
+    if (error instanceof TransientError) {
+      throw new TransientError(`${error.message} from ${label}`, { retryAfterSeconds: error.retryAfterSeconds, context });
+    }
+    throw error;
+  }
+
+  private context(endpoint: string): ErrorContext {
+    return { source: 'buildops', resource: endpoint, host: this.host };
+  }
+}
+
+function hostOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).host;
+  } catch {
+    return baseUrl;
   }
 }
 
 /** Reads a JSON body; a body cut mid-way (a reset after the headers) is transient. */
-async function readJson(response: Response, label: string): Promise<unknown> {
+async function readJson(response: Response, label: string, context: ErrorContext): Promise<unknown> {
   let text: string;
   try {
     text = await response.text();
   } catch (error) {
-    throw new TransientError(`the response was cut off (${networkReason(error)})`, { cause: error });
+    throw new TransientError(`the response was cut off (${networkErrorCode(error) ?? causeMessage(error)})`, { cause: error, context });
   }
   try {
     return JSON.parse(text);
   } catch {
     // A truncated body parses as nothing; a complete non-JSON body will not improve on retry either way.
-    throw new TransientError(`${label}: the response is not JSON (${text.length} bytes: ${JSON.stringify(text.slice(0, 80))})`);
+    throw new TransientError(`${label}: the response is not JSON (${text.length} bytes: ${JSON.stringify(text.slice(0, 80))})`, { context });
   }
 }
 
-function parsePageBody(body: unknown, endpoint: string, page: number): PageBody {
+function parsePageBody(body: unknown, endpoint: string, page: number, context: ErrorContext): PageBody {
   const object = (body ?? {}) as { items?: unknown; data?: unknown; totalCount?: unknown; hasMore?: unknown };
   // payments answers {data, hasMore}; everything else {items, totalCount}. Accept either anywhere.
   const items = Array.isArray(object.items) ? object.items : Array.isArray(object.data) ? object.data : undefined;
   if (!items) {
-    throw new PlumblineError(`BuildOps GET /v1/${endpoint} page ${page}: the answer has neither "items" nor "data" (${JSON.stringify(body).slice(0, 120)})`);
+    throw new TerminalError(`BuildOps GET /v1/${endpoint} page ${page}: the answer has neither "items" nor "data" (${JSON.stringify(body).slice(0, 120)})`, {
+      context,
+    });
   }
   return {
     items,
@@ -384,9 +390,7 @@ function parsePageBody(body: unknown, endpoint: string, page: number): PageBody 
   };
 }
 
-function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  if (cause && typeof cause.code === 'string') return cause.code;
-  if (cause && typeof cause.message === 'string') return cause.message;
-  return errorMessage(error);
+function causeMessage(error: unknown): string {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause instanceof Error ? cause.message : errorMessage(error);
 }

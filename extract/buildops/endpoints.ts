@@ -63,9 +63,36 @@ export interface NestedChildSpec extends ChildSpec {
   parentIdColumn?: string;
 }
 
+/**
+ * How an endpoint pages and filters: the quirks of the BuildOps API, declared per
+ * endpoint so the client reads them here and never tests an endpoint's name.
+ */
+export interface PagingSpec {
+  /** The page-size query parameter: `limit`, or `page_size` (employees answer 400 to `limit`). */
+  pageSizeParam: 'limit' | 'page_size';
+  /**
+   * When the last page has come (an empty page always ends paging; a short page never does):
+   * `total-count` once `totalCount` records came, `has-more` at `hasMore: false` (payments),
+   * `empty-page` only at an empty page (service-agreements, whose pages are capped).
+   */
+  end: 'total-count' | 'has-more' | 'empty-page';
+  /** The most records the server puts on a page whatever is asked (service-agreements: 10); sizes the prefetch. */
+  maxPageSize?: number;
+  /**
+   * Where the `updatedAfter` window is applied: by the `server`, or by the `client` for an
+   * endpoint that ignores it (employees), on `audit.lastUpdatedDateTime`.
+   */
+  updatedAfter: 'server' | 'client';
+}
+
+/** The paging of every endpoint without a quirk. */
+export const STANDARD_PAGING: PagingSpec = { pageSizeParam: 'limit', end: 'total-count', updatedAfter: 'server' };
+
 export interface EndpointSpec {
   /** The API path name (`pay-applications`). */
   endpoint: string;
+  /** Its paging quirks (STANDARD_PAGING when it has none). */
+  paging: PagingSpec;
   /** The parent table (`buildops__pay_applications`). */
   table: string;
   /** The parent key's column name in child tables (`pay_application_id`). */
@@ -97,6 +124,7 @@ const AUDIT: ObjectSpec = {
 export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   {
     endpoint: 'customers',
+    paging: STANDARD_PAGING,
     table: 'buildops__customers',
     parentKey: 'customer_id',
     fields: [
@@ -127,6 +155,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'properties',
+    paging: STANDARD_PAGING,
     table: 'buildops__properties',
     parentKey: 'property_id',
     fields: [ID, text('customerId', 'customer_id'), text('billingCustomerId', 'billing_customer_id'), text('propertyName', 'property_name'), VERSION],
@@ -148,6 +177,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'departments',
+    paging: STANDARD_PAGING,
     table: 'buildops__departments',
     parentKey: 'department_id',
     fields: [ID, text('name', 'name'), VERSION],
@@ -156,6 +186,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'jobs',
+    paging: STANDARD_PAGING,
     table: 'buildops__jobs',
     parentKey: 'job_id',
     fields: [
@@ -191,6 +222,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'products',
+    paging: STANDARD_PAGING,
     table: 'buildops__products',
     parentKey: 'product_id',
     fields: [
@@ -210,6 +242,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'invoices',
+    paging: STANDARD_PAGING,
     table: 'buildops__invoices',
     parentKey: 'invoice_id',
     fields: [
@@ -265,6 +298,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'payments',
+    paging: { ...STANDARD_PAGING, end: 'has-more' },
     table: 'buildops__payments',
     parentKey: 'payment_id',
     fields: [
@@ -288,6 +322,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'projects',
+    paging: STANDARD_PAGING,
     table: 'buildops__projects',
     parentKey: 'project_id',
     fields: [
@@ -305,6 +340,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'pay-applications',
+    paging: STANDARD_PAGING,
     table: 'buildops__pay_applications',
     parentKey: 'pay_application_id',
     fields: [
@@ -337,6 +373,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'purchase-orders',
+    paging: STANDARD_PAGING,
     table: 'buildops__purchase_orders',
     parentKey: 'purchase_order_id',
     fields: [
@@ -387,6 +424,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'timesheets',
+    paging: STANDARD_PAGING,
     table: 'buildops__timesheets',
     parentKey: 'timesheet_id',
     fields: [
@@ -405,6 +443,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'employees',
+    paging: { ...STANDARD_PAGING, pageSizeParam: 'page_size', updatedAfter: 'client' },
     table: 'buildops__employees',
     parentKey: 'employee_id',
     fields: [ID, text('name', 'name'), f('isActive', 'is_active', 'boolean'), f('isTechnician', 'is_technician', 'boolean'), VERSION],
@@ -413,6 +452,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'vendors',
+    paging: STANDARD_PAGING,
     table: 'buildops__vendors',
     parentKey: 'vendor_id',
     fields: [ID, text('name', 'name'), text('accountingRefId', 'accounting_ref_id'), f('isSubcontractor', 'is_subcontractor', 'boolean'), VERSION],
@@ -421,6 +461,7 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
   },
   {
     endpoint: 'service-agreements',
+    paging: { ...STANDARD_PAGING, end: 'empty-page', maxPageSize: 10 },
     table: 'buildops__service_agreements',
     parentKey: 'service_agreement_id',
     fields: [
@@ -445,3 +486,10 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
 
 /** The endpoint names (`customers`, ..., `service-agreements`). */
 export const BUILDOPS_ENDPOINTS: readonly string[] = BUILDOPS_ENDPOINT_SPECS.map((s) => s.endpoint);
+
+/** The declaration of one endpoint (throws on a name outside the contract). */
+export function endpointSpec(endpoint: string): EndpointSpec {
+  const spec = BUILDOPS_ENDPOINT_SPECS.find((s) => s.endpoint === endpoint);
+  if (!spec) throw new Error(`${endpoint} is not a BuildOps endpoint of the contract`);
+  return spec;
+}

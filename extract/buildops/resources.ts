@@ -60,11 +60,13 @@ function fingerprint(record: Record<string, unknown>, updatedMs: number | null):
   return `${updatedMs ?? ''}|${typeof record.version === 'number' ? record.version : ''}`;
 }
 
-function parseState(state: unknown): BuildOpsState | undefined {
-  if (state === null || typeof state !== 'object') return undefined;
-  const { cursor, recent } = state as Partial<BuildOpsState>;
+/** The committed state of an API resource, when the stored JSON has its shape. */
+export function readBuildOpsState(stored: unknown): BuildOpsState | undefined {
+  if (stored === null || typeof stored !== 'object') return undefined;
+  const { cursor, recent } = stored as Record<string, unknown>;
   if (cursor !== null && (typeof cursor !== 'string' || Number.isNaN(Date.parse(cursor)))) return undefined;
-  return { cursor, recent: recent && typeof recent === 'object' ? recent : {} };
+  const entries = recent !== null && typeof recent === 'object' ? Object.entries(recent) : [];
+  return { cursor, recent: Object.fromEntries(entries.filter((e): e is [string, string] => typeof e[1] === 'string')) };
 }
 
 /**
@@ -93,8 +95,8 @@ class RecordStream {
       const ms = Number(fp.split('|')[0]);
       if (Number.isFinite(ms)) this.recent.set(id, { fp, ms });
     }
-    // employees ignore updatedAfter on the server: the same window is applied here.
-    this.clientAfterMs = spec.endpoint === 'employees' && this.cursorMs !== null ? this.cursorMs - lagMs : null;
+    // An endpoint that ignores updatedAfter on the server (employees) gets the same window applied here.
+    this.clientAfterMs = spec.paging.updatedAfter === 'client' && this.cursorMs !== null ? this.cursorMs - lagMs : null;
   }
 
   /** `updatedAfter` for the API: the cursor minus the lag window, or undefined on a first run. */
@@ -115,7 +117,8 @@ class RecordStream {
       }
       const record = parsed.data;
       const id = record.id as string;
-      const ms = lastUpdatedMs(record, this.spec.endpoint === 'employees');
+      // Filtered on the client means filtered on audit.lastUpdatedDateTime, the time such an endpoint is filtered on.
+      const ms = lastUpdatedMs(record, this.spec.paging.updatedAfter === 'client');
       if (this.clientAfterMs !== null && ms !== null && ms <= this.clientAfterMs) {
         this.counts.filtered++;
         continue;
@@ -178,9 +181,10 @@ export function createBuildOpsApiResources(options: BuildOpsApiResourceOptions):
     name: spec.endpoint,
     tables: endpointTables(spec),
     mode: 'merge',
-    async *extract(state: BuildOpsState | undefined, context: ExtractContext): AsyncIterable<LoadBatch> {
-      const stream = new RecordStream(spec, timeZone, lagMs, context.fullRefresh ? undefined : parseState(state));
-      const updatedAfter = spec.endpoint === 'employees' ? undefined : stream.updatedAfter();
+    readState: readBuildOpsState,
+    async *extract(state: BuildOpsState | undefined, context: ExtractContext): AsyncIterable<LoadBatch<BuildOpsState>> {
+      const stream = new RecordStream(spec, timeZone, lagMs, context.fullRefresh ? undefined : state);
+      const updatedAfter = spec.paging.updatedAfter === 'client' ? undefined : stream.updatedAfter();
       logger.info('extract.start', `BuildOps ${spec.endpoint}: ${updatedAfter ? `records updated after ${updatedAfter}` : 'every record'}`, {
         endpoint: spec.endpoint,
         updatedAfter: updatedAfter ?? null,

@@ -3,7 +3,7 @@
  * normalize, quarantine, number window rows within their day, list the days read, and carry
  * the cursor.
  */
-import { epochDaysToIsoDate, isoDateToEpochDays } from '../../lib/dates.ts';
+import { epochDaysToIsoDate, isIsoDate, isoDateToEpochDays } from '../../lib/dates.ts';
 import type { LoadBatch, QuarantineRecord, Row, TableSpec } from '../types.ts';
 import { normalizeRecord, recordKeyOf, recordLookup } from './rows.ts';
 import type { SpectrumTableDef } from './tables.ts';
@@ -16,6 +16,12 @@ export const DEFAULT_BATCH_ROWS = 5000;
 export interface SpectrumCursorState {
   /** The latest business date read (never after the run's as-of date); the next window starts lookback days before it. */
   cursor: string;
+}
+
+/** The committed cursor of an incremental table, when the stored JSON has its shape. */
+export function readCursorState(stored: unknown): SpectrumCursorState | undefined {
+  const cursor = stored !== null && typeof stored === 'object' ? (stored as Record<string, unknown>).cursor : undefined;
+  return typeof cursor === 'string' && isIsoDate(cursor) ? { cursor } : undefined;
 }
 
 /** The tables a Spectrum resource writes: the days table first for window tables (it is their parent). */
@@ -49,13 +55,13 @@ export interface BatchOptions {
 }
 
 /** Yields load batches for `records`; the last batch carries the days read and the new cursor. */
-export async function* batchRecords(records: AsyncIterable<Record<string, unknown>>, options: BatchOptions): AsyncGenerator<LoadBatch> {
+export async function* batchRecords(records: AsyncIterable<Record<string, unknown>>, options: BatchOptions): AsyncGenerator<LoadBatch<SpectrumCursorState>> {
   const { def, asOf } = options;
   const raw = rawTableName(def.table);
   const companies = new Set(options.companyCodes);
   const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
-  const dateColumn =
-    def.strategy === 'snapshot' ? undefined : def.strategy === 'window' || def.table !== 'CR_INVOICE_DETAIL_MC' ? windowDateColumn(def) : undefined;
+  // Rows windowed through a parent table carry no date of their own to read.
+  const dateColumn = def.strategy === 'snapshot' || def.windowThrough ? undefined : windowDateColumn(def);
   const daySeq = new Map<string, number>();
   let cursor = options.previous?.cursor;
   let rows: Row[] = [];
@@ -100,8 +106,8 @@ export async function* batchRecords(records: AsyncIterable<Record<string, unknow
 
   const last: Record<string, Row[]> = { [raw]: rows };
   if (def.strategy === 'window') last[daysTableName(def.table)] = windowDays(options, daySeq, cursor);
-  // The detail lines carry no date of their own: their window follows the run's as-of date.
-  if (def.table === 'CR_INVOICE_DETAIL_MC') cursor = asOf;
+  // Rows windowed through a parent carry no date of their own: their window follows the run's as-of date.
+  if (def.windowThrough) cursor = asOf;
   const state: SpectrumCursorState | undefined = cursor === undefined ? undefined : { cursor };
   yield { rows: last, quarantine, ...(state && def.strategy !== 'snapshot' ? { state } : {}) };
 }

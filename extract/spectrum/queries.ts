@@ -4,6 +4,7 @@
  * driver never makes a float) and business dates as `YYYY-MM-DD` text (no time zone can shift them).
  */
 import type { SpectrumColumnDef, SpectrumTableDef } from './tables.ts';
+import { windowColumnDef } from './tables.ts';
 
 /** The names of the company parameters: `@c0`, `@c1`, … */
 export function companyParameterNames(count: number): string[] {
@@ -43,15 +44,14 @@ export function defaultQuery(def: SpectrumTableDef, companyCount: number, window
     .join(', ');
   const select = def.columns.map((c) => selectExpression(c, 't')).join(',\n       ');
   const where = [`t.[Company_Code] IN (${companies})`];
-  if (def.table === 'CR_INVOICE_DETAIL_MC') {
-    if (windowed) {
-      where.push(
-        `EXISTS (SELECT 1 FROM [dbo].[CR_INVOICE_HEADER_MC] h WHERE h.[Company_Code] = t.[Company_Code] AND h.[Invoice_Or_Transaction] = t.[Invoice_Or_Transaction] AND h.[Invoice_Date] >= CAST(@from AS date))`,
-      );
-    }
-  } else if (def.windowColumn) {
+  if (windowed && def.windowThrough) {
+    const parent = def.windowThrough;
+    const match = parent.on.map((c) => `p.[${c}] = t.[${c}]`).join(' AND ');
+    where.push(`EXISTS (SELECT 1 FROM [dbo].[${parent.table}] p WHERE ${match} AND p.[${parent.column}] >= CAST(@from AS date))`);
+  } else if (windowed && def.windowColumn) {
     const column = `t.[${def.windowColumn}]`;
-    if (windowed) where.push(def.windowColumn === 'Tran_Date_Text' ? `${column} >= @from_yyyymmdd` : `${column} >= CAST(@from AS date)`);
+    // A YYYYMMDD text column compares with the date as text of the same shape.
+    where.push(windowColumnDef(def).kind === 'date_text' ? `${column} >= @from_yyyymmdd` : `${column} >= CAST(@from AS date)`);
   }
   return `SELECT ${select}\n  FROM [dbo].[${def.table}] t\n WHERE ${where.join('\n   AND ')}`;
 }

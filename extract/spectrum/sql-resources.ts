@@ -1,9 +1,9 @@
 /** Spectrum over SQL (Info-Link): one resource per contract table, read for the configured companies. */
-import { PlumblineError } from '../../lib/errors.ts';
+import { PlumblineError, TerminalError } from '../../lib/errors.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ExtractContext, LoadBatch, Resource } from '../types.ts';
 import type { SpectrumCursorState } from './batches.ts';
-import { batchRecords, resourceTables, windowStart } from './batches.ts';
+import { batchRecords, readCursorState, resourceTables, windowStart } from './batches.ts';
 import { companyParameterNames, defaultQuery } from './queries.ts';
 import { SpectrumSqlClient } from './sql-client.ts';
 import type { SpectrumConnectionOptions } from './sql-client.ts';
@@ -43,8 +43,8 @@ export function createSpectrumSqlResources(options: SpectrumSqlOptions): { resou
     encrypt: options.encrypt,
     trustServerCertificate: options.trustServerCertificate,
     requestTimeoutMs: options.requestTimeoutMs,
-    connectAttempts: options.connectAttempts,
-    retryBaseMs: options.retryBaseMs,
+    connectTimeoutMs: options.connectTimeoutMs,
+    retry: options.retry,
     logger,
   });
 
@@ -56,7 +56,8 @@ export function createSpectrumSqlResources(options: SpectrumSqlOptions): { resou
       name: table,
       tables: resourceTables(def),
       mode: writeMode(def.strategy),
-      extract(state: SpectrumCursorState | undefined, context: ExtractContext): AsyncIterable<LoadBatch> {
+      readState: readCursorState,
+      extract(state: SpectrumCursorState | undefined, context: ExtractContext): AsyncIterable<LoadBatch<SpectrumCursorState>> {
         const previous = context.fullRefresh ? undefined : state;
         const windowFrom = def.strategy !== 'snapshot' && previous?.cursor ? windowStart(previous.cursor, lookbackDays) : undefined;
         const parameters: Record<string, string> = {};
@@ -73,13 +74,17 @@ export function createSpectrumSqlResources(options: SpectrumSqlOptions): { resou
           const have = new Set(names.map((n) => n.toLowerCase()));
           const missing = def.columns.filter((c) => !have.has(c.source.toLowerCase())).map((c) => c.source);
           if (missing.length > 0) {
-            throw new PlumblineError(
-              `The ${override ? 'query from config sources.spectrum.queries' : 'query'} for ${table} (${def.purpose}) does not return the contract's columns ${missing.join(', ')}. Return them (alias them AS [${missing[0]}] …) in sources.spectrum.queries.${table}.`,
+            throw new TerminalError(
+              `The ${override ? 'query from config sources.spectrum.queries' : 'query'} for ${table} (${def.purpose}) does not return the contract's columns ${missing.join(', ')}`,
+              {
+                fix: `Return them (alias them AS [${missing[0]}] …) in sources.spectrum.queries.${table}.`,
+                context: { source: 'spectrum', resource: table, host: `${options.server}:${options.port ?? 1433}` },
+              },
             );
           }
         };
         logger.info('spectrum.extract', `Reading Spectrum ${table}${windowFrom ? ` from ${windowFrom}` : ''}`, { table, windowFrom, companies });
-        return batchRecords(client.stream(query, parameters, context_, checkColumns), {
+        return batchRecords(client.stream(query, parameters, context_, checkColumns, context.signal), {
           def,
           companyCodes: companies,
           asOf: context.asOf,
@@ -90,5 +95,5 @@ export function createSpectrumSqlResources(options: SpectrumSqlOptions): { resou
       },
     };
   });
-  return { resources: resources as Resource[], close: () => client.close() };
+  return { resources, close: () => client.close() };
 }

@@ -45,6 +45,12 @@ export interface SpectrumTableDef {
   key: readonly string[];
   /** The business-date column the window filters on (merge and window tables). */
   windowColumn?: string;
+  /**
+   * For a merge table whose rows carry no date of their own (the invoice lines): the parent
+   * table whose date windows it. The query keeps the rows whose parent (matched on `on`) falls in
+   * the window, and the cursor follows the run's as-of date, since the rows give none.
+   */
+  windowThrough?: { table: SpectrumTableName; on: readonly string[]; column: string };
 }
 
 const TABLE_NAMES = [
@@ -140,8 +146,8 @@ const DEFS: readonly SpectrumTableDef[] = [
     ),
     strategy: 'merge',
     key: ['company_code', 'invoice_or_transaction', 'line_number'],
-    // The lines carry no date: the window is their header's Invoice_Date (see queries.ts).
-    windowColumn: 'Invoice_Date',
+    // The lines carry no date: the window is their header's Invoice_Date.
+    windowThrough: { table: 'CR_INVOICE_HEADER_MC', on: ['Company_Code', 'Invoice_Or_Transaction'], column: 'Invoice_Date' },
   },
   {
     table: 'CR_UNPOSTED_INVOICE_MC',
@@ -297,10 +303,16 @@ export function parsedDateColumn(column: SpectrumColumnDef): string {
   return column.name.replace(/_text$/, '');
 }
 
-/** The warehouse column a window table's days are keyed on (`tran_date`, `work_date`, …). */
-export function windowDateColumn(def: SpectrumTableDef): string {
+/** The contract column the window filters on (throws for a table without one). */
+export function windowColumnDef(def: SpectrumTableDef): SpectrumColumnDef {
   const column = def.columns.find((c) => c.source === def.windowColumn);
   if (!column) throw new Error(`${def.table} has no window column`);
+  return column;
+}
+
+/** The warehouse column a window table's days are keyed on (`tran_date`, `work_date`, …). */
+export function windowDateColumn(def: SpectrumTableDef): string {
+  const column = windowColumnDef(def);
   return column.kind === 'date_text' ? parsedDateColumn(column) : column.name;
 }
 

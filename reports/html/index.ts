@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { errorMessage } from '../../lib/errors.ts';
@@ -47,8 +47,17 @@ interface TrackedFigure extends HistoryFigure {
   kind: 'money' | 'count';
 }
 
+/** What the CFO report may add to the HTML page: chart images and a PDF. */
+export interface CfoReportExtras {
+  png?: boolean;
+  pdf?: boolean;
+  /** The Chromium binary that prints the PDF (the scheduler looks for it); without one, no PDF, with a warning. */
+  chromium?: string | null;
+  now?: Date;
+}
+
 /** Writes `cfo-report.html` (and, on request, `charts/<name>.png` and `cfo-report.pdf`) into options.outDir. */
-export async function writeCfoReport(options: ReportOptions & { png?: boolean; pdf?: boolean; now?: Date }): Promise<CfoReportResult> {
+export async function writeCfoReport(options: ReportOptions & CfoReportExtras): Promise<CfoReportResult> {
   const { warehouse, outDir, asOf, companyCode, logger } = options;
   const now = options.now ?? new Date();
   mkdirSync(outDir, { recursive: true });
@@ -95,7 +104,7 @@ export async function writeCfoReport(options: ReportOptions & { png?: boolean; p
 
   let pdf: string | null = null;
   if (options.pdf) {
-    const chromium = findChromium();
+    const chromium = options.chromium ?? null;
     if (chromium === null) {
       logger.warn('report.pdf', 'No PDF: Chromium is not installed (looked for /usr/bin/chromium, chromium, chromium-browser, google-chrome on PATH)');
     } else {
@@ -331,18 +340,6 @@ function renderTable(table: SectionTable): string {
   return `<div class="table-wrap"><table><thead><tr>${head}</tr></thead><tbody>
 ${rows}
 </tbody>${totals}</table></div>${more}`;
-}
-
-/** The Chromium binary, or null when none is installed. */
-export function findChromium(): string | null {
-  if (existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    for (const name of ['chromium', 'chromium-browser', 'google-chrome']) {
-      const path = join(dir, name);
-      if (dir && existsSync(path)) return path;
-    }
-  }
-  return null;
 }
 
 /** Prints the HTML file to PDF with headless Chromium (a throwaway profile, nothing fetched). */

@@ -19,7 +19,7 @@ import {
 } from '@duckdb/node-api';
 import type { WireColumn, WireType, WireValue } from './tds/columns.ts';
 import type { ParamValue, RpcParam } from './tds/requests.ts';
-import type { ResultSink, TdsRequest, TdsSession } from './tds/server.ts';
+import type { ResultSink, TdsRequest, TdsServerOptions, TdsSession } from './tds/server.ts';
 import { SqlServerError } from './tds/errors.ts';
 import { createTdsServer } from './tds/server.ts';
 import { translateBatch } from './tsql-translate.ts';
@@ -31,6 +31,8 @@ export interface SpectrumTdsOptions {
   password: string;
   /** Called before each request (fault injection); may throw SqlServerError or return a drop mode. */
   beforeRequest?: (request: TdsRequest, cancelled: () => boolean) => Promise<'drop' | 'drop-mid-response' | void>;
+  /** Told of every login attempt (see TdsServerOptions.onLogin). */
+  onLogin?: TdsServerOptions['onLogin'];
 }
 
 /** Create the Spectrum TDS server over the store's DuckDB instance (call listen() on it). */
@@ -38,6 +40,7 @@ export function createSpectrumTdsServer(instance: DuckDBInstance, options: Spect
   return createTdsServer({
     database: options.database,
     beforeRequest: options.beforeRequest,
+    onLogin: options.onLogin,
     async openSession(login) {
       if (login.user !== options.user || login.password !== options.password) {
         throw new SqlServerError(18456, `Login failed for user '${login.user}'.`, 14);

@@ -54,6 +54,8 @@ export interface SandboxServers {
   spectrumSql: { host: string; port: number; database: string; user: string; password: string };
   dataExchange: { url: string; authorizationId: string; companyCode: string };
   faults: Faults;
+  /** Counters a test can read: Spectrum SQL logins accepted and refused (a wrong password must not be tried 21 times). */
+  stats: SandboxStats;
   /** Direct controls for tests (the same effects are available as faults). */
   controls: {
     /** Invalidate every BuildOps token issued so far. */
@@ -63,6 +65,11 @@ export interface SandboxServers {
   };
   /** Close every server and connection (safe to call twice). */
   close(): Promise<void>;
+}
+
+/** What the servers counted since they started. */
+export interface SandboxStats {
+  spectrumSql: { logins: number; failedLogins: number };
 }
 
 function isFaults(value: unknown): value is Faults {
@@ -96,8 +103,13 @@ export async function startSandboxServers(store: { instance: DuckDBInstance }, o
     shortPageEvery: options.shortPageEvery,
     maxConcurrentRequests: options.maxConcurrentRequests,
   });
+  const stats: SandboxStats = { spectrumSql: { logins: 0, failedLogins: 0 } };
   const tds = createSpectrumTdsServer(store.instance, {
     ...creds.spectrumSql,
+    onLogin(attempt) {
+      stats.spectrumSql.logins++;
+      if (!attempt.accepted) stats.spectrumSql.failedLogins++;
+    },
     async beforeRequest(request, cancelled) {
       for (const action of faults.take('spectrum-sql', { sql: request.sql, method: request.kind })) {
         // A slow query that the client cancels (attention, e.g. its request timeout) stops early.
@@ -133,6 +145,7 @@ export async function startSandboxServers(store: { instance: DuckDBInstance }, o
       spectrumSql: { host, port: sqlPort, ...creds.spectrumSql },
       dataExchange: { url: `http://${host}:${dxPort}`, ...creds.dataExchange },
       faults,
+      stats,
       controls: { expireBuildOpsTokens: buildops.expireTokens, expireDataExchangeSessions: dataExchange.expireSessions },
       close: closeAll,
     };

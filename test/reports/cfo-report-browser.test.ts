@@ -70,6 +70,7 @@ describe.skipIf(!found)(`CFO report in Chromium${found ? '' : ` — NOT RUN: ${w
       logger: silentLogger,
       png: true,
       pdf: true,
+      chromium: CHROMIUM,
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -53,6 +53,17 @@ export interface TdsServerOptions {
    * before answering, or 'drop-mid-response' to reset it after the first rows were sent.
    */
   beforeRequest?(request: TdsRequest, cancelled: () => boolean): Promise<'drop' | 'drop-mid-response' | void>;
+  /** Told of every login attempt and its outcome (the error number of a refused one), for counters. */
+  onLogin?(attempt: LoginAttempt): void;
+}
+
+/** One login as the server saw it. */
+export interface LoginAttempt {
+  user: string;
+  database: string;
+  accepted: boolean;
+  /** The SQL Server error a refused login got (18456, 4060). */
+  errorNumber?: number;
 }
 
 /** Create the TDS server (not yet listening). */
@@ -223,9 +234,11 @@ class TdsConnection {
         throw new SqlServerError(4060, `Cannot open database "${login.database}" requested by the login. The login failed.`, 11);
       }
       this.session = await this.options.openSession(login);
+      this.options.onLogin?.({ user: login.user, database: login.database, accepted: true });
       this.send(loginResponse(this.options.database, this.packetSize));
     } catch (error) {
       const e = error instanceof SqlServerError ? error : new SqlServerError(18456, `Login failed for user '${login.user}'.`, 14);
+      this.options.onLogin?.({ user: login.user, database: login.database, accepted: false, errorNumber: e.number });
       this.send(
         Buffer.concat([
           messageToken({ number: e.number, message: e.message, severity: e.severity, state: e.state }),

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { BuildOpsClient, createBuildOpsApiResources, createBuildOpsFileResources } from '../../../extract/buildops/index.ts';
+import { TerminalError } from '../../../lib/errors.ts';
 import type { Warehouse } from '../../../load/index.ts';
 import { loadResource, newLoadId, openWarehouse } from '../../../load/index.ts';
 import type { Store } from '../../../sandbox/index.ts';
@@ -72,7 +73,7 @@ test('with 429 (Retry-After: 0 too), 5xx, connection resets and tokens expiring 
     expect(reasons.some((r) => r.startsWith('jobs HTTP 503'))).toBe(true);
     expect(reasons.some((r) => r.startsWith('payments HTTP 500'))).toBe(true);
     expect(reasons.some((r) => r.startsWith('service-agreements HTTP 502'))).toBe(true);
-    expect(reasons.some((r) => r.startsWith('token HTTP 503'))).toBe(true);
+    expect(reasons.some((r) => /^\S+ HTTP 503 .*from POST \/v1\/auth\/token$/.test(r))).toBe(true);
     expect(reasons.filter((r) => r.startsWith('timesheets ')).length).toBe(2);
     expect(reasons.some((r) => r.startsWith('customers connection failed'))).toBe(true);
     // Retry-After: 0 still waits the floor; Retry-After: 1 waits a second.
@@ -143,14 +144,20 @@ test('unknown fields become new columns; a full refresh of one resource replaces
   }
 });
 
-test('wrong credentials stop with a clear message naming what to check', async () => {
+test('wrong credentials stop with a clear message and the fix: terminal for the whole source', async () => {
   const warehouse = await newWarehouse();
   const [customers] = createBuildOpsApiResources(apiOptions(sandbox, { clientSecret: 'wrong' }));
-  await expect(loadResource(warehouse, customers!, newLoadId(), { fullRefresh: false, asOf: '2026-11-15' })).rejects.toThrow(
-    /BuildOps refused the client credentials \(POST \/v1\/auth\/token answered 401.*check BUILDOPS_CLIENT_ID\/BUILDOPS_CLIENT_SECRET and the tenant id/,
-  );
+  const error = await loadResource(warehouse, customers!, newLoadId(), { fullRefresh: false, asOf: '2026-11-15' }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(TerminalError);
+  expect((error as TerminalError).message).toMatch(/^BuildOps refused the client credentials \(POST \/v1\/auth\/token answered 401/);
+  expect((error as TerminalError).fix).toBe('Check BUILDOPS_CLIENT_ID / BUILDOPS_CLIENT_SECRET and the tenant id (sources.buildops.tenant_id).');
+  expect((error as TerminalError).scope).toBe('source');
+  expect((error as TerminalError).context).toMatchObject({ source: 'buildops', resource: 'customers', host: new URL(sandbox.buildops.url).host });
   const wrongTenant = new BuildOpsClient({ ...apiOptions(sandbox), tenantId: 'someone-else' });
-  await expect(wrongTenant.get('/v1/jobs?page=0&limit=1', { endpoint: 'jobs', page: 0 })).rejects.toThrow(/403 Forbidden.*check the tenant id/);
+  const forbidden = await wrongTenant.get('/v1/jobs?page=0&limit=1', { endpoint: 'jobs', page: 0 }).catch((e: unknown) => e);
+  expect((forbidden as TerminalError).message).toMatch(/403 Forbidden/);
+  expect((forbidden as TerminalError).fix).toMatch(/^Check the tenant id .*a 403 means the API user lacks access to \/v1\/jobs/);
+  expect((forbidden as TerminalError).scope).toBe('resource');
 });
 
 test('retries that run out name the endpoint, the page, the status and what to check', async () => {
@@ -160,9 +167,10 @@ test('retries that run out name the endpoint, the page, the status and what to c
       apiOptions(sandbox, { endpoints: ['projects'], retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 10, minDelayMs: 5 } }),
     );
     const warehouse = await newWarehouse();
-    await expect(loadResource(warehouse, projects!, newLoadId(), { fullRefresh: false, asOf: '2026-11-15' })).rejects.toThrow(
-      /BuildOps GET \/v1\/projects page 0 failed after 3 attempts: HTTP 503 .*Check that http:\/\/127\.0\.0\.1:\d+ is reachable/,
-    );
+    const error = await loadResource(warehouse, projects!, newLoadId(), { fullRefresh: false, asOf: '2026-11-15' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TerminalError);
+    expect((error as TerminalError).message).toMatch(/^BuildOps GET \/v1\/projects page 0 failed after 3 attempts \([\d.]+ s\): HTTP 503 /);
+    expect((error as TerminalError).fix).toMatch(/^Check that http:\/\/127\.0\.0\.1:\d+ is reachable and BuildOps is up/);
     // Nothing was committed, not even the cursor.
     expect(await warehouse.getState('buildops', 'projects')).toBeUndefined();
   } finally {

@@ -51,7 +51,7 @@ export function sqlOptions(sandbox: Sandbox, overrides: Partial<SpectrumSqlOptio
     encrypt: false,
     trustServerCertificate: true,
     companyCodes: ['1'],
-    retryBaseMs: 20,
+    retry: { baseDelayMs: 20, maxDelayMs: 100, minDelayMs: 10, quickRetryDelayMs: 10 },
     ...overrides,
   };
 }

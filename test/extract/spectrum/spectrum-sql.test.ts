@@ -4,7 +4,7 @@
  * a Spectrum administrator has to act on.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { PlumblineError, TransientError } from '../../../lib/errors.ts';
+import { PlumblineError, TransientError, errorWithFix } from '../../../lib/errors.ts';
 import { loadResource, newLoadId, openWarehouse } from '../../../load/index.ts';
 import type { Warehouse } from '../../../load/index.ts';
 import type { Resource } from '../../../extract/types.ts';
@@ -205,14 +205,17 @@ describe('spectrum SQL: errors say what to ask for', () => {
     return sql.resources;
   };
 
-  test('a missing table (208) names the table, the purpose, the grant and the override', async () => {
+  test('a missing table (208) names the missing table, the purpose, the grant and the override', async () => {
     const resources = make({ queries: { SY_PROCESSING_DATES_MC: 'SELECT * FROM dbo.SY_PROCESSING_DATE_SETTINGS WHERE Company_Code IN (@c0)' } });
     const error = await drain(resourceOf(resources, 'SY_PROCESSING_DATES_MC')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PlumblineError);
-    const message = (error as Error).message;
+    const message = errorWithFix(error);
     expect(message).toContain('SY_PROCESSING_DATES_MC (open processing dates per module)');
     expect(message).toContain('208');
-    expect(message).toContain("grant SELECT on SY_PROCESSING_DATES_MC to the Info-Link user 'infolink_ro'");
+    // The table named is the one SQL Server could not find: here the override's own.
+    expect(message).toContain('the table SY_PROCESSING_DATE_SETTINGS is missing or not granted');
+    expect(message).toContain("grant SELECT on SY_PROCESSING_DATE_SETTINGS to the Info-Link user 'infolink_ro'");
+    expect(error).toMatchObject({ kind: 'terminal', scope: 'resource', context: { source: 'spectrum', resource: 'SY_PROCESSING_DATES_MC' } });
     expect(message).toContain('sources.spectrum.queries');
   });
 
@@ -223,7 +226,7 @@ describe('spectrum SQL: errors say what to ask for', () => {
           'SELECT Company_Code, Customer_Code, Invoice_Or_Transaction, Job_Number, Transaction_Type, Invoice_Date, Due_Date, Open_Balance AS Invoice_Balance FROM CR_OPEN_ITEM_MC WHERE Company_Code IN (@c0)',
       },
     });
-    const message = String(await drain(resourceOf(resources, 'CR_OPEN_ITEM_MC')).catch((e: unknown) => (e as Error).message));
+    const message = String(await drain(resourceOf(resources, 'CR_OPEN_ITEM_MC')).catch((e: unknown) => errorWithFix(e)));
     expect(message).toMatch(/Invalid column name 'Open_Balance'/);
     expect(message).toContain('207');
     expect(message).toContain('override the query for CR_OPEN_ITEM_MC in config sources.spectrum.queries: this installation names it differently');
@@ -246,7 +249,7 @@ describe('spectrum SQL: errors say what to ask for', () => {
 
   test('a wrong password is a login error that names the user, not the password', async () => {
     const resources = make({ password: 'not-the-Passw0rd' });
-    const message = String(await drain(resourceOf(resources, 'GL_MASTER_MC')).catch((e: unknown) => (e as Error).message));
+    const message = String(await drain(resourceOf(resources, 'GL_MASTER_MC')).catch((e: unknown) => errorWithFix(e)));
     expect(message).toMatch(/Spectrum SQL login failed for user 'infolink_ro'/);
     expect(message).toContain('SPECTRUM_SQL_PASSWORD');
     expect(message).not.toContain('not-the-Passw0rd');
@@ -254,19 +257,22 @@ describe('spectrum SQL: errors say what to ask for', () => {
 
   test('a wrong database and an unreachable server say what to check', async () => {
     const wrongDb = make({ database: 'Spectrum_Old' });
-    await expect(drain(resourceOf(wrongDb, 'GL_MASTER_MC'))).rejects.toThrow(
-      /database 'Spectrum_Old' cannot be opened for user 'infolink_ro'.*sources\.spectrum\.database/,
-    );
-    const nowhere = make({ port: 1, connectAttempts: 2, retryBaseMs: 10 });
-    await expect(drain(resourceOf(nowhere, 'GL_MASTER_MC'))).rejects.toThrow(/Cannot connect to Spectrum SQL Server at 127\.0\.0\.1:1\/Spectrum: .*firewall/);
+    const dbError = await drain(resourceOf(wrongDb, 'GL_MASTER_MC')).catch((e: unknown) => e);
+    expect(errorWithFix(dbError)).toMatch(/database 'Spectrum_Old' cannot be opened for user 'infolink_ro'.*sources\.spectrum\.database/);
+    expect(dbError).toMatchObject({ kind: 'terminal', scope: 'source' });
+    const nowhere = make({ port: 1 });
+    const refused = await drain(resourceOf(nowhere, 'GL_MASTER_MC')).catch((e: unknown) => e);
+    expect(errorWithFix(refused)).toMatch(/^Cannot reach Spectrum SQL Server at 127\.0\.0\.1:1\/Spectrum: the host refused the connection.*firewall/);
   });
 
   test('a slow query times out with advice', async () => {
     sandbox.servers.faults.set([{ target: 'spectrum-sql', sqlContains: 'VN_OPEN_ITEMS_MC', action: { kind: 'delay', ms: 1500 } }]);
-    const slow = make({ requestTimeoutMs: 300 });
-    await expect(drain(resourceOf(slow, 'VN_OPEN_ITEMS_MC'))).rejects.toThrow(
-      /VN_OPEN_ITEMS_MC \(open AP items\) failed: the query did not finish within 300 ms/,
+    const slow = make({ requestTimeoutMs: 300, retry: { maxAttempts: 2, baseDelayMs: 10, minDelayMs: 10 } });
+    const error = await drain(resourceOf(slow, 'VN_OPEN_ITEMS_MC')).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /^Reading Spectrum VN_OPEN_ITEMS_MC \(open AP items\) failed after 2 attempts \([\d.]+ s\): the query did not finish within 300 ms$/,
     );
+    expect(errorWithFix(error)).toContain('Raise the request timeout');
     sandbox.servers.faults.clear();
   });
 
@@ -280,7 +286,7 @@ describe('spectrum SQL: errors say what to ask for', () => {
 
   test('a connection cut after rows were handed on is a TransientError (the load rolls back)', async () => {
     sandbox.servers.faults.set([{ target: 'spectrum-sql', sqlContains: 'JC_PHASE_MASTER_MC', action: { kind: 'drop', when: 'mid-response' } }]);
-    const resources = make({ connectAttempts: 2 });
+    const resources = make();
     const error = await drain(resourceOf(resources, 'JC_PHASE_MASTER_MC')).catch((e: unknown) => e);
     sandbox.servers.faults.clear();
     expect(error).toBeInstanceOf(Error);

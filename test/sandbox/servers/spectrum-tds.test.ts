@@ -280,6 +280,23 @@ describe('errors', () => {
     expect(JSON.stringify(original ?? {}) + String((error as Error).message)).toMatch(/18456|Login failed/);
   });
 
+  test('logins are counted, accepted and refused (a client must not retry a wrong password per table)', async () => {
+    const before = { ...sandbox.stats.spectrumSql };
+    const ok = await new sql.ConnectionPool(config({ pool: { max: 1, min: 0 } })).connect();
+    await ok.request().query('SELECT 1 AS one');
+    await ok.close();
+    await new sql.ConnectionPool(config({ password: 'nope', options: { encrypt: false, trustServerCertificate: true, maxRetriesOnTransientErrors: 0 } }))
+      .connect()
+      .catch(() => undefined);
+    await new sql.ConnectionPool(config({ database: 'master2', options: { encrypt: false, trustServerCertificate: true, maxRetriesOnTransientErrors: 0 } }))
+      .connect()
+      .catch(() => undefined);
+    const after = sandbox.stats.spectrumSql;
+    // The pool may open a connection to validate and another for the query: accepted logins are at least one.
+    expect(after.failedLogins - before.failedLogins).toBe(2);
+    expect(after.logins - before.logins - 2).toBeGreaterThanOrEqual(1);
+  });
+
   test('faults: a SQL error and a dropped connection on demand', async () => {
     sandbox.faults.set([
       {
