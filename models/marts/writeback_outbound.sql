@@ -119,6 +119,7 @@ select
   cast(null as date) as gl_date,
   cast(null as date) as due_date,
   cast(null as varchar) as ar_gl_account,
+  cast(null as varchar) as terms_code,
   cast(null as varchar) as remarks,
   cast(null as decimal(9, 4)) as retention_percent,
   cast(null as varchar) as customer_po,
@@ -168,6 +169,7 @@ select
   cast(null as date) as gl_date,
   cast(null as date) as due_date,
   cast(null as varchar) as ar_gl_account,
+  cast(null as varchar) as terms_code,
   cast(null as varchar) as remarks,
   cast(null as decimal(9, 4)) as retention_percent,
   cast(null as varchar) as customer_po,
@@ -214,6 +216,7 @@ select
   i.issued_date as gl_date,
   coalesce(i.due_date, i.issued_date + 30) as due_date,
   cr.ar_gl_account,
+  sc.terms_code,
   'BO:' || i.buildops_invoice_id as remarks,
   i.retainage_percent as retention_percent,
   i.customer_provided_po_number as customer_po,
@@ -222,4 +225,6 @@ select
   coalesce(i.tax_amount, cast(0 as decimal(18, 2))) as sales_tax_amount
 from outbound_invoices i
 left join staging.stg_mappings__department_cost_centers cc on cc.department_name = i.department_name
-left join staging.stg_spectrum__cr_settings cr on cr.company_code = (select company_code from run_company)
+cross join run_company rc
+left join staging.stg_spectrum__cr_settings cr on cr.company_code = rc.company_code
+left join staging.stg_spectrum__customers sc on sc.company_code = rc.company_code and sc.customer_code = i.customer_code
