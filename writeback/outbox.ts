@@ -73,6 +73,8 @@ export function rowParents(row: Pick<OutboxRow, 'parent_outbox_ids'>): string[] 
 
 /** Every outbox row, in send order. */
 export async function readOutbox(warehouse: Warehouse, states?: readonly OutboxState[]): Promise<OutboxRow[]> {
+  // A warehouse opened read-only before its first push may not have the table yet: then it is empty.
+  if ((await warehouse.describe('meta', 'outbox')).length === 0) return [];
   const where = states && states.length > 0 ? `where state in (${states.map((_, i) => `$${i + 1}`).join(', ')})` : '';
   return warehouse.query<OutboxRow>(`select * from meta.outbox ${where} order by send_order, created_at, outbox_id`, states ?? []);
 }

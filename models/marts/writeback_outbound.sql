@@ -213,7 +213,8 @@ select
   i.invoice_number,
   'I' as transaction_type,
   i.issued_date as invoice_date,
-  i.issued_date as gl_date,
+  -- GL date policy (sources.spectrum.data_exchange.gl_date): the invoice date, or the run's as-of date.
+  case when {{ writeback_gl_date }} = 'as_of' then {{ as_of }} else i.issued_date end as gl_date,
   coalesce(i.due_date, i.issued_date + 30) as due_date,
   cr.ar_gl_account,
   sc.terms_code,
