@@ -134,6 +134,13 @@ async function sendOne(options: PushOptions, row: OutboxRow, result: PushResult)
   for (let attempt = 1; ; attempt++) {
     current = await markSending(options, current);
     result.requests++;
+    options.logger.info(
+      'writeback.request',
+      `Sending ${row.record_type} ${payload.fields.Job_Number ?? ''} ${payload.fields.Phase_Code ?? ''} to Spectrum (${service})`,
+      {
+        outboxId: row.outbox_id,
+      },
+    );
     try {
       const answer = await options.client.soap(service, payload.fields, options.signal);
       return await settle(options, current, answer, result, payload.fields.Job_Number ?? null);
@@ -153,6 +160,7 @@ async function sendInvoices(options: PushOptions, rows: OutboxRow[], result: Pus
     const sending: OutboxRow[] = [];
     for (const row of batch) sending.push(await markSending(options, row));
     result.requests++;
+    options.logger.info('writeback.request', `Sending ${sending.length} invoice(s) to Spectrum`, { outboxIds: sending.map((r) => r.outbox_id) });
     let answers: DxResult[];
     try {
       answers = await options.client.invoices(
