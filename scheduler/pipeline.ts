@@ -88,6 +88,7 @@ export function modelVars(config: PlumblineConfig, asOf: string): Record<string,
     company_code: sqlString(config.company.code ?? ''),
     time_zone: sqlString(config.company.time_zone),
     writeback_gl_date: sqlString(config.sources.spectrum.data_exchange.gl_date),
+    writeback_confirm_days: String(config.writeback.confirm_within_days),
   };
 }
 
