@@ -50,8 +50,6 @@ const spectrumSource = z.strictObject({
 const writebackSection = z.strictObject({
   /** The run's writeback stage pushes only when this is true (plumbline push is always explicit). */
   enabled: z.boolean().default(false),
-  /** Service tickets as one Spectrum invoice each, or one summary invoice per daily batch. */
-  service_tickets: z.enum(['individual', 'daily_summary']).default('individual'),
   /** A record sent but not found in Spectrum after this many days is failed ("never appeared"). */
   confirm_within_days: z.number().int().min(1).default(7),
 });
