@@ -57,6 +57,53 @@ export const META_TABLES: readonly MetaTable[] = [
       ['finished_at', 'timestamp'],
     ],
   },
+  {
+    // The write-back outbox: one row per outbound record version, holding the payload frozen when it
+    // was checked. The one meta table that can never be rebuilt from the sources; nothing is deleted.
+    name: 'outbox',
+    columns: [
+      ['outbox_id', 'varchar'],
+      ['company_code', 'varchar'],
+      ['record_type', 'varchar'],
+      ['buildops_id', 'varchar'],
+      ['buildops_version', 'bigint'],
+      ['send_order', 'bigint'],
+      ['parent_outbox_ids', 'json'],
+      ['state', 'varchar'],
+      ['payload', 'json'],
+      ['payload_hash', 'varchar'],
+      ['amount', 'decimal(18,2)'],
+      ['findings', 'json'],
+      ['attempts', 'bigint'],
+      ['batch_guid', 'varchar'],
+      ['spectrum_ref', 'varchar'],
+      ['last_response', 'json'],
+      ['message', 'varchar'],
+      ['fix', 'varchar'],
+      ['changed_after_send', 'boolean'],
+      ['actor', 'varchar'],
+      ['reason', 'varchar'],
+      ['created_at', 'timestamp'],
+      ['updated_at', 'timestamp'],
+      ['sent_at', 'timestamp'],
+      ['confirmed_at', 'timestamp'],
+      ['last_run_id', 'varchar'],
+    ],
+    primaryKey: ['outbox_id'],
+  },
+  {
+    // Every change of an outbox row's state, with who made it and why: the audit trail.
+    name: 'outbox_events',
+    columns: [
+      ['outbox_id', 'varchar'],
+      ['event_at', 'timestamp'],
+      ['from_state', 'varchar'],
+      ['to_state', 'varchar'],
+      ['actor', 'varchar'],
+      ['note', 'varchar'],
+      ['run_id', 'varchar'],
+    ],
+  },
 ];
 
 /** Column order of `meta.quarantine`, for bulk appends. */

@@ -15,6 +15,7 @@ import { runDemo } from './demo.ts';
 import { createLogger } from '../lib/logger.ts';
 import { initProject } from './init-project.ts';
 import { addSandboxCommands, parseScale } from './sandbox-commands.ts';
+import { addWritebackCommands } from './writeback-commands.ts';
 import { formatCsv, formatJsonRow, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 import { parseStages, runPipeline, runReports } from './pipeline.ts';
@@ -209,6 +210,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     });
 
   addSandboxCommands(program, out);
+  addWritebackCommands(program, out, { withCommonOptions, withWarehouse });
   return program;
 }
 

@@ -34,6 +34,24 @@ const spectrumSource = z.strictObject({
   /** Per-table query overrides: the settings tables have installation-specific names. */
   queries: z.record(z.string(), z.string()).default({}),
   files_dir: z.string().optional(),
+  /** Spectrum Data Exchange, where write-back sends (company, time zone and TLS are shared with the SQL settings). */
+  data_exchange: z
+    .strictObject({
+      url: z.url().optional(),
+      /** Batch_Code of the imported invoices: {yy} {mm} {dd} are the push date (at most 10 characters). */
+      batch_code: z.string().min(1).max(16).default('BO{yy}{mm}{dd}'),
+      /** GL_Date of an invoice: its invoice date, or the as-of date of the push. */
+      gl_date: z.enum(['invoice_date', 'as_of']).default('invoice_date'),
+      timeout_seconds: z.number().int().min(1).default(60),
+    })
+    .default({ batch_code: 'BO{yy}{mm}{dd}', gl_date: 'invoice_date', timeout_seconds: 60 }),
+});
+
+const writebackSection = z.strictObject({
+  /** The run's writeback stage pushes only when this is true (plumbline push is always explicit). */
+  enabled: z.boolean().default(false),
+  /** A record sent but not found in Spectrum after this many days is failed ("never appeared"). */
+  confirm_within_days: z.number().int().min(1).default(7),
 });
 
 export const configSchema = z.strictObject({
@@ -55,6 +73,7 @@ export const configSchema = z.strictObject({
     .default({ buildops: buildopsSource.parse({}), spectrum: spectrumSource.parse({}) }),
   models: z.strictObject({ extra_dirs: z.array(z.string()).default([]) }).default({ extra_dirs: [] }),
   reports: z.strictObject({ out_dir: z.string().default('./plumbline-reports') }).default({ out_dir: './plumbline-reports' }),
+  writeback: writebackSection.default(writebackSection.parse({})),
 });
 
 export type PlumblineConfig = z.infer<typeof configSchema> & {

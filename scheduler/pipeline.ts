@@ -87,6 +87,8 @@ export function modelVars(config: PlumblineConfig, asOf: string): Record<string,
     as_of: sqlDate(asOf),
     company_code: sqlString(config.company.code ?? ''),
     time_zone: sqlString(config.company.time_zone),
+    writeback_gl_date: sqlString(config.sources.spectrum.data_exchange.gl_date),
+    writeback_confirm_days: String(config.writeback.confirm_within_days),
   };
 }
 

@@ -1,4 +1,4 @@
--- grain: one row per close check: each finding mart, the freshness of each source, and quarantined records
+-- grain: one row per close check: each finding mart, the write-back, the freshness of each source, and quarantined records
 -- unique: company_code, check
 -- not_null: company_code, check, area, open_findings, status, detail
 -- check status_is_known:
@@ -182,8 +182,56 @@ wip_check as (
   where estimated_cost > 0 and cost_with_unprocessed > estimated_cost
 ),
 
+-- Write-back: records preflight blocks now (and so cannot go), records Spectrum rejected, and
+-- records sent but still not found in Spectrum after writeback.confirm_within_days (blocking:
+-- revenue plumbline believes is in Spectrum may not be). The outbox is as of the last push.
+writeback_blocked as (
+  select o.record_type, o.buildops_id, o.invoice_total as amount
+  from marts.writeback_outbound o
+  where exists (select 1 from marts.writeback_preflight p where p.record_type = o.record_type and p.buildops_id = o.buildops_id)
+),
+
+writeback_failed as (
+  select record_type, buildops_id, amount
+  from meta.outbox
+  where state = 'failed'
+),
+
+writeback_unconfirmed as (
+  select record_type, buildops_id, amount
+  from meta.outbox
+  where state = 'sent' and cast(sent_at as date) < {{ as_of }} - {{ writeback_confirm_days }}
+),
+
+writeback_check as (
+  select
+    'writeback' as "check",
+    'Write-back' as area,
+    (select count(*) from writeback_blocked) + (select count(*) from writeback_failed) + (select count(*) from writeback_unconfirmed) as open_findings,
+    coalesce((select sum(amount) from writeback_blocked), 0) + coalesce((select sum(amount) from writeback_failed), 0)
+      + coalesce((select sum(amount) from writeback_unconfirmed), 0) as amount_at_risk,
+    case
+      when (select count(*) from writeback_unconfirmed) > 0 then 'blocking'
+      when (select count(*) from writeback_blocked where amount is not null) + (select count(*) from writeback_failed where amount is not null) > 0 then 'attention'
+      when (select count(*) from writeback_blocked) + (select count(*) from writeback_failed) > 0 then 'attention'
+      else 'ok'
+    end as status,
+    case
+      when (select count(*) from writeback_unconfirmed) > 0
+        then cast((select count(*) from writeback_unconfirmed) as varchar) || ' record(s) sent to Spectrum more than ' || cast({{ writeback_confirm_days }} as varchar)
+          || ' days ago were never found there: check the import batches in Spectrum (plumbline outbox --state sent). '
+      else ''
+    end
+    || case
+      when (select count(*) from writeback_blocked) + (select count(*) from writeback_failed) = 0 then 'Every outbound record passes preflight; none was rejected by Spectrum.'
+      else cast((select count(*) from writeback_blocked) as varchar) || ' outbound record(s) blocked by preflight and '
+        || cast((select count(*) from writeback_failed) as varchar) || ' rejected by Spectrum: see plumbline push --dry-run for each fix.'
+    end as detail
+),
+
 mart_checks as (
   select c.*, s.last_loaded_at from ar_aging_check c cross join spectrum_loaded s
+  union all select c.*, b.last_loaded_at from writeback_check c cross join both_loaded b
   union all select c.*, b.last_loaded_at from invoice_status_check c cross join both_loaded b
   union all select c.*, b.last_loaded_at from cost_code_drift_check c cross join both_loaded b
   union all select c.*, b.last_loaded_at from billing_duplicates_check c cross join both_loaded b

@@ -64,6 +64,7 @@ export const AIA_PLANTS = [
   'first_app_previous',
   'retainage_mismatch',
   'change_order',
+  'wb_routing_conflict',
 ] as const;
 
 /** Plants on BuildOps pay-application project jobs. */
@@ -88,6 +89,7 @@ export const NEW_JOB_PLANTS = [
   'wb_tax_class_invalid',
   'wb_phase_mask',
   'wb_phase_too_long',
+  'wb_parent_blocked',
 ] as const;
 
 /** Compliance plants, one subcontractor each: the reason its active assignment fails (or the edge it shows). */
@@ -362,6 +364,8 @@ export function buildMaster(random: Random, size: ScaleSize, asOf: number): Mast
       if (plant === 'wb_job_number_invalid_char') job.number = `S${job.number.slice(1, 3)}/${job.number.slice(3)}`;
       if (plant === 'wb_job_description_too_long') job.name = 'Chiller Plant Replacement Phase Two';
       if (plant === 'wb_tax_class_invalid') job.taxCode = 'AUSTIN 8.25';
+      // A blocked new job with an approved invoice: the invoice and the job's phases wait for it.
+      if (plant === 'wb_parent_blocked') job.taxCode = 'AUSTIN 8.25';
       jobs.push(job);
     }
     const orphan = newJob('service', customers[0]!, dept('Service'), asOf - 5, asOf + 20);

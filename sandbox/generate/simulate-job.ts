@@ -435,6 +435,9 @@ class JobSimulation {
         case 'wb_new_job_clean':
           this.outbound(nov(1));
           break;
+        case 'wb_parent_blocked':
+          this.outbound(nov(1));
+          break;
         case 'wb_phase_mask':
           this.invoice(nov(1), [this.line(p('LAB-TECH'), 2, p('LAB-TECH').priceCents), this.line(p('MAT-CTRL'), 1, p('MAT-CTRL').priceCents)], {
             status: 'Draft',
@@ -622,6 +625,19 @@ class JobSimulation {
             ],
             invoice: null,
             status: 'Draft',
+          });
+          break;
+        }
+        case 'wb_routing_conflict': {
+          // An approved BuildOps invoice on a job Spectrum bills by AIA application: sending it could
+          // bill the same work twice, so the write-back holds it for a person (dated after the last
+          // application's period, so it is not yet a billing_duplicates finding).
+          const p = ctx.product(TRADE[job.department.name]!.labor);
+          this.invoice(Math.max(ctx.periodStart + 1, ctx.asOf - 4), [this.line(p, 6, p.priceCents, 'Service call on the project')], {
+            status: 'Approved',
+            syncStatus: 'NotSynced',
+            spectrum: 'none',
+            plant: 'wb_routing_conflict',
           });
           break;
         }

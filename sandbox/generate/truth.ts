@@ -452,6 +452,10 @@ export class TruthBuilder {
   private observePreflight(sim: SimulatedJob, live: Invoice[]): void {
     const { job } = sim;
     const outboundJob = job.syncStatus === 'Pending';
+    // A record whose parent is blocked is blocked too (rule parent_blocked): a phase of a blocked
+    // job; an invoice on a blocked outbound job or needing one of its blocked phases.
+    let jobBlocked = false;
+    const blockedPhases = new Set<string>();
     if (outboundJob) {
       const rules = new Set<string>();
       const c = job.customer;
@@ -465,6 +469,7 @@ export class TruthBuilder {
       if (this.spectrumJobs.has(job.number)) rules.add('duplicate_number');
       if (!this.activeCostCenters.has(this.departmentCostCenter.get(job.department.name) ?? '')) rules.add('cost_center_mismatch');
       if (!this.taxClasses.has(job.taxCode)) rules.add('tax_class_invalid');
+      jobBlocked = rules.size > 0;
       this.preflight.push({
         record_type: 'job',
         buildops_id: job.id,
@@ -477,6 +482,8 @@ export class TruthBuilder {
         const pr = new Set<string>();
         if (p.phase.length > 20) pr.add('field_too_long');
         if (!/^\d{5}$/.test(p.phase)) pr.add('phase_mask');
+        if (pr.size > 0) blockedPhases.add(key);
+        if (jobBlocked) pr.add('parent_blocked');
         this.preflight.push({
           record_type: 'phase',
           buildops_id: `${job.id}:${key}`,
@@ -506,6 +513,9 @@ export class TruthBuilder {
         const gl = this.gl.get(l.product.glRevenue);
         if (!gl || (map && gl.costType !== null && gl.costType !== map.costType)) rules.add('gl_account');
       }
+      if (job.kind !== 'service') rules.add('routing_conflict');
+      if (outboundJob && (jobBlocked || inv.lines.some((l) => l.product.map && blockedPhases.has(`${l.product.map.phase}:${l.product.map.costType}`))))
+        rules.add('parent_blocked');
       const ar = this.gl.get(AR_GL_ACCOUNT);
       if (!ar || ar.direct === 'Y') rules.add('gl_account');
       const record: PreflightTruth = {

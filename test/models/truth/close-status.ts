@@ -46,8 +46,13 @@ export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise
       'service_ticket_batches',
       'subcontractor_compliance',
       'wip_schedule',
+      'writeback',
     ].sort(),
   );
+
+  // Write-back before any push: every blocked outbound record of the truth, with its invoice amounts; attention.
+  const blockedOutbound = truth.writeback_preflight.filter((r) => r.rules.length > 0);
+  expect(rows.get('writeback')).toMatchObject({ open_findings: blockedOutbound.length, status: 'attention' });
 
   const over90 = truth.ar_aging.rows.filter((r) => r.aging_bucket === '90+' && decimalToUnscaled(r.open_net_of_retainage, 2) > 0n);
   expect(rows.get('ar_aging')).toMatchObject({ open_findings: over90.length, amount_at_risk: cents(over90.map((r) => r.open_net_of_retainage)) });

@@ -1,0 +1,74 @@
+/**
+ * A sandbox contractor for the write-back tests: its store stays open behind the sandbox servers
+ * (BuildOps API, Spectrum SQL over TDS, Data Exchange), its export is loaded into a warehouse, and
+ * the push talks to the servers as it would to a real Spectrum.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../lib/logger.ts';
+import { openWarehouse } from '../../load/index.ts';
+import type { Warehouse } from '../../load/index.ts';
+import { exportContractor, generateContractor, openStore } from '../../sandbox/index.ts';
+import type { GroundTruth, Scale } from '../../sandbox/index.ts';
+import type { SandboxServers } from '../../sandbox/servers/start.ts';
+import { startSandboxServers } from '../../sandbox/servers/start.ts';
+import type { Store } from '../../sandbox/store/open-store.ts';
+import { SpectrumSqlClient } from '../../extract/spectrum/sql-client.ts';
+import { DataExchangeClient } from '../../writeback/data-exchange-client.ts';
+import { SqlReadBack } from '../../writeback/spectrum-read-back.ts';
+import { filesConfig, loadAndBuild } from '../support/sandbox-warehouse.ts';
+
+export interface PushSandbox {
+  store: Store;
+  servers: SandboxServers;
+  truth: GroundTruth;
+  dir: string;
+  warehouse: Warehouse;
+  sql: SpectrumSqlClient;
+  readBack: SqlReadBack;
+  client(): DataExchangeClient;
+  /** Rows of a Spectrum table in the sandbox store (the witness: what Spectrum really holds). */
+  spectrum(sqlText: string): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+/** Generates a contractor, starts its servers, loads its export into a new warehouse at `location` and builds the models. */
+export async function pushSandbox(seed: number, scale: Scale, location: string): Promise<PushSandbox> {
+  const dir = mkdtempSync(join(tmpdir(), 'plumbline-push-'));
+  const store = await openStore(':memory:');
+  const truth = await generateContractor(store, { seed, scale });
+  await exportContractor(store, dir);
+  const servers = await startSandboxServers(store);
+  const warehouse = await openWarehouse(location);
+  await loadAndBuild(warehouse, filesConfig(dir, truth, location), truth.asOf);
+  const sql = new SpectrumSqlClient({
+    server: servers.spectrumSql.host,
+    port: servers.spectrumSql.port,
+    database: servers.spectrumSql.database,
+    user: servers.spectrumSql.user,
+    password: servers.spectrumSql.password,
+    encrypt: false,
+    trustServerCertificate: true,
+    logger: silentLogger,
+  });
+  return {
+    store,
+    servers,
+    truth,
+    dir,
+    warehouse,
+    sql,
+    readBack: new SqlReadBack(sql),
+    client: () =>
+      new DataExchangeClient({ url: servers.dataExchange.url, companyCode: truth.companyCode, authorizationId: servers.dataExchange.authorizationId }),
+    spectrum: async (sqlText) => (await store.connection.runAndReadAll(sqlText)).getRowObjectsJson() as Record<string, unknown>[],
+    close: async () => {
+      await warehouse.close();
+      await sql.close();
+      await servers.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
