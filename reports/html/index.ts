@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { errorMessage } from '../../lib/errors.ts';
 import { writeChartPng } from '../charts/index.ts';
 import type { Chart } from '../charts/index.ts';
-import { ensureHistoryTable, previousRun, recordRun } from '../history.ts';
+import { previousRun, recordRun } from '../history.ts';
 import type { HistoryFigure, PreviousRun } from '../history.ts';
 import type { ReportOptions } from '../types.ts';
 import { REPORT_CSS } from './style.ts';
@@ -69,7 +69,6 @@ export async function writeCfoReport(options: ReportOptions & { png?: boolean; p
   const figures = trackedFigures(pane, sections);
   let previous: PreviousRun | null = null;
   try {
-    await ensureHistoryTable(warehouse);
     previous = await previousRun(warehouse, asOf, companyCode);
     await recordRun(warehouse, asOf, companyCode, now, figures);
   } catch (error) {
@@ -195,6 +194,9 @@ function changeText(kind: 'money' | 'count', now: string, before: string | undef
 function renderClose(page: Page): string {
   const { pane, previous } = page;
   const heading = '<h2>Close status</h2>';
+  // A warehouse no system was loaded into has no findings because it has no data: never show that as "0 blocking".
+  if (!page.sources.some((s) => s.source !== 'mappings'))
+    return `<section id="close-status" class="pane">${heading}<p class="unavailable no-data"><strong>No data loaded</strong>: neither BuildOps nor Spectrum has been loaded into this warehouse (meta.loads has no successful load), so nothing could be checked. Configure a source and run plumbline run.</p></section>`;
   if (pane.unavailable) return `<section id="close-status">${heading}<p class="unavailable">${escapeHtml(pane.unavailable)}</p></section>`;
   const counts = ['blocking', 'attention', 'ok'].map((s) => `${pane.rows.filter((r) => r.status === s).length} ${s}`).join(' · ');
   const atRisk = pane.rows.reduce((sum, r) => sum + (r.status === 'ok' || r.status === 'not built' ? 0n : toCents(r.amount_at_risk)), 0n);
