@@ -46,6 +46,7 @@ describeEachWarehouse('pipeline', (factory) => {
         ['load', 'partial'],
         ['models', 'skipped'],
       ]);
+      expect(broken.stages[1]!.reason).toBe('not run: the load stage ended partial');
       expect((await warehouse.listRelations('raw')).some((r) => r.name.startsWith('spectrum__'))).toBe(false);
       expect(await warehouse.listRelations('marts')).toEqual([]);
 
