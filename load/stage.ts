@@ -94,6 +94,7 @@ async function loadOne(options: LoadStageOptions, context: StageContext<Warehous
   const { logger } = context;
   const started = performance.now();
   const fullRefresh = options.fullRefresh?.includes(name) || options.fullRefresh?.includes(resource.source) || false;
+  logger.debug('load.start', `${name}: loading${fullRefresh ? ' from scratch (full refresh)' : ''}`, { resource: name });
   try {
     const result = await loadResource(context.warehouse, resource, context.runId, { fullRefresh, asOf: context.asOf, signal: context.signal });
     const quarantine = result.rowsQuarantined > 0 ? `, ${result.rowsQuarantined} quarantined (see meta.quarantine)` : '';
