@@ -194,9 +194,6 @@ function changeText(kind: 'money' | 'count', now: string, before: string | undef
 function renderClose(page: Page): string {
   const { pane, previous } = page;
   const heading = '<h2>Close status</h2>';
-  // A warehouse no system was loaded into has no findings because it has no data: never show that as "0 blocking".
-  if (!page.sources.some((s) => s.source !== 'mappings'))
-    return `<section id="close-status" class="pane">${heading}<p class="unavailable no-data"><strong>No data loaded</strong>: neither BuildOps nor Spectrum has been loaded into this warehouse (meta.loads has no successful load), so nothing could be checked. Configure a source and run plumbline run.</p></section>`;
   if (pane.unavailable) return `<section id="close-status">${heading}<p class="unavailable">${escapeHtml(pane.unavailable)}</p></section>`;
   const counts = ['blocking', 'attention', 'ok'].map((s) => `${pane.rows.filter((r) => r.status === s).length} ${s}`).join(' · ');
   const atRisk = pane.rows.reduce((sum, r) => sum + (r.status === 'ok' || r.status === 'not built' ? 0n : toCents(r.amount_at_risk)), 0n);
@@ -221,8 +218,13 @@ function renderClose(page: Page): string {
       : `<div class="table-wrap"><table><thead><tr><th>Status</th><th>Check</th><th>Area</th><th class="num">Open findings</th><th class="num">Amount at risk</th>${showLoaded ? '<th>Last loaded</th>' : ''}<th>Detail</th>${trendHead}</tr></thead><tbody>
 ${rows}
 </tbody></table></div>`;
+  // A warehouse no system was loaded into has no findings because it has no data: never show that as "0 blocking".
+  const noData = !page.sources.some((s) => s.source !== 'mappings') && pane.rows.every((r) => !r.open_findings);
+  const summary = noData
+    ? '<p class="unavailable no-data"><strong>No data loaded</strong>: neither BuildOps nor Spectrum has been loaded into this warehouse (meta.loads has no successful load), so nothing could be checked. Configure a source and run plumbline run.</p>'
+    : `<p class="summary">${escapeHtml(counts)} · amount at risk on the checks that need action <strong>${escapeHtml(formatCents(atRisk))}</strong> <span class="note">(summed over checks; a finding can count in more than one)</span></p>`;
   return `<section id="close-status" class="pane">${heading}
-<p class="summary">${escapeHtml(counts)} · amount at risk on the checks that need action <strong>${escapeHtml(formatCents(atRisk))}</strong> <span class="note">(summed over checks; a finding can count in more than one)</span></p>
+${summary}
 ${note}${pane.chart ? figure(pane.chart) : ''}${table}</section>`;
 }
 
