@@ -31,16 +31,21 @@ export interface AbandonedRun {
   reached: string;
 }
 
+// The runs going on in this process: never abandoned, even on DuckDB, where the process holds the file.
+const activeRuns = new Set<string>();
+
 /**
- * Marks the runs left `running` by a process that is gone. On DuckDB the file has one writer,
- * so any `running` row is dead; on Postgres only a row of this host whose process is not alive
- * is (another host's run may still be going: the nightly scheduler's lock will say).
+ * Marks the runs left `running` by a process that is gone. On DuckDB the file has one writer
+ * process, so any `running` row not of a run going on in this process is dead; on Postgres only a
+ * row of this host whose process is not alive is (another host's run may still be going: the
+ * nightly scheduler's lock will say).
  */
 export async function markAbandonedRuns(warehouse: Warehouse, now = new Date()): Promise<AbandonedRun[]> {
   const db = metaDb(warehouse);
   const running = await db.selectFrom('meta.runs').select(['run_id', 'host', 'pid']).where('status', '=', 'running').execute();
   const abandoned: AbandonedRun[] = [];
   for (const run of running) {
+    if (activeRuns.has(run.run_id)) continue;
     if (warehouse.kind !== 'duckdb' && !(run.host === hostname() && run.pid !== null && !processAlive(Number(run.pid)))) continue;
     const reached = await lastStep(warehouse, run.run_id);
     await db
@@ -56,6 +61,7 @@ export async function markAbandonedRuns(warehouse: Warehouse, now = new Date()):
 
 /** Inserts the run's row, `running`. */
 export async function startRun(warehouse: Warehouse, run: RunStart): Promise<void> {
+  activeRuns.add(run.runId);
   await metaDb(warehouse)
     .insertInto('meta.runs')
     .values({
@@ -120,6 +126,7 @@ export async function recordStage(warehouse: Warehouse, runId: string, result: S
 
 /** Ends the run's row with its status and a one-line message. */
 export async function finishRun(warehouse: Warehouse, runId: string, status: RunStatus, message: string | null, now = new Date()): Promise<void> {
+  activeRuns.delete(runId);
   await metaDb(warehouse)
     .updateTable('meta.runs')
     .set({ status, ended_at: formatTimestamp(now), message })

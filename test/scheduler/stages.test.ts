@@ -4,7 +4,7 @@
  * stops its source with one message, and the pipeline's rule that a run which did nothing fails.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { LoadBatch, Resource, TableSpec } from '../../extract/types.ts';
@@ -263,6 +263,43 @@ describeEachWarehouse('stages', (factory) => {
         ['load', 'skipped'],
         ['models', 'skipped'],
       ]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('a run left running is abandoned by the next run: on DuckDB always, on Postgres only when its process on this host is gone', async () => {
+    const warehouse = await factory.open();
+    try {
+      const left = (runId: string, host: string, pid: number) => ({
+        run_id: runId,
+        trigger: 'schedule',
+        status: 'running',
+        started_at: '2026-11-15 02:00:00',
+        ended_at: null,
+        as_of: AS_OF,
+        company_code: '1',
+        warehouse: warehouse.displayName,
+        plumbline_version: '0.1.0',
+        stages: 'load',
+        message: null,
+        host,
+        pid,
+      });
+      // A pid that cannot be alive (above the kernel's maximum) on this host, and a run on another host.
+      await metaDb(warehouse)
+        .insertInto('meta.runs')
+        .values([left('dead-here', hostname(), 2 ** 30), left('elsewhere', 'another-host.example', 1)])
+        .execute();
+      const result = await runPipeline({ warehouse, config: config(), secrets: loadSecrets({}), logger: silentLogger, asOf: AS_OF, stages: ['models'] });
+      const runs = await metaDb(warehouse).selectFrom('meta.runs').select(['run_id', 'status', 'message']).orderBy('run_id').execute();
+      const status = Object.fromEntries(runs.map((r) => [r.run_id, r.status]));
+      expect(status['dead-here']).toBe('abandoned');
+      expect(status['elsewhere']).toBe(factory.kind === 'duckdb' ? 'abandoned' : 'running');
+      expect(status[result.runId]).toBe('failed'); // nothing loaded, every mart skipped
+      expect(runs.find((r) => r.run_id === 'dead-here')!.message).toBe(
+        'abandoned: its process ended without finishing; it had reached no step (it ended before its first step was stored)',
+      );
     } finally {
       await warehouse.close();
     }
