@@ -42,7 +42,7 @@ interface Finished {
  * buildops.jobs starts (the resources before it are loaded and stored; jobs, with its child tables,
  * is being loaded).
  */
-function plumblineRun(warehouse: string, interrupt?: NodeJS.Signals): Promise<Finished> {
+function plumblineRun(warehouse: string, interrupt?: NodeJS.Signals, again = false): Promise<Finished> {
   const args = [BIN, 'run', '--verbose', '--files', exportDir, '--company', truth.companyCode, '--warehouse', warehouse, '--as-of', truth.asOf, '--json-logs'];
   const child = spawn(process.execPath, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -53,6 +53,10 @@ function plumblineRun(warehouse: string, interrupt?: NodeJS.Signals): Promise<Fi
     stderr += d.toString();
     if (interrupt && !sent && /"event":"load\.start","message":"buildops\.jobs: loading/.test(stderr)) {
       sent = true;
+      child.kill(interrupt);
+    }
+    if (again && sent && stderr.includes('"event":"run.cancelling"')) {
+      again = false;
       child.kill(interrupt);
     }
   });
@@ -123,6 +127,22 @@ describeEachWarehouse('run interrupted by a signal', (factory) => {
       expect(loadSteps.every((s) => s.status === 'ok' || s.status === 'cancelled')).toBe(true);
       await expectNoPartialRows(warehouse);
       expect(await warehouse.listRelations('marts')).toEqual([]);
+    } finally {
+      await warehouse.close();
+    }
+  }, 180_000);
+
+  it('a second SIGTERM exits at once (143), leaving the run to be marked abandoned by the next one', async () => {
+    const location = await factory.newLocation();
+    const run = await plumblineRun(location, 'SIGTERM', true);
+    expect(run.code).toBe(143);
+    // The second signal usually lands while the first is being handled; if the cancelled run had already ended, it is stored so.
+    const ended = run.events.some((e) => e.event === 'run.end');
+    if (!ended) expect(run.stdout).toBe(''); // no results printed: it did not wait
+    const warehouse = await openWarehouse(location);
+    try {
+      expect((await metaDb(warehouse).selectFrom('meta.runs').select('status').execute()).map((r) => r.status)).toEqual([ended ? 'cancelled' : 'running']);
+      await expectNoPartialRows(warehouse);
     } finally {
       await warehouse.close();
     }
