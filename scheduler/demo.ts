@@ -17,6 +17,7 @@ import type { SandboxServers } from '../sandbox/servers/start.ts';
 import { configSchema } from './config.ts';
 import type { PlumblineConfig } from './config.ts';
 import { formatTable } from './output.ts';
+import { formatStageLine } from './run-output.ts';
 import { runPipeline } from './pipeline.ts';
 import type { PipelineResult } from './pipeline.ts';
 import { generateSandboxStore } from './sandbox-commands.ts';
@@ -217,6 +218,8 @@ function summary(
     ...(aging ? ['', `AR aging net of retainage as of ${result.asOf} (marts.ar_aging_by_customer), against the ground truth:`, agingTable(aging, truth)] : []),
     '',
     `Also planted, for the write-back preflight of a later version: ${writeback.reduce((n, [, c]) => n + c, 0)} rule failures of ${writeback.length} kinds.`,
+    'Stages:',
+    ...result.stages.map((stage) => `  ${formatStageLine(stage)}`),
     `Run ${result.runId} ${result.ok ? 'succeeded' : `${result.status.toUpperCase()}: ${result.message}`} in ${result.seconds.toFixed(1)}s (stored in meta.runs).`,
     '',
     `Warehouse:     ${warehousePath}`,

@@ -7,11 +7,7 @@ import { formatTable } from './output.ts';
 export function formatStageResults(stages: readonly StageResult[]): string {
   const parts: string[] = [];
   for (const stage of stages) {
-    const counts = Object.entries(stage.counts)
-      .map(([name, n]) => `${n} ${name}`)
-      .join(', ');
-    const reason = stage.reason ? ` — ${stage.reason}` : '';
-    parts.push(`${stage.stage}: ${stage.status}${reason}${counts ? ` (${counts}; ${stage.seconds.toFixed(1)}s)` : ''}`);
+    parts.push(formatStageLine(stage));
     if (stage.steps.length > 0) parts.push(formatTable(stage.steps.map(stepRow)));
     if (stage.steps.length === 0 && stage.errors[0]) parts.push(`  ${messageWithFix(stage.errors[0])}`);
     if (stage.files && stage.files.paths.length > 0) parts.push(`${stage.files.heading}:\n${stage.files.paths.map((p) => `  ${p}`).join('\n')}`);
@@ -29,4 +25,13 @@ function stepRow(step: StepResult): Record<string, unknown> {
     status: step.status,
     message: step.error ? messageWithFix(step.error) : (step.reason ?? ''),
   };
+}
+
+/** A stage's result in one line: `load: ok (38 ok, 5123 rows; 2.1s)`, with its reason when it has one. */
+export function formatStageLine(stage: StageResult): string {
+  const counts = Object.entries(stage.counts)
+    .map(([name, n]) => `${n} ${name}`)
+    .join(', ');
+  const reason = stage.reason ? ` — ${stage.reason}` : '';
+  return `${stage.stage}: ${stage.status}${reason}${counts ? ` (${counts}; ${stage.seconds.toFixed(1)}s)` : ''}`;
 }
