@@ -42,6 +42,7 @@ export async function loadResource<State>(
         tables: resource.tables,
         mode,
         batches: resource.extract(state, context),
+        signal: context.signal,
       });
     },
     {

@@ -1,13 +1,47 @@
-/** The `meta` schema: load history, extraction state, quarantine and model runs. */
-import type { ColumnType } from './types.ts';
+/**
+ * The `meta` schema: the registry of every meta table (load history, extraction state,
+ * quarantine, model runs, the reports' history, the run records) and its numbered migrations.
+ *
+ * How the schema changes (forward only, never edit a migration that has shipped):
+ * - A new table: add an entry to META_TABLES with `since: N`, where N is a new entry at the end
+ *   of META_MIGRATIONS (`{ id: N, description }`). Migration N creates it on every warehouse.
+ * - A new column: add it to its table's `columns` with `{ since: N }` as third element, and add
+ *   migration N. Migration N adds it to existing tables (an added column is nullable: a NOT NULL
+ *   column cannot be added to a table that has rows).
+ * - A change of data or type: add migration N with an `up` that does it, on both backends.
+ * An entry without `since` belongs to migration 1, which is frozen (test/load/meta-migrations.test.ts
+ * lists its tables): a table added later without `since` fails that test instead of silently never
+ * reaching a warehouse migrated before it.
+ */
+import type { ColumnType, Row, WarehouseKind } from './types.ts';
+
+export interface MetaColumnOptions {
+  /** The migration that adds this column (default: the table's own). */
+  since?: number;
+  notNull?: boolean;
+}
+
+export type MetaColumn = [name: string, type: ColumnType, options?: MetaColumnOptions];
 
 export interface MetaTable {
   name: string;
-  columns: [string, ColumnType][];
+  columns: MetaColumn[];
   primaryKey?: string[];
+  /** The migration that creates this table (default 1). */
+  since?: number;
 }
 
 export const META_TABLES: readonly MetaTable[] = [
+  {
+    name: 'schema_migrations',
+    columns: [
+      ['id', 'bigint', { notNull: true }],
+      ['description', 'varchar'],
+      ['plumbline_version', 'varchar'],
+      ['applied_at', 'timestamp'],
+    ],
+    primaryKey: ['id'],
+  },
   {
     name: 'loads',
     columns: [
@@ -58,6 +92,68 @@ export const META_TABLES: readonly MetaTable[] = [
     ],
   },
   {
+    // The CFO report's headline figures per run, for the next report's trend (reports/history.ts).
+    name: 'report_history',
+    columns: [
+      ['as_of', 'date', { notNull: true }],
+      ['run_at', 'timestamp', { notNull: true }],
+      ['company_code', 'varchar', { notNull: true }],
+      ['figure', 'varchar', { notNull: true }],
+      ['value', 'decimal(18,2)', { notNull: true }],
+    ],
+    primaryKey: ['as_of', 'run_at', 'company_code', 'figure'],
+  },
+  {
+    // Each AR feed written, so the next feed's window starts after it (reports/feed/index.ts).
+    name: 'ar_feed_history',
+    columns: [
+      ['company_code', 'varchar', { notNull: true }],
+      ['as_of', 'date', { notNull: true }],
+      ['since', 'date'],
+      ['written_at', 'timestamp', { notNull: true }],
+      ['dir', 'varchar', { notNull: true }],
+    ],
+  },
+  {
+    // One row per run, inserted `running` when it starts and updated when it ends: a row still
+    // `running` after its process died is marked `abandoned` by the next run.
+    name: 'runs',
+    columns: [
+      ['run_id', 'varchar', { notNull: true }],
+      ['trigger', 'varchar'],
+      ['status', 'varchar'],
+      ['started_at', 'timestamp'],
+      ['ended_at', 'timestamp'],
+      ['as_of', 'date'],
+      ['company_code', 'varchar'],
+      ['warehouse', 'varchar'],
+      ['plumbline_version', 'varchar'],
+      ['stages', 'varchar'],
+      ['message', 'varchar'],
+      ['host', 'varchar'],
+      ['pid', 'bigint'],
+    ],
+    primaryKey: ['run_id'],
+  },
+  {
+    // One row per step (a resource loaded, a model built, a report written) as it ends, and one
+    // per stage (step null) when the stage ends.
+    name: 'run_steps',
+    columns: [
+      ['run_id', 'varchar', { notNull: true }],
+      ['stage', 'varchar', { notNull: true }],
+      ['step', 'varchar'],
+      ['status', 'varchar'],
+      ['rows', 'bigint'],
+      ['quarantined', 'bigint'],
+      ['seconds', 'double'],
+      ['error_kind', 'varchar'],
+      ['message', 'varchar'],
+      ['fix', 'varchar'],
+      ['ended_at', 'timestamp'],
+    ],
+  },
+  {
     // The write-back outbox: one row per outbound record version, holding the payload frozen when it
     // was checked. The one meta table that can never be rebuilt from the sources; nothing is deleted.
     name: 'outbox',
@@ -90,6 +186,7 @@ export const META_TABLES: readonly MetaTable[] = [
       ['last_run_id', 'varchar'],
     ],
     primaryKey: ['outbox_id'],
+    since: 2,
   },
   {
     // Every change of an outbox row's state, with who made it and why: the audit trail.
@@ -103,7 +200,28 @@ export const META_TABLES: readonly MetaTable[] = [
       ['note', 'varchar'],
       ['run_id', 'varchar'],
     ],
+    since: 2,
   },
+];
+
+export interface MetaMigration {
+  id: number;
+  description: string;
+  /** What the registry's `since` cannot say (moving data, changing a type), run after its tables and columns exist. */
+  up?: (query: (sqlText: string, parameters?: readonly unknown[]) => Promise<Row[]>, kind: WarehouseKind) => Promise<void>;
+}
+
+/**
+ * Every migration in order. A warehouse records the ones applied in meta.schema_migrations; on
+ * open, the missing ones run in order, each in one transaction with its record.
+ */
+export const META_MIGRATIONS: readonly MetaMigration[] = [
+  {
+    id: 1,
+    description:
+      'the meta tables of 0.1.0 (loads, state, quarantine, model_runs, and the reports’ report_history and ar_feed_history), and the run records runs and run_steps',
+  },
+  { id: 2, description: 'the write-back outbox (outbox) and its audit trail (outbox_events)' },
 ];
 
 /** Column order of `meta.quarantine`, for bulk appends. */

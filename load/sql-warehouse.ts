@@ -3,10 +3,11 @@
  * rows, quarantine, extraction state and the load record committed in one transaction.
  */
 import { randomBytes } from 'node:crypto';
-import { PlumblineError, errorMessage } from '../lib/errors.ts';
+import { CancelledError, PlumblineError, errorMessage, isCancellation } from '../lib/errors.ts';
 import type { Backend, BackendConnection } from './backend.ts';
 import { qualified, quoteIdent, toColumnName } from './identifiers.ts';
-import { META_TABLES, QUARANTINE_COLUMNS } from './meta-tables.ts';
+import { migrateMeta } from './meta-migrations.ts';
+import { QUARANTINE_COLUMNS } from './meta-tables.ts';
 import { coerceValue } from './row-values.ts';
 import type {
   ColumnSpec,
@@ -46,11 +47,7 @@ export class SqlWarehouse implements Warehouse {
     if (this.ready) return;
     await this.withConnection(async (conn) => {
       for (const schema of WAREHOUSE_SCHEMAS) await conn.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-      for (const table of META_TABLES) {
-        const columns = table.columns.map(([name, type]) => `${quoteIdent(name)} ${this.backend.sqlType(type)}`);
-        if (table.primaryKey) columns.push(`PRIMARY KEY (${table.primaryKey.map(quoteIdent).join(', ')})`);
-        await conn.query(`CREATE TABLE IF NOT EXISTS ${qualified('meta', table.name)} (${columns.join(', ')})`);
-      }
+      await migrateMeta(this.backend, conn);
     });
     this.ready = true;
   }
@@ -118,10 +115,13 @@ export class SqlWarehouse implements Warehouse {
       });
     } catch (error) {
       // The failed load left nothing behind; record that it was attempted, outside the rolled-back transaction.
+      const cancelled = isCancellation(error) || request.signal?.aborted === true;
       await this.query(
-        `INSERT INTO meta.loads (load_id, source, resource, status, rows_loaded, rows_quarantined, started_at, finished_at, message) VALUES ($1, $2, $3, 'failed', 0, 0, $4, $5, $6)`,
-        [request.loadId, request.source, request.resource, started, new Date(), errorMessage(error)],
+        `INSERT INTO meta.loads (load_id, source, resource, status, rows_loaded, rows_quarantined, started_at, finished_at, message) VALUES ($1, $2, $3, $4, 0, 0, $5, $6, $7)`,
+        [request.loadId, request.source, request.resource, cancelled ? 'cancelled' : 'failed', started, new Date(), errorMessage(error)],
       ).catch(() => undefined);
+      if (cancelled && !(error instanceof CancelledError))
+        throw new CancelledError(`Loading ${request.source} ${request.resource} was cancelled and rolled back`, { cause: error });
       throw error instanceof PlumblineError
         ? error
         : new PlumblineError(`Loading ${request.source} ${request.resource} failed and was rolled back: ${errorMessage(error)}`, { cause: error });
@@ -188,7 +188,11 @@ class TableLoad {
 
   async run(): Promise<LoadResult> {
     for (const spec of this.request.tables) await this.prepareTable(spec);
-    for await (const batch of this.request.batches) await this.loadBatch(batch);
+    for await (const batch of this.request.batches) {
+      this.throwIfCancelled();
+      await this.loadBatch(batch);
+    }
+    this.throwIfCancelled();
     for (const spec of this.request.tables) await this.publish(this.tables.get(spec.name)!);
     for (const table of this.tables.values()) await this.conn.query(`DROP TABLE ${qualified('meta', table.stage)}`);
     // A replace that hands over no state is a fresh start: the old cursor must not outlive the old rows.
@@ -222,6 +226,12 @@ class TableLoad {
       state: this.state,
       seconds: (finished.getTime() - this.started.getTime()) / 1000,
     };
+  }
+
+  /** Stops the load (and so rolls it back) once the run's signal fired. */
+  private throwIfCancelled(): void {
+    if (this.request.signal?.aborted)
+      throw new CancelledError(`Loading ${this.request.source} ${this.request.resource} was cancelled and rolled back`, { cause: this.request.signal.reason });
   }
 
   /** Creates the target when missing, adds declared columns it lacks, and creates the stage. */

@@ -18,6 +18,8 @@ export interface LoadRequest {
   tables: readonly TableSpec[];
   mode: WriteMode;
   batches: AsyncIterable<LoadBatch> | Iterable<LoadBatch>;
+  /** Checked before each batch and before publishing: an abort rolls the whole load back. */
+  signal?: AbortSignal;
 }
 
 export interface LoadResult {
@@ -41,7 +43,7 @@ export interface Warehouse {
   readonly displayName: string;
   /** Kysely over the warehouse, for typed queries. */
   readonly db: Kysely<any>;
-  /** Creates the schemas and meta tables when missing. */
+  /** Creates the schemas when missing and applies the meta migrations the warehouse has not had (load/meta-tables.ts). */
   ensureReady(): Promise<void>;
   /** Runs SQL text and returns its rows (decimals as text, dates as text, timestamps as Dates). */
   query<T = Row>(sqlText: string, parameters?: readonly unknown[]): Promise<T[]>;

@@ -1,7 +1,8 @@
 /**
  * The report's memory: each report run records its headline figures (per check: open findings
  * and amount at risk; the AR totals) in `meta.report_history`, so the next report can show the
- * change since the previous run with an earlier as-of date. The table is created when missing.
+ * change since the previous run with an earlier as-of date. The table is one of the meta tables
+ * (load/meta-tables.ts), made by the warehouse's migrations when it is opened.
  */
 import type { Warehouse } from '../load/index.ts';
 import { sqlText } from './html/format.ts';
@@ -17,21 +18,6 @@ export interface PreviousRun {
   asOf: string;
   runAt: Date;
   figures: Map<string, string>;
-}
-
-const CREATE = `create table if not exists meta.report_history (
-  as_of date not null,
-  run_at timestamp not null,
-  company_code varchar not null,
-  figure varchar not null,
-  value decimal(18, 2) not null,
-  primary key (as_of, run_at, company_code, figure)
-)`;
-
-/** Creates `meta.report_history` when missing. */
-export async function ensureHistoryTable(warehouse: Warehouse): Promise<void> {
-  await warehouse.query('create schema if not exists meta');
-  await warehouse.query(CREATE);
 }
 
 /** The figures of the latest report run with an as-of before `asOf` (same company scope), or null. */

@@ -17,14 +17,40 @@ export interface ReportsResult {
   paths: string[];
 }
 
+export type WriteReportsOptions = ReportOptions & CfoReportExtras & { since?: string };
+
+/** One report writer: its name (a step of the reports stage) and the files it writes. */
+export interface ReportWriter {
+  name: string;
+  write(options: WriteReportsOptions): Promise<string[]>;
+}
+
+/** The report writers, in the order they run and their files are listed. */
+export const REPORT_WRITERS: readonly ReportWriter[] = [
+  {
+    name: 'cfo-report',
+    write: async (options) => {
+      const cfo = await writeCfoReport(options);
+      return [cfo.html, ...cfo.pngs, ...(cfo.pdf ? [cfo.pdf] : [])];
+    },
+  },
+  { name: 'workbooks', write: (options) => writeWorkbooks(options) },
+  {
+    name: 'ar-feed',
+    write: async (options) => {
+      const feed = await writeArFeed(options);
+      const files = readdirSync(feed.dir)
+        .map((name) => join(feed.dir, name))
+        .filter((path) => path !== feed.manifest)
+        .sort();
+      return [...files, feed.manifest];
+    },
+  },
+];
+
 /** Writes every report into options.outDir and returns the paths written. */
-export async function writeReports(options: ReportOptions & CfoReportExtras & { since?: string }): Promise<ReportsResult> {
-  const cfo = await writeCfoReport(options);
-  const workbooks = await writeWorkbooks(options);
-  const feed = await writeArFeed(options);
-  const feedFiles = readdirSync(feed.dir)
-    .map((name) => join(feed.dir, name))
-    .filter((path) => path !== feed.manifest)
-    .sort();
-  return { paths: [cfo.html, ...cfo.pngs, ...(cfo.pdf ? [cfo.pdf] : []), ...workbooks, ...feedFiles, feed.manifest] };
+export async function writeReports(options: WriteReportsOptions): Promise<ReportsResult> {
+  const paths: string[] = [];
+  for (const writer of REPORT_WRITERS) paths.push(...(await writer.write(options)));
+  return { paths };
 }

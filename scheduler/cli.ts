@@ -1,5 +1,6 @@
 /**
- * The `plumbline` command line. Exit codes: 0 success, 2 bad usage or config, 1 failure.
+ * The `plumbline` command line. Exit codes: 0 success, 2 bad usage or config, 1 failure, 130/143 a run
+ * cancelled by SIGINT/SIGTERM.
  * Human output on a terminal; one JSON line per event when not a terminal or with --json-logs.
  */
 import { existsSync } from 'node:fs';
@@ -19,6 +20,9 @@ import { addWritebackCommands } from './writeback-commands.ts';
 import { formatCsv, formatJsonRow, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 import { parseStages, runPipeline, runReports } from './pipeline.ts';
+import type { PipelineResult } from './pipeline.ts';
+import { formatStageResults } from './run-output.ts';
+import { SignalExit, cancelOnSignals, exitIfSignalled } from './signals.ts';
 import { configPath } from './config.ts';
 import { createRunContext, maskSecrets, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
 import type { GlobalOptions, RunContext } from './run-context.ts';
@@ -49,9 +53,9 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
   withCommonOptions(
     program
       .command('run')
-      .description('extract → load → models → reports → write-back, as of a date')
+      .description('load → models → write-back → reports, as of a date; the run is stored in meta.runs')
       .addOption(asOfOption())
-      .option('--stages <list>', 'comma-separated stages to run (extract,load,models,reports,writeback)')
+      .option('--stages <list>', 'comma-separated stages to run (load,models,writeback,reports; extract is another name for load)')
       .option('--files <dir>', 'read both systems from an export folder (contracts/files.md) instead of the configured sources')
       .option('--company <code>', 'the Spectrum company code to keep (overrides company.code)')
       .option('--full-refresh <list>', 'comma-separated resources (buildops.invoices) or sources (spectrum) to re-read from scratch'),
@@ -71,16 +75,24 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      const result = await runPipeline({ warehouse, config: context.config, secrets: context.secrets, logger: context.logger, asOf, stages, fullRefresh });
-      if (result.loads.length > 0)
-        out(
-          formatTable(
-            result.loads.map((l) => ({ resource: l.resource, rows: l.rows, quarantined: l.quarantined, seconds: l.seconds.toFixed(1), error: l.error ?? '' })),
-          ) + '\n',
-        );
-      if (result.models.length > 0) out(formatModelResults(result.models) + '\n');
-      if (result.reports.length > 0) out(formatReportPaths(result.reports));
-      if (!result.ok) throw new PlumblineError(`Run ${result.runId} failed: see the results above`);
+      const cancellation = cancelOnSignals(context.logger);
+      try {
+        const result = await runPipeline({
+          warehouse,
+          config: context.config,
+          secrets: context.secrets,
+          logger: context.logger,
+          asOf,
+          stages,
+          fullRefresh,
+          signal: cancellation.signal,
+        });
+        out(formatStageResults(result.stages));
+        exitIfSignalled(cancellation, `Run ${result.runId} was cancelled and stored as cancelled in meta.runs`);
+        throwIfRunFailed(result);
+      } finally {
+        cancellation.dispose();
+      }
     });
   });
 
@@ -106,7 +118,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     await withWarehouse(context, {}, async (warehouse) => {
       const result = await runPipeline({ warehouse, config: context.config, secrets: context.secrets, logger: context.logger, asOf, stages: ['models'] });
       out(formatModelResults(result.models) + '\n');
-      if (!result.ok) throw new PlumblineError('Some models failed or were skipped: see above');
+      if (!result.ok) throw new PlumblineError(`Run ${result.runId}: ${result.message ?? 'some models failed'}`);
     });
   });
 
@@ -205,8 +217,14 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     .action(async (opts: { out: string; seed: string; scale: string; jsonLogs?: boolean }) => {
       const json = opts.jsonLogs === true || !process.stderr.isTTY;
       const logger = createLogger({ format: json ? 'json' : 'human', progressEvents: PROGRESS_EVENTS });
-      const result = await runDemo({ outDir: resolve(opts.out), seed: opts.seed, scale: parseScale(opts.scale), logger, out });
-      if (!result.ok) throw new PlumblineError('The demo run failed: see the log above');
+      const cancellation = cancelOnSignals(logger);
+      try {
+        const result = await runDemo({ outDir: resolve(opts.out), seed: opts.seed, scale: parseScale(opts.scale), logger, out, signal: cancellation.signal });
+        exitIfSignalled(cancellation, `The demo run ${result.runId} was cancelled`);
+        if (!result.ok) throw new PlumblineError(`The demo run failed: ${result.message ?? 'see the log above'}`);
+      } finally {
+        cancellation.dispose();
+      }
     });
 
   addSandboxCommands(program, out);
@@ -232,6 +250,14 @@ async function withWarehouse(context: RunContext, options: { readOnly?: boolean 
   } finally {
     await warehouse.close();
   }
+}
+
+/** Fails the command when the run did not end ok: exit 2 when a stage met bad usage or configuration, else 1. */
+function throwIfRunFailed(result: PipelineResult): void {
+  if (result.ok) return;
+  const usage = result.stages.flatMap((s) => s.errors).find((e) => e.kind === 'usage');
+  if (usage) throw new UsageError(usage.message);
+  throw new PlumblineError(`Run ${result.runId} ${result.status === 'partial' ? 'partly failed' : 'failed'}: ${result.message ?? 'see the results above'}`);
 }
 
 function formatReportPaths(paths: readonly string[]): string {
@@ -261,6 +287,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // Help and version are not errors; any other parse problem is bad usage.
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+    }
+    if (error instanceof SignalExit) {
+      process.stderr.write(`${error.message}\n`);
+      return error.exitCode;
     }
     const usage = error instanceof UsageError;
     process.stderr.write(maskSecrets(`${usage ? 'Usage error' : 'Error'}: ${errorWithFix(error)}\n`));

@@ -7,6 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../lib/logger.ts';
+import { messageWithFix } from '../lib/stage.ts';
 import { openWarehouse } from '../load/open-warehouse.ts';
 import { exportMappings } from '../sandbox/index.ts';
 import type { GroundTruth, Scale } from '../sandbox/index.ts';
@@ -16,6 +17,7 @@ import type { SandboxServers } from '../sandbox/servers/start.ts';
 import { configSchema } from './config.ts';
 import type { PlumblineConfig } from './config.ts';
 import { formatTable } from './output.ts';
+import { formatStageLine } from './run-output.ts';
 import { runPipeline } from './pipeline.ts';
 import type { PipelineResult } from './pipeline.ts';
 import { generateSandboxStore } from './sandbox-commands.ts';
@@ -28,6 +30,8 @@ export interface DemoOptions {
   scale: Scale;
   logger: Logger;
   out: (text: string) => void;
+  /** Cancels the run (SIGINT/SIGTERM). */
+  signal?: AbortSignal;
 }
 
 /** Runs the demo; returns the pipeline's result. */
@@ -47,7 +51,16 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
     await exportMappings(sandbox.store, join(outDir, 'mappings')); // the contractor's mapping files, as a user keeps them
     const config = sandboxConfig(servers, sandbox.truth, outDir);
     const secrets = sandboxSecrets(servers);
-    const result = await runPipeline({ warehouse, config, secrets, logger, asOf: sandbox.truth.asOf, stages: ['extract', 'load', 'models', 'reports'] });
+    const result = await runPipeline({
+      warehouse,
+      config,
+      secrets,
+      logger,
+      asOf: sandbox.truth.asOf,
+      stages: ['load', 'models', 'reports'],
+      trigger: 'demo',
+      signal: options.signal,
+    });
     const aging = result.ok ? await agingTotals(warehouse) : null;
     const findings = result.ok ? await findingsAgainstTruth(warehouse, sandbox.truth) : null;
     out(summary(result, sandbox.truth, aging, findings, warehousePath, outDir));
@@ -185,7 +198,12 @@ function summary(
   warehousePath: string,
   outDir: string,
 ): string {
-  const loaded = result.loads.map((l) => ({ resource: l.resource, rows: l.rows, quarantined: l.quarantined, error: l.error ?? '' }));
+  const loaded = result.loads.map((l) => ({
+    resource: l.name,
+    rows: l.rows ?? 0,
+    quarantined: l.quarantined,
+    error: l.error ? messageWithFix(l.error) : (l.reason ?? ''),
+  }));
   const writeback = Object.entries(truth.planted).filter(([key]) => key.startsWith('writeback_preflight.'));
   const lines = [
     `plumbline demo — a simulated MEP contractor as of ${result.asOf}, both systems served on localhost`,
@@ -200,7 +218,9 @@ function summary(
     ...(aging ? ['', `AR aging net of retainage as of ${result.asOf} (marts.ar_aging_by_customer), against the ground truth:`, agingTable(aging, truth)] : []),
     '',
     `Also planted, for the write-back preflight of a later version: ${writeback.reduce((n, [, c]) => n + c, 0)} rule failures of ${writeback.length} kinds.`,
-    `Run ${result.ok ? 'succeeded' : 'FAILED'} in ${result.seconds.toFixed(1)}s.`,
+    'Stages:',
+    ...result.stages.map((stage) => `  ${formatStageLine(stage)}`),
+    `Run ${result.runId} ${result.ok ? 'succeeded' : `${result.status.toUpperCase()}: ${result.message}`} in ${result.seconds.toFixed(1)}s (stored in meta.runs).`,
     '',
     `Warehouse:     ${warehousePath}`,
     `Ground truth:  ${join(outDir, 'ground-truth.json')}`,

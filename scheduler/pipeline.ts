@@ -1,28 +1,38 @@
 /**
- * The nightly pipeline: extract → load → models → reports → write-back, each stage selectable.
- * Stages that this version does not have yet are refused when asked for, never faked.
+ * The pipeline: a list of stages in the order load → models → writeback → reports (reports last,
+ * so they can show that run's push). Adding a stage is adding an entry to PIPELINE. Each run is
+ * stored as it goes: its row in meta.runs, each step in meta.run_steps as it ends.
+ * A stage that this version does not have yet is refused when asked for, never faked.
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { UsageError } from '../lib/errors.ts';
+import { CancelledError, UsageError, describeError, errorWithFix, isCancellation } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
+import { messageWithFix } from '../lib/stage.ts';
+import type { Stage as StageContract, StageContext, StageResult, StageStatus, StepResult } from '../lib/stage.ts';
+import { PLUMBLINE_VERSION } from '../lib/version.ts';
+import { loadStage } from '../load/stage.ts';
+import { finishRun, markAbandonedRuns, recordStage, recordStep, startRun } from '../load/run-history.ts';
+import type { RunTrigger } from '../load/run-history.ts';
 import { newLoadId } from '../load/sql-warehouse.ts';
-import { loadResource } from '../load/load-resource.ts';
-import { errorMessage, errorWithFix } from '../lib/errors.ts';
-import type { Secrets } from './secrets.ts';
-import { configuredSources } from './sources.ts';
 import type { Warehouse } from '../load/types.ts';
-import { runModels, sqlDate, sqlString } from '../transform/index.ts';
+import { reportsStage } from '../reports/stage.ts';
+import { sqlDate, sqlString } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
+import { modelsStage } from '../transform/stage.ts';
 import type { PlumblineConfig } from './config.ts';
 import { configPath, findChromium } from './config.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
+import type { Secrets } from './secrets.ts';
+import { configuredSources } from './sources.ts';
 
-export const STAGES = ['extract', 'load', 'models', 'reports', 'writeback'] as const;
-export type Stage = (typeof STAGES)[number];
+/** The stages, in run order. */
+export const STAGES = ['load', 'models', 'writeback', 'reports'] as const;
+export type StageName = (typeof STAGES)[number];
+/** A stage as `--stages` accepts it: its name, or `extract`, another name for `load`. */
+export type Stage = StageName | 'extract';
 
-/** The stages this version can run; the others arrive with their own issues. */
-export const AVAILABLE_STAGES: readonly Stage[] = ['extract', 'load', 'models', 'reports'];
+const ALIASES: Readonly<Record<string, StageName>> = { extract: 'load' };
 
 export interface PipelineOptions {
   warehouse: Warehouse;
@@ -37,6 +47,10 @@ export interface PipelineOptions {
   modelsDirs?: readonly string[];
   /** The reports stage: where (default `<reports.out_dir>/<as-of>/`), and whether to add chart PNGs and a PDF. */
   reports?: ReportStageOptions;
+  /** What started the run (stored in meta.runs); default `manual`. */
+  trigger?: RunTrigger;
+  /** Aborting it cancels the run at the next batch, model or report (SIGINT/SIGTERM in the CLI). */
+  signal?: AbortSignal;
 }
 
 export interface ReportStageOptions {
@@ -47,38 +61,82 @@ export interface ReportStageOptions {
   since?: string;
 }
 
-export interface ResourceLoad {
-  resource: string;
-  rows: number;
-  quarantined: number;
-  seconds: number;
-  error: string | null;
+/** One entry of the pipeline. */
+interface PipelineEntry {
+  name: StageName;
+  /** Makes the stage from the run's options, or null when this version does not have it yet. */
+  create: ((options: PipelineOptions) => StageContract<Warehouse>) | null;
+  /**
+   * When this stage is skipped the run did nothing (no source, nothing modelled): the run fails,
+   * and this says how to give it something to do.
+   */
+  nothingRanFix?: string;
 }
 
+const CONFIGURE_A_SOURCE =
+  'Configure a source in plumbline.yaml (plumbline init writes one with every key commented): sources.buildops.kind api or files, ' +
+  'sources.spectrum.kind sql or files, with their settings; or read an export folder with plumbline run --files <dir>.';
+
+/** The pipeline: adding a stage is adding an entry here, in its place in the order. */
+export const PIPELINE: readonly PipelineEntry[] = [
+  {
+    name: 'load',
+    create: (o) => loadStage({ openSources: () => configuredSources(o.config, o.secrets, o.logger), fullRefresh: o.fullRefresh }),
+    nothingRanFix: CONFIGURE_A_SOURCE,
+  },
+  {
+    name: 'models',
+    create: (o) =>
+      modelsStage({
+        modelsDirs: o.modelsDirs ?? [PACKAGE_MODELS_DIR, ...o.config.models.extra_dirs.map((d) => configPath(o.config, d))],
+        vars: modelVars(o.config, o.asOf),
+      }),
+    nothingRanFix: `Load the sources first (plumbline run with the load stage). ${CONFIGURE_A_SOURCE}`,
+  },
+  // Write-back arrives with its own issue; its place is before the reports, so they show that night's push.
+  { name: 'writeback', create: null },
+  {
+    name: 'reports',
+    create: (o) => reportsStage({ ...o.reports, outDir: o.reports?.outDir ?? reportsDir(o.config, o.asOf), chromium: o.reports?.pdf ? findChromium() : null }),
+  },
+];
+
+/** The stages this version can run; the others arrive with their own issues. */
+export const AVAILABLE_STAGES: readonly StageName[] = PIPELINE.filter((e) => e.create !== null).map((e) => e.name);
+
+/** What a run did, stage by stage. */
 export interface PipelineResult {
   runId: string;
   asOf: string;
-  loads: ResourceLoad[];
+  status: StageStatus;
+  ok: boolean;
+  /** Why the run did not end ok, with what to do: one line. */
+  message: string | null;
+  seconds: number;
+  /** Each stage asked for, in run order. */
+  stages: StageResult[];
+  /** The load stage's steps, one per resource (empty when it did not run). */
+  loads: StepResult[];
+  /** Every model's result (empty when the models stage did not run). */
   models: ModelResult[];
   /** Every report file written (empty when the reports stage did not run). */
   reports: string[];
-  ok: boolean;
-  seconds: number;
 }
 
-/** Parses `--stages a,b` into stages, refusing unknown and not-yet-available ones. */
-export function parseStages(text: string | undefined): Stage[] {
+/** Parses `--stages a,b` into stages in run order, refusing unknown and not-yet-available ones. */
+export function parseStages(text: string | undefined): StageName[] {
   if (text === undefined) return [...AVAILABLE_STAGES];
   const names = text
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   for (const name of names) {
-    if (!STAGES.includes(name as Stage)) throw new UsageError(`--stages: unknown stage "${name}"; stages are ${STAGES.join(', ')}`);
-    if (!AVAILABLE_STAGES.includes(name as Stage))
+    if (!STAGES.includes(name as StageName) && !(name in ALIASES))
+      throw new UsageError(`--stages: unknown stage "${name}"; stages are ${STAGES.join(', ')} (extract is another name for load)`);
+    if (!AVAILABLE_STAGES.includes(canonical(name)))
       throw new UsageError(`--stages: the ${name} stage is not part of this version yet; available: ${AVAILABLE_STAGES.join(', ')}`);
   }
-  return names as Stage[];
+  return normalizeStages(names as Stage[]);
 }
 
 /** The SQL placeholders every model may use. */
@@ -92,54 +150,131 @@ export function modelVars(config: PlumblineConfig, asOf: string): Record<string,
   };
 }
 
-/** Runs the selected stages in order and says whether all went well. */
+/** Runs the selected stages in order, storing the run as it goes; says how it ended. */
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
   const runId = newLoadId();
-  const { logger, config } = options;
-  logger.info('run.start', `Run ${runId} as of ${options.asOf} into ${options.warehouse.displayName}`, { runId, asOf: options.asOf, stages: options.stages });
-  let ok = true;
-  let models: ModelResult[] = [];
-  let loads: ResourceLoad[] = [];
+  const { logger, warehouse } = options;
+  const signal = options.signal ?? new AbortController().signal;
+  const stages = normalizeStages(options.stages);
+  for (const name of stages) {
+    if (!AVAILABLE_STAGES.includes(name)) throw new UsageError(`The ${name} stage is not part of this version yet; available: ${AVAILABLE_STAGES.join(', ')}`);
+  }
+  logger.info('run.start', `Run ${runId} as of ${options.asOf} into ${warehouse.displayName}`, { runId, asOf: options.asOf, stages });
+  for (const run of await markAbandonedRuns(warehouse)) {
+    logger.warn('run.abandoned', `Run ${run.runId} was left running by a process that ended; marked abandoned (it had reached ${run.reached})`, { ...run });
+  }
+  const companyCode = options.config.company.code ?? null;
+  await startRun(warehouse, {
+    runId,
+    trigger: options.trigger ?? 'manual',
+    asOf: options.asOf,
+    companyCode,
+    plumblineVersion: PLUMBLINE_VERSION,
+    stages,
+    startedAt: new Date(),
+  });
 
-  if (options.stages.includes('extract') || options.stages.includes('load')) {
-    loads = await extractAndLoad(options, runId);
-    const failed = loads.filter((l) => l.error !== null);
-    // Marts built on a half-refreshed warehouse would mix old and new: stop, and let the rerun converge.
-    if (failed.length > 0) {
-      ok = false;
-      logger.error(
-        'run.stopped',
-        `${failed.length} resource(s) failed to load; models and later stages are not run. The warehouse keeps its last good state for them; a rerun picks up from there.`,
-      );
+  const results: StageResult[] = [];
+  const earlier = new Map<string, StageResult>();
+  let notRun: string | null = null;
+  for (const entry of PIPELINE) {
+    if (!stages.includes(entry.name) || entry.create === null) continue;
+    let result: StageResult;
+    if (signal.aborted) result = skippedStage(entry.name, 'not run: the run was cancelled');
+    else if (notRun) result = skippedStage(entry.name, notRun);
+    else {
+      const context: StageContext<Warehouse> = {
+        runId,
+        warehouse,
+        logger,
+        asOf: options.asOf,
+        companyCode,
+        signal,
+        earlier,
+        recordStep: (step) => recordStep(warehouse, runId, entry.name, step),
+      };
+      result = await runStage(entry.create(options), context);
     }
+    results.push(result);
+    earlier.set(entry.name, result);
+    await recordStage(warehouse, runId, result);
+    // Marts built on a half-refreshed warehouse would mix old and new; reports after failed models would show a half-built one.
+    if (result.status !== 'ok' && result.status !== 'skipped') notRun ??= `not run: the ${entry.name} stage ended ${result.status}`;
   }
 
-  if (ok && options.stages.includes('models')) {
-    const dirs = options.modelsDirs ?? [PACKAGE_MODELS_DIR, ...config.models.extra_dirs.map((d) => configPath(config, d))];
-    models = await runModels({ warehouse: options.warehouse, modelsDir: dirs, vars: modelVars(config, options.asOf), runId, logger });
-    // A model skipped for want of a source is not a failure; a failed model (and so what it blocks) is.
-    const failed = models.filter((m) => m.status === 'failed');
-    if (failed.length > 0) ok = false;
-    const built = models.filter((m) => m.status === 'success').length;
-    const skipped = models.filter((m) => m.status === 'skipped').length;
-    logger.info('models.done', `Models: ${built} built, ${failed.length} failed, ${skipped} skipped`, { built, failed: failed.length, skipped });
-  }
-
-  // Reports read the marts: after models that failed they would show a half-built warehouse.
-  let reports: string[] = [];
-  if (ok && options.stages.includes('reports')) {
-    try {
-      reports = await runReports(options.warehouse, config, options.asOf, logger, options.reports);
-    } catch (error) {
-      ok = false;
-      logger.error('reports.failed', `Reports: ${errorMessage(error)}`);
-    }
-  }
-
+  const outcome = runOutcome(results, signal);
+  await finishRun(warehouse, runId, outcome.status, outcome.message);
   const seconds = (performance.now() - started) / 1000;
-  logger.info('run.end', `Run ${runId} ${ok ? 'succeeded' : 'FAILED'} in ${seconds.toFixed(1)}s`, { runId, ok, seconds });
-  return { runId, asOf: options.asOf, loads, models, reports, ok, seconds };
+  const ok = outcome.status === 'ok';
+  const end = `Run ${runId} ${ok ? 'succeeded' : outcome.status === 'cancelled' ? 'was CANCELLED' : 'FAILED'} in ${seconds.toFixed(1)}s`;
+  if (ok) logger.info('run.end', end, { runId, ok, status: outcome.status, seconds });
+  else logger.error('run.end', `${end}: ${outcome.message}`, { runId, ok, status: outcome.status, seconds });
+  const output = <T>(name: StageName): T | undefined => results.find((r) => r.stage === name)?.output as T | undefined;
+  return {
+    runId,
+    asOf: options.asOf,
+    status: outcome.status,
+    ok,
+    message: outcome.message,
+    seconds,
+    stages: results,
+    loads: results.find((r) => r.stage === 'load')?.steps ?? [],
+    models: output<ModelResult[]>('models') ?? [],
+    reports: output<string[]>('reports') ?? [],
+  };
+}
+
+/** Runs one stage; a stage that throws instead of returning its result has failed (or was cancelled). */
+async function runStage(stage: StageContract<Warehouse>, context: StageContext<Warehouse>): Promise<StageResult> {
+  const started = performance.now();
+  try {
+    return await stage.run(context);
+  } catch (error) {
+    const record = { ...describeError(error), context: { stage: stage.name, ...describeError(error).context } };
+    const status = isCancellation(error) || context.signal.aborted ? 'cancelled' : 'failed';
+    if (status === 'failed') context.logger.error(`${stage.name}.failed`, `${stage.name}: ${errorWithFix(error)}`, { stage: stage.name, kind: record.kind });
+    return { stage: stage.name, status, reason: record.message, seconds: (performance.now() - started) / 1000, counts: {}, errors: [record], steps: [] };
+  }
+}
+
+/** The run's status and message: cancelled, failed or partial as its stages were; failed too when a stage that must do something did nothing. */
+function runOutcome(results: readonly StageResult[], signal: AbortSignal): { status: StageStatus; message: string | null } {
+  const cancelled = results.find((r) => r.status === 'cancelled');
+  if (cancelled || signal.aborted) {
+    const why = signal.reason instanceof CancelledError ? signal.reason.message : 'Cancelled';
+    return { status: 'cancelled', message: `${why}${cancelled ? ` during the ${cancelled.stage} stage; ${cancelled.reason ?? ''}` : ''}`.trim() };
+  }
+  for (const status of ['failed', 'partial'] as const) {
+    const stage = results.find((r) => r.status === status);
+    if (!stage) continue;
+    const first = stage.errors[0];
+    return {
+      status,
+      message: `the ${stage.stage} stage ${status === 'failed' ? 'failed' : 'partly failed'}: ${stage.reason ?? ''}${first ? ` (first: ${messageWithFix(first)})` : ''}`,
+    };
+  }
+  for (const result of results) {
+    const fix = PIPELINE.find((e) => e.name === result.stage)?.nothingRanFix;
+    if (result.status === 'skipped' && fix && !result.reason?.startsWith('not run:')) {
+      return { status: 'failed', message: `nothing ran: ${result.reason}. ${fix}` };
+    }
+  }
+  return { status: 'ok', message: null };
+}
+
+function skippedStage(stage: string, reason: string): StageResult {
+  return { stage, status: 'skipped', reason, seconds: 0, counts: {}, errors: [], steps: [] };
+}
+
+function canonical(name: string): StageName {
+  return ALIASES[name] ?? (name as StageName);
+}
+
+/** Stage names with aliases resolved, each once, in run order. */
+function normalizeStages(names: readonly string[]): StageName[] {
+  const wanted = new Set(names.map(canonical));
+  return STAGES.filter((s) => wanted.has(s));
 }
 
 /** The folder a run's reports go to: `<reports.out_dir>/<as-of>/`, relative to the config file. */
@@ -147,7 +282,7 @@ export function reportsDir(config: PlumblineConfig, asOf: string): string {
   return join(configPath(config, config.reports.out_dir), asOf);
 }
 
-/** Writes every report of the warehouse's marts as of `asOf`; returns the paths written. */
+/** Writes every report of the warehouse's marts as of `asOf` (the `report` command); returns the paths written. */
 export async function runReports(
   warehouse: Warehouse,
   config: PlumblineConfig,
@@ -171,34 +306,4 @@ export async function runReports(
   });
   logger.info('reports.done', `Reports: ${result.paths.length} file(s) in ${outDir}`, { outDir, files: result.paths.length });
   return result.paths;
-}
-
-/** Extracts and loads every configured resource; a failing resource is rolled back and reported, the others go on. */
-async function extractAndLoad(options: PipelineOptions, runId: string): Promise<ResourceLoad[]> {
-  const { logger, warehouse } = options;
-  const sources = await configuredSources(options.config, options.secrets, logger);
-  const loads: ResourceLoad[] = [];
-  try {
-    if (sources.resources.length === 0) logger.info('extract.none', 'No sources configured (sources.*.kind is none): nothing to extract');
-    for (const resource of sources.resources) {
-      const name = `${resource.source}.${resource.name}`;
-      const fullRefresh = options.fullRefresh?.includes(name) || options.fullRefresh?.includes(resource.source) || false;
-      try {
-        const result = await loadResource(warehouse, resource, runId, { fullRefresh, asOf: options.asOf });
-        loads.push({ resource: name, rows: result.rowsLoaded, quarantined: result.rowsQuarantined, seconds: result.seconds, error: null });
-        const quarantine = result.rowsQuarantined > 0 ? `, ${result.rowsQuarantined} quarantined (see meta.quarantine)` : '';
-        logger.info('load.done', `${name}: ${result.rowsLoaded} rows${quarantine} in ${result.seconds.toFixed(1)}s`, {
-          resource: name,
-          rows: result.rowsLoaded,
-          quarantined: result.rowsQuarantined,
-        });
-      } catch (error) {
-        loads.push({ resource: name, rows: 0, quarantined: 0, seconds: 0, error: errorWithFix(error) });
-        logger.error('load.failed', `${name}: ${errorWithFix(error)}`, { resource: name });
-      }
-    }
-  } finally {
-    await sources.close();
-  }
-  return loads;
 }

@@ -43,6 +43,10 @@ export interface RunModelsOptions {
   vars: Readonly<Record<string, string>>;
   runId: string;
   logger?: Logger;
+  /** Checked before each model: once it fired, no further model starts and the results so far are returned. */
+  signal?: AbortSignal;
+  /** Told each model's result as soon as it is known (the run records store it as a step). */
+  onResult?: (result: ModelResult) => Promise<void>;
 }
 
 class CheckFailed extends Error {
@@ -66,6 +70,7 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
   // {{ run_id }} lets a model read this run's own rows of meta.model_runs (close_status does).
   const run: RunModelsOptions = { ...options, vars: { ...options.vars, run_id: sqlString(options.runId) } };
   for (const model of models) {
+    if (options.signal?.aborted) break;
     // A source no one has loaded (its system is not configured) skips the model; it is not a failure.
     const missing = model.refs.find((ref) => isSource(ref) && !sources.has(ref));
     const blocked = model.refs.find((ref) => unusable.has(ref) && !(model.usePreviousOnFailure && failedWithPrevious.has(ref)));
@@ -95,6 +100,7 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
     results.push(result);
     // Recorded as each model finishes, so a later model of the same run can read it.
     await recordRun(options.warehouse, options.runId, result);
+    await options.onResult?.(result);
   }
   return results;
 }

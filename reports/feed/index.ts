@@ -5,7 +5,7 @@
  *
  * The window: payments and applications dated after `since` through the as-of date. `since` is
  * the option when given, else the as-of date of the previous feed of the same company scope
- * (`meta.ar_feed_history`), else all history. Invoices are every invoice open at the as-of date
+ * (`meta.ar_feed_history`, a meta table of load/meta-tables.ts), else all history. Invoices are every invoice open at the as-of date
  * (the whole open AR, so the receiving tool can replace its open items) plus the invoices dated
  * inside the window (issued since the last feed, even when already paid). Customers are every
  * customer those invoices and payments name, and every customer with an open balance or credit.
@@ -184,21 +184,11 @@ export const FEED_FILES: FeedFile[] = [
   },
 ];
 
-const HISTORY = `create table if not exists meta.ar_feed_history (
-  company_code varchar not null,
-  as_of date not null,
-  since date,
-  written_at timestamp not null,
-  dir varchar not null
-)`;
-
 /** Writes `ar-feed/` (CSV + JSON Lines per file, manifest.json) into options.outDir. */
 export async function writeArFeed(options: ReportOptions & { since?: string }): Promise<{ dir: string; manifest: string }> {
   const { warehouse, logger } = options;
   const dir = join(options.outDir, 'ar-feed');
   await mkdir(dir, { recursive: true });
-  await warehouse.query('create schema if not exists meta');
-  await warehouse.query(HISTORY);
   const window = await feedWindow(warehouse, options);
   const company = options.companyCode === null ? '1 = 1' : `company_code = ${sqlText(options.companyCode)}`;
   const marts = new Set((await warehouse.listRelations('marts')).map((r) => r.name));

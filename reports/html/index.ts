@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { errorMessage } from '../../lib/errors.ts';
 import { writeChartPng } from '../charts/index.ts';
 import type { Chart } from '../charts/index.ts';
-import { ensureHistoryTable, previousRun, recordRun } from '../history.ts';
+import { previousRun, recordRun } from '../history.ts';
 import type { HistoryFigure, PreviousRun } from '../history.ts';
 import type { ReportOptions } from '../types.ts';
 import { REPORT_CSS } from './style.ts';
@@ -78,7 +78,6 @@ export async function writeCfoReport(options: ReportOptions & CfoReportExtras): 
   const figures = trackedFigures(pane, sections);
   let previous: PreviousRun | null = null;
   try {
-    await ensureHistoryTable(warehouse);
     previous = await previousRun(warehouse, asOf, companyCode);
     await recordRun(warehouse, asOf, companyCode, now, figures);
   } catch (error) {
@@ -228,8 +227,13 @@ function renderClose(page: Page): string {
       : `<div class="table-wrap"><table><thead><tr><th>Status</th><th>Check</th><th>Area</th><th class="num">Open findings</th><th class="num">Amount at risk</th>${showLoaded ? '<th>Last loaded</th>' : ''}<th>Detail</th>${trendHead}</tr></thead><tbody>
 ${rows}
 </tbody></table></div>`;
+  // A warehouse no system was loaded into has no findings because it has no data: never show that as "0 blocking".
+  const noData = !page.sources.some((s) => s.source !== 'mappings') && pane.rows.every((r) => !r.open_findings);
+  const summary = noData
+    ? '<p class="unavailable no-data"><strong>No data loaded</strong>: neither BuildOps nor Spectrum has been loaded into this warehouse (meta.loads has no successful load), so nothing could be checked. Configure a source and run plumbline run.</p>'
+    : `<p class="summary">${escapeHtml(counts)} · amount at risk on the checks that need action <strong>${escapeHtml(formatCents(atRisk))}</strong> <span class="note">(summed over checks; a finding can count in more than one)</span></p>`;
   return `<section id="close-status" class="pane">${heading}
-<p class="summary">${escapeHtml(counts)} · amount at risk on the checks that need action <strong>${escapeHtml(formatCents(atRisk))}</strong> <span class="note">(summed over checks; a finding can count in more than one)</span></p>
+${summary}
 ${note}${pane.chart ? figure(pane.chart) : ''}${table}</section>`;
 }
 

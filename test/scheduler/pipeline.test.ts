@@ -36,12 +36,17 @@ describeEachWarehouse('pipeline', (factory) => {
       const broken = await runPipeline({ warehouse, config: config(), secrets: secrets('wrong-password'), logger: silentLogger, asOf, stages });
       expect(broken.ok).toBe(false);
       expect(broken.models).toEqual([]);
-      const failed = broken.loads.filter((l) => l.error !== null);
+      const failed = broken.loads.filter((l) => l.status === 'failed');
       expect(failed.length).toBeGreaterThan(0);
-      expect(failed.every((l) => l.resource.startsWith('spectrum.'))).toBe(true);
-      expect(failed[0]!.error).toMatch(/Login failed|login/i);
-      expect(failed[0]!.error).not.toContain('wrong-password');
-      expect(broken.loads.filter((l) => l.resource.startsWith('buildops.')).every((l) => l.error === null)).toBe(true);
+      expect(failed.every((l) => l.name.startsWith('spectrum.'))).toBe(true);
+      expect(failed[0]!.error?.message).toMatch(/Login failed|login/i);
+      expect(JSON.stringify(broken)).not.toContain('wrong-password');
+      expect(broken.loads.filter((l) => l.name.startsWith('buildops.')).every((l) => l.status === 'ok')).toBe(true);
+      expect(broken.stages.map((s) => [s.stage, s.status])).toEqual([
+        ['load', 'partial'],
+        ['models', 'skipped'],
+      ]);
+      expect(broken.stages[1]!.reason).toBe('not run: the load stage ended partial');
       expect((await warehouse.listRelations('raw')).some((r) => r.name.startsWith('spectrum__'))).toBe(false);
       expect(await warehouse.listRelations('marts')).toEqual([]);
 
@@ -54,7 +59,7 @@ describeEachWarehouse('pipeline', (factory) => {
         stages,
       });
       expect(fixed.ok).toBe(true);
-      expect(fixed.loads.every((l) => l.error === null)).toBe(true);
+      expect(fixed.loads.every((l) => l.status === 'ok')).toBe(true);
       expect(fixed.models.find((m) => m.name === 'marts.ar_aging')?.status).toBe('success');
       // BuildOps loaded once already: the second run re-reads only its lag window and adds no rows.
       const [invoices] = await warehouse.query<{ n: number; ids: number }>(`select count(*) as n, count(distinct id) as ids from raw.buildops__invoices`);

@@ -1,0 +1,126 @@
+/**
+ * The load stage: extracts and loads every configured resource, each in its own transaction.
+ * A resource that fails is rolled back and the others go on — except that a failure whose scope
+ * is its whole source (a login, DNS or certificate failure) stops that source: its remaining
+ * resources are skipped with one reason naming the first failure, so the run shows one message,
+ * not one per resource.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Resource } from '../extract/types.ts';
+import { describeError, errorWithFix, isCancellation } from '../lib/errors.ts';
+import type { ErrorRecord } from '../lib/errors.ts';
+import { countSteps, messageWithFix, statusOfSteps, stepResult } from '../lib/stage.ts';
+import type { Stage, StageContext, StageResult, StepResult } from '../lib/stage.ts';
+import { loadResource } from './load-resource.ts';
+import type { Warehouse } from './types.ts';
+
+/** The source of the user's mapping files: they load on every run, but are not data from a system. */
+const MAPPINGS_SOURCE = 'mappings';
+
+export interface OpenedSources {
+  resources: readonly Resource[];
+  /** Releases connections (the Spectrum SQL pool). */
+  close(): Promise<void>;
+}
+
+export interface LoadStageOptions {
+  /** Builds the configured resources (the scheduler reads the config and secrets for them). */
+  openSources(): Promise<OpenedSources>;
+  /** Resources (`buildops.invoices`) or whole sources (`spectrum`) to re-read from scratch. */
+  fullRefresh?: readonly string[];
+}
+
+/** The load stage over the resources `openSources` gives. */
+export function loadStage(options: LoadStageOptions): Stage<Warehouse> {
+  return { name: 'load', run: (context) => runLoad(options, context) };
+}
+
+async function runLoad(options: LoadStageOptions, context: StageContext<Warehouse>): Promise<StageResult> {
+  const started = performance.now();
+  const { logger } = context;
+  const sources = await options.openSources();
+  const steps: StepResult[] = [];
+  // A source (or the run) stopped by a failure of that scope, with the reason its other resources are not tried.
+  const stopped = new Map<string, string>();
+  let runStopped: string | null = null;
+  const dataSources = new Set(sources.resources.map((r) => r.source).filter((s) => s !== MAPPINGS_SOURCE));
+  try {
+    for (const resource of sources.resources) {
+      if (context.signal.aborted) break;
+      const name = `${resource.source}.${resource.name}`;
+      const notTried = runStopped ?? stopped.get(resource.source);
+      if (notTried) {
+        const step = stepResult(name, 'skipped', { reason: notTried });
+        steps.push(step);
+        await context.recordStep(step);
+        continue;
+      }
+      const step = await loadOne(options, context, resource, name);
+      steps.push(step);
+      await context.recordStep(step);
+      if (step.error && step.status === 'failed') {
+        const because = `not tried: ${resource.source} stopped at ${name}: ${messageWithFix(step.error)}`;
+        if (step.error.scope === 'source') stopped.set(resource.source, because);
+        if (step.error.scope === 'run') runStopped = because;
+      }
+    }
+  } finally {
+    await sources.close();
+  }
+  for (const [source, because] of stopped) {
+    const skipped = steps.filter((s) => s.status === 'skipped' && s.name.startsWith(`${source}.`)).length;
+    if (skipped > 0) logger.warn('load.source_stopped', `${source}: its ${skipped} other resource(s) were not tried (${because.replace(/^not tried: /, '')})`);
+  }
+
+  const errors = steps.map((s) => s.error).filter((e): e is ErrorRecord => e !== null);
+  const seconds = (performance.now() - started) / 1000;
+  const counts = { ...countSteps(steps), rows: steps.reduce((n, s) => n + (s.rows ?? 0), 0) };
+  if (context.signal.aborted) {
+    const tried = steps.length;
+    const left = sources.resources.length - tried;
+    return { stage: 'load', status: 'cancelled', reason: `cancelled after ${tried} resource(s); ${left} not tried`, seconds, counts, errors, steps };
+  }
+  if (dataSources.size === 0) {
+    // Only the mapping files: nothing of either system was read.
+    return { stage: 'load', status: 'skipped', reason: 'no source is configured: only the mapping files were read', seconds, counts, errors, steps };
+  }
+  const status = statusOfSteps(steps);
+  const failed = steps.filter((s) => s.status === 'failed').length;
+  const reason = status === 'ok' ? null : `${failed} resource(s) failed to load and were rolled back`;
+  return { stage: 'load', status, reason, seconds, counts, errors, steps };
+}
+
+async function loadOne(options: LoadStageOptions, context: StageContext<Warehouse>, resource: Resource, name: string): Promise<StepResult> {
+  const { logger } = context;
+  const started = performance.now();
+  const fullRefresh = options.fullRefresh?.includes(name) || options.fullRefresh?.includes(resource.source) || false;
+  logger.debug('load.start', `${name}: loading${fullRefresh ? ' from scratch (full refresh)' : ''}`, { resource: name });
+  try {
+    const result = await loadResource(
+      context.warehouse,
+      resource,
+      context.runId,
+      { fullRefresh, asOf: context.asOf, signal: context.signal },
+      { logger: context.logger },
+    );
+    const quarantine = result.rowsQuarantined > 0 ? `, ${result.rowsQuarantined} quarantined (see meta.quarantine)` : '';
+    logger.info('load.done', `${name}: ${result.rowsLoaded} rows${quarantine} in ${result.seconds.toFixed(1)}s`, {
+      resource: name,
+      rows: result.rowsLoaded,
+      quarantined: result.rowsQuarantined,
+    });
+    return stepResult(name, 'ok', { rows: result.rowsLoaded, quarantined: result.rowsQuarantined, seconds: result.seconds });
+  } catch (error) {
+    const seconds = (performance.now() - started) / 1000;
+    const record = describeError(error);
+    if (isCancellation(error) || context.signal.aborted) {
+      logger.warn('load.cancelled', `${name}: cancelled; its load was rolled back`, { resource: name });
+      return stepResult(name, 'cancelled', { seconds, error: { ...record, context: { stage: 'load', resource: name, ...record.context } } });
+    }
+    logger.error('load.failed', `${name}: ${errorWithFix(error)}`, { resource: name, kind: record.kind });
+    return stepResult(name, 'failed', {
+      seconds,
+      error: { ...record, context: { stage: 'load', source: resource.source, resource: name, ...record.context } },
+    });
+  }
+}

@@ -1,0 +1,46 @@
+/** `plumbline init` then `plumbline run`: nothing is configured, so the run fails and says how to configure it. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const BIN = resolve('bin/plumbline.js');
+const work = mkdtempSync(join(tmpdir(), 'plumbline-init-run-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function plumbline(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { cwd: work });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+it('init + run exits 1, says no source is configured and how to configure one; the report says no data loaded, never 0 blocking', async () => {
+  expect((await plumbline(['init'])).code).toBe(0);
+  const run = await plumbline(['run', '--as-of', '2026-11-15']);
+  expect(run.code, run.stderr).toBe(1);
+  const error = run.stderr.split('\n').find((line) => line.startsWith('Error: '));
+  expect(error).toMatch(/^Error: Run \S+ failed: nothing ran: no source is configured/);
+  expect(error).toContain('plumbline init');
+  expect(error).toContain('--files <dir>');
+  expect(run.stdout).toMatch(/^load: skipped — no source is configured/m);
+  expect(run.stdout).toMatch(/^models: skipped — every mart was skipped/m);
+
+  const html = readFileSync(join(work, 'plumbline-reports', '2026-11-15', 'cfo-report.html'), 'utf8');
+  const top = html.slice(html.indexOf('<main>'));
+  expect(top.indexOf('No data loaded')).toBeGreaterThan(-1);
+  expect(top.indexOf('No data loaded')).toBeLessThan(top.indexOf('</section>'));
+  expect(html).not.toMatch(/\d+ blocking/);
+
+  // The run is stored, failed, with the same message.
+  const stored = await plumbline(['sql', '--json', 'select status, trigger, message from meta.runs']);
+  const [record] = JSON.parse(stored.stdout) as { status: string; trigger: string; message: string }[];
+  expect(record).toMatchObject({ status: 'failed', trigger: 'manual' });
+  expect(error).toContain(record!.message);
+});
