@@ -144,6 +144,8 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
     } catch (thrown) {
       error = thrown;
     }
+    // The operation's own cancellation (a load rolled back and saying so) is passed on as it is.
+    if (error instanceof CancelledError) throw error;
     if (signal?.aborted || isCancellation(error)) throw cancellation(signal, error);
     let delayMs: number;
     if (error instanceof UnreachableError) {

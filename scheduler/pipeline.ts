@@ -25,6 +25,8 @@ import { configPath, findChromium } from './config.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 import type { Secrets } from './secrets.ts';
 import { configuredSources } from './sources.ts';
+import { batchCode, spectrumConnections } from './writeback.ts';
+import { writebackStage } from '../writeback/stage.ts';
 
 /** The stages, in run order. */
 export const STAGES = ['load', 'models', 'writeback', 'reports'] as const;
@@ -93,8 +95,17 @@ export const PIPELINE: readonly PipelineEntry[] = [
       }),
     nothingRanFix: `Load the sources first (plumbline run with the load stage). ${CONFIGURE_A_SOURCE}`,
   },
-  // Write-back arrives with its own issue; its place is before the reports, so they show that night's push.
-  { name: 'writeback', create: null },
+  // Before the reports, so they show that night's push.
+  {
+    name: 'writeback',
+    create: (o) =>
+      writebackStage({
+        enabled: o.config.writeback.enabled,
+        connect: () => spectrumConnections(o.config, o.secrets, o.logger),
+        batchCode: batchCode(o.config.sources.spectrum.data_exchange.batch_code, o.asOf),
+        neverAppearedDays: o.config.writeback.confirm_within_days,
+      }),
+  },
   {
     name: 'reports',
     create: (o) => reportsStage({ ...o.reports, outDir: o.reports?.outDir ?? reportsDir(o.config, o.asOf), chromium: o.reports?.pdf ? findChromium() : null }),

@@ -8,7 +8,7 @@
 -- (Spectrum creates them). Outbound: BuildOps jobs with syncStatus Pending; for each, one phase
 -- per distinct mapped phase + cost type of the items on its non-void invoices; invoices with
 -- status Approved and syncStatus NotSynced. Text lengths are checked on these values by
--- marts.writeback_preflight against marts.writeback_field_limits.
+-- marts.writeback_preflight against staging.stg_spectrum__field_limits.
 with run_company as (
   select coalesce(nullif({{ company_code }}, ''), (select min(company_code) from staging.stg_spectrum__jobs)) as company_code
 ),

@@ -4,7 +4,7 @@
 -- Every Spectrum rule the Data Exchange would enforce, checked before sending, on the exact
 -- values of marts.writeback_outbound, against Spectrum's live settings as last extracted
 -- (processing dates, tax codes, JC and CR installation, cost centers, GL accounts, jobs and
--- phases). The limits come from marts.writeback_field_limits. A record whose parent is blocked
+-- phases). The limits come from staging.stg_spectrum__field_limits. A record whose parent is blocked
 -- (a phase of a blocked job; an invoice on a blocked job or needing a blocked phase) is blocked
 -- too, by rule parent_blocked naming the parent. routing_conflict holds an invoice on a job that
 -- Spectrum bills by AIA application or BuildOps progress-bills: a person routes it, so the write-back
@@ -60,7 +60,7 @@ jc_settings as (
 ),
 
 limits as (
-  select * from marts.writeback_field_limits
+  select * from staging.stg_spectrum__field_limits
 ),
 
 -- Every checked text value, one row per record and field.

@@ -101,7 +101,7 @@ describeEachWarehouse('meta migrations', (factory) => {
 
     const warehouse = await openWarehouse(location);
     try {
-      expect((await appliedMigrations(warehouse)).map((m) => m.id)).toEqual([1]);
+      expect((await appliedMigrations(warehouse)).map((m) => m.id)).toEqual([1, 2]);
       // Every table the release wrote is still there with every row; the run records are new.
       const after = await rowCounts(factory, location);
       for (const [table, n] of before) expect(after.get(table), table).toBe(n);
@@ -129,7 +129,7 @@ describeEachWarehouse('meta migrations', (factory) => {
     const first = await openWarehouse(location);
     const applied = await appliedMigrations(first);
     await first.close();
-    expect(applied.map((m) => m.id)).toEqual([1]);
+    expect(applied.map((m) => m.id)).toEqual([1, 2]);
     const second = await openWarehouse(location);
     try {
       expect(await appliedMigrations(second)).toEqual(applied);
@@ -146,6 +146,6 @@ describeEachWarehouse('meta migrations', (factory) => {
       .values({ id: 999, description: 'from the future', plumbline_version: '9.0.0', applied_at: null })
       .execute();
     await warehouse.close();
-    await expect(openWarehouse(location)).rejects.toThrow(/migrated by a newer plumbline \(meta migration 999; this version knows up to 1\)/);
+    await expect(openWarehouse(location)).rejects.toThrow(/migrated by a newer plumbline \(meta migration 999; this version knows up to 2\)/);
   });
 });

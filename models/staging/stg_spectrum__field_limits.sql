@@ -1,4 +1,4 @@
--- grain: one row per Spectrum field the write-back fills and checks
+-- grain: one row per Spectrum Data Exchange field the write-back fills and checks (Spectrum's documented limits: a seed, no source table)
 -- unique: record_type, field
 -- not_null: record_type, field, label, max_length, rule
 -- The one place the Spectrum Data Exchange field limits live: marts.writeback_preflight reads
