@@ -7,7 +7,6 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { PlumblineError, UsageError, errorMessage } from '../lib/errors.ts';
 import { isIsoDate } from '../lib/dates.ts';
-import { openWarehouse } from '../load/open-warehouse.ts';
 import type { Row, Warehouse } from '../load/types.ts';
 import { discoverModels, orderModels } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
@@ -15,12 +14,15 @@ import { runDemo } from './demo.ts';
 import { createLogger } from '../lib/logger.ts';
 import { initProject } from './init-project.ts';
 import { addSandboxCommands, parseScale } from './sandbox-commands.ts';
+import { addMappingsCommands } from './mappings-commands.ts';
 import { formatCsv, formatJsonRow, formatTable } from './output.ts';
+import { loadTableRow } from './load-summary.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 import { parseStages, runPipeline, runReports } from './pipeline.ts';
 import { configPath } from './config.ts';
 import { createRunContext, maskSecrets, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
 import type { GlobalOptions, RunContext } from './run-context.ts';
+import { isInMemory, prepareWarehouseFolder, requireExistingWarehouse } from './warehouse-location.ts';
 
 const TABLE_ROW_LIMIT = 1000;
 
@@ -71,12 +73,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
         .map((s) => s.trim())
         .filter(Boolean);
       const result = await runPipeline({ warehouse, config: context.config, secrets: context.secrets, logger: context.logger, asOf, stages, fullRefresh });
-      if (result.loads.length > 0)
-        out(
-          formatTable(
-            result.loads.map((l) => ({ resource: l.resource, rows: l.rows, quarantined: l.quarantined, seconds: l.seconds.toFixed(1), error: l.error ?? '' })),
-          ) + '\n',
-        );
+      if (result.loads.length > 0) out(formatTable(result.loads.map((l) => ({ ...loadTableRow(l), seconds: l.seconds.toFixed(1) }))) + '\n');
       if (result.models.length > 0) out(formatModelResults(result.models) + '\n');
       if (result.reports.length > 0) out(formatReportPaths(result.reports));
       if (!result.ok) throw new PlumblineError(`Run ${result.runId} failed: see the results above`);
@@ -124,12 +121,8 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     const asOf = resolveAsOf(opts.asOf, context.config);
     if (opts.since !== undefined && (!isIsoDate(opts.since) || opts.since >= asOf))
       throw new UsageError(`--since ${JSON.stringify(opts.since)}: use a date YYYY-MM-DD before the as-of date ${asOf}`);
-    if (!/^[a-z]+:\/\//i.test(context.warehouseLocation) && !existsSync(context.warehouseLocation))
-      throw new UsageError(
-        `The warehouse ${context.warehouseLocation} does not exist yet: run plumbline run (or plumbline demo) first, or name it with --warehouse`,
-      );
     if (opts.company) context.config.company.code = opts.company;
-    await withWarehouse(context, {}, async (warehouse) => {
+    await withWarehouse(context, { mustExist: true }, async (warehouse) => {
       const paths = await runReports(warehouse, context.config, asOf, context.logger, {
         outDir: opts.out ? resolve(opts.out) : undefined,
         png: opts.png === true,
@@ -159,16 +152,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
           header = false;
         }
       } else if (opts.json) {
-        // Streamed as one JSON array, batch by batch: a large result is never held whole.
-        let first = true;
-        out('[');
-        for await (const rows of warehouse.stream(query)) {
-          for (const row of rows) {
-            out(`${first ? '\n  ' : ',\n  '}${formatJsonRow(row)}`);
-            first = false;
-          }
-        }
-        out(first ? ']\n' : '\n]\n');
+        await writeJsonRows(warehouse.stream(query), out);
       } else {
         const shown: Row[] = [];
         let total = 0;
@@ -209,26 +193,46 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     });
 
   addSandboxCommands(program, out);
+  addMappingsCommands(program, out);
   return program;
 }
 
-async function withWarehouse(context: RunContext, options: { readOnly?: boolean }, work: (warehouse: Warehouse) => Promise<void>): Promise<void> {
+async function withWarehouse(
+  context: RunContext,
+  options: { readOnly?: boolean; mustExist?: boolean },
+  work: (warehouse: Warehouse) => Promise<void>,
+): Promise<void> {
   const location = context.warehouseLocation;
-  const isFile = !/^[a-z]+:\/\//i.test(location);
-  let warehouse: Warehouse;
-  if (options.readOnly && isFile && !existsSync(location)) {
-    context.logger.warn(
-      'warehouse.missing',
-      `The warehouse ${location} does not exist yet (run plumbline run or plumbline demo first); querying an empty in-memory database instead`,
-    );
-    warehouse = await openWarehouse(':memory:');
-  } else {
-    warehouse = await context.openWarehouse(options);
-  }
+  // A read never invents an empty warehouse (a mistyped path would look like "no findings").
+  if (options.readOnly || options.mustExist) requireExistingWarehouse(location);
+  else prepareWarehouseFolder(location);
+  const warehouse = await context.openWarehouse({ readOnly: options.readOnly === true && !isInMemory(location) });
   try {
     await work(warehouse);
   } finally {
     await warehouse.close();
+  }
+}
+
+/**
+ * Streams rows as one JSON array, batch by batch (a large result is never held whole). Nothing
+ * is printed until the query has given its first batch, so a query that fails prints nothing;
+ * one that fails midway still closes the array (valid JSON, and the error exits 1).
+ */
+async function writeJsonRows(batches: AsyncIterable<readonly Row[]>, out: (text: string) => void): Promise<void> {
+  const iterator = batches[Symbol.asyncIterator]();
+  let next = await iterator.next();
+  let first = true;
+  out('[');
+  try {
+    for (; !next.done; next = await iterator.next()) {
+      for (const row of next.value) {
+        out(`${first ? '\n  ' : ',\n  '}${formatJsonRow(row)}`);
+        first = false;
+      }
+    }
+  } finally {
+    out(first ? ']\n' : '\n]\n');
   }
 }
 

@@ -16,6 +16,7 @@ import type { SandboxServers } from '../sandbox/servers/start.ts';
 import { configSchema } from './config.ts';
 import type { PlumblineConfig } from './config.ts';
 import { formatTable } from './output.ts';
+import { loadTableRow } from './load-summary.ts';
 import { runPipeline } from './pipeline.ts';
 import type { PipelineResult } from './pipeline.ts';
 import { generateSandboxStore } from './sandbox-commands.ts';
@@ -185,12 +186,12 @@ function summary(
   warehousePath: string,
   outDir: string,
 ): string {
-  const loaded = result.loads.map((l) => ({ resource: l.resource, rows: l.rows, quarantined: l.quarantined, error: l.error ?? '' }));
+  const loaded = result.loads.map(loadTableRow);
   const writeback = Object.entries(truth.planted).filter(([key]) => key.startsWith('writeback_preflight.'));
   const lines = [
     `plumbline demo — a simulated MEP contractor as of ${result.asOf}, both systems served on localhost`,
     '',
-    'Extracted and loaded (BuildOps over its REST API, Spectrum over SQL Server/TDS):',
+    "Extracted and loaded (BuildOps over its REST API, Spectrum over SQL Server/TDS). records: one per customer, invoice, Spectrum row; child rows: what nested lists became (an invoice's items and payments):",
     formatTable(loaded),
     '',
     result.models.length > 0

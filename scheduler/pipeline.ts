@@ -11,6 +11,7 @@ import { loadResource } from '../load/load-resource.ts';
 import { errorMessage } from '../lib/errors.ts';
 import type { Secrets } from './secrets.ts';
 import { configuredSources } from './sources.ts';
+import { childRowsText, splitLoadRows } from './load-summary.ts';
 import type { Warehouse } from '../load/types.ts';
 import { runModels, sqlDate, sqlString } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
@@ -49,7 +50,12 @@ export interface ReportStageOptions {
 
 export interface ResourceLoad {
   resource: string;
+  /** Every row written, child rows included. */
   rows: number;
+  /** Rows of the resource's main table (customers, invoices, …): what a person counts. */
+  records: number;
+  /** Rows of its child tables (an invoice's items, payments), by what they hold. */
+  childRows: Record<string, number>;
   quarantined: number;
   seconds: number;
   error: string | null;
@@ -182,15 +188,17 @@ async function extractAndLoad(options: PipelineOptions, runId: string): Promise<
       const fullRefresh = options.fullRefresh?.includes(name) || options.fullRefresh?.includes(resource.source) || false;
       try {
         const result = await loadResource(warehouse, resource, runId, { fullRefresh, asOf: options.asOf });
-        loads.push({ resource: name, rows: result.rowsLoaded, quarantined: result.rowsQuarantined, seconds: result.seconds, error: null });
+        const { records, childRows } = splitLoadRows(resource.tables, result.rowsByTable);
+        loads.push({ resource: name, rows: result.rowsLoaded, records, childRows, quarantined: result.rowsQuarantined, seconds: result.seconds, error: null });
         const quarantine = result.rowsQuarantined > 0 ? `, ${result.rowsQuarantined} quarantined (see meta.quarantine)` : '';
-        logger.info('load.done', `${name}: ${result.rowsLoaded} rows${quarantine} in ${result.seconds.toFixed(1)}s`, {
+        const children = childRowsText(childRows);
+        logger.info('load.done', `${name}: ${records} records${children ? ` (with ${children})` : ''}${quarantine} in ${result.seconds.toFixed(1)}s`, {
           resource: name,
           rows: result.rowsLoaded,
           quarantined: result.rowsQuarantined,
         });
       } catch (error) {
-        loads.push({ resource: name, rows: 0, quarantined: 0, seconds: 0, error: errorMessage(error) });
+        loads.push({ resource: name, rows: 0, records: 0, childRows: {}, quarantined: 0, seconds: 0, error: errorMessage(error) });
         logger.error('load.failed', `${name}: ${errorMessage(error)}`, { resource: name });
       }
     }
