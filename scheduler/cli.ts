@@ -53,7 +53,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .description('extract → load → models → reports → write-back, as of a date')
       .addOption(asOfOption())
       .option('--stages <list>', 'comma-separated stages to run (extract,load,models,reports,writeback)')
-      .option('--files <dir>', 'read both systems from an export folder (contracts/files.md) instead of the configured sources')
+      .option('--files <dir>', 'read both systems from an export folder (docs/export-folder.md) instead of the configured sources')
       .option('--company <code>', 'the Spectrum company code to keep (overrides company.code)')
       .option('--full-refresh <list>', 'comma-separated resources (buildops.invoices) or sources (spectrum) to re-read from scratch'),
   ).action(async (opts: GlobalOptions & { asOf?: string; stages?: string; files?: string; company?: string; fullRefresh?: string }) => {
@@ -174,7 +174,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     .action((dir: string, opts: { force?: boolean }) => {
       const written = initProject(resolve(dir), opts.force === true);
       out(
-        `Wrote:\n${written.map((p) => `  ${p}`).join('\n')}\nNext: edit plumbline.yaml (sources, company code), set the secrets in the environment, then: plumbline run\n`,
+        `Wrote:\n${written.map((p) => `  ${p}`).join('\n')}\nNext: edit plumbline.yaml (sources, company code), set the secrets in the environment, then: plumbline run (step by step: docs/connect.md)\n`,
       );
     });
 

@@ -112,7 +112,7 @@ export function addSandboxCommands(program: Command, out: (text: string) => void
   common(
     sandbox
       .command('export')
-      .description('write the contractor as an export folder (contracts/files.md) with ground-truth.json')
+      .description('write the contractor as an export folder (docs/export-folder.md) with ground-truth.json')
       .argument('<dir>', 'the folder to write'),
   ).action(async (dir: string, opts: SandboxOptions) => {
     const scale = parseScale(opts.scale);

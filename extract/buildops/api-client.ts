@@ -2,7 +2,7 @@
  * The BuildOps REST client: a token refreshed before it expires (and once on a 401), the
  * `tenantId` header, a bounded number of requests in flight, retries with exponential backoff
  * and jitter on 429/5xx/resets (honouring Retry-After above a floor), and paging through every
- * quirk of contracts/buildops.md. Secrets are passed in; nothing here reads the environment.
+ * quirk of docs/sources.md. Secrets are passed in; nothing here reads the environment.
  */
 import { PlumblineError, TransientError, errorMessage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
