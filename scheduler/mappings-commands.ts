@@ -147,8 +147,14 @@ async function requireModels(warehouse: Warehouse): Promise<void> {
     throw new UsageError('The warehouse has no models yet: load both systems and build the models first (plumbline run)');
 }
 
-async function withReadWarehouse<T>(opts: GlobalOptions, work: (warehouse: Warehouse, companyCode: string, mappings: string) => Promise<T>): Promise<T> {
+async function withReadWarehouse<T>(
+  opts: GlobalOptions & { files?: string; company?: string },
+  work: (warehouse: Warehouse, companyCode: string, mappings: string) => Promise<T>,
+): Promise<T> {
   const context = createRunContext(opts);
+  if (opts.company) context.config.company.code = opts.company;
+  // As on `run --files`: the export folder's mappings/ are the user's mapping files.
+  if (opts.files) context.config.mappings_dir ??= join(resolve(opts.files), 'mappings');
   requireExistingWarehouse(context.warehouseLocation);
   const warehouse = await context.openWarehouse({ readOnly: !isInMemory(context.warehouseLocation) });
   try {
@@ -168,14 +174,16 @@ export function addMappingsCommands(program: Command, out: (text: string) => voi
       .option('--config <file>', 'config file (default: ./plumbline.yaml when present)')
       .option('--warehouse <location>', 'DuckDB file path or postgres:// URL (overrides the config)')
       .option('--json-logs', 'one JSON object per log line (the default when not on a terminal)')
-      .option('-v, --verbose', 'debug logging');
+      .option('-v, --verbose', 'debug logging')
+      .option('--files <dir>', 'the export folder the warehouse was loaded from (its mappings/ are yours)')
+      .option('--company <code>', 'the Spectrum company code (overrides company.code)');
 
   common(
     mappings
       .command('suggest')
       .description('propose starter mapping files from a loaded warehouse, each row with what to review (never over your own files)')
-      .option('--out <dir>', 'where to write them (default: <mappings_dir>/suggested/)'),
-  ).action(async (opts: GlobalOptions & { out?: string }) => {
+      .option('--out <dir>', 'where to write them (default: <mappings folder>/suggested/)'),
+  ).action(async (opts: GlobalOptions & { out?: string; files?: string; company?: string }) => {
     await withReadWarehouse(opts, async (warehouse, companyCode, dir) => {
       const files = await suggestMappings(warehouse, companyCode);
       const paths = writeSuggestions(files, opts.out ? resolve(opts.out) : defaultSuggestDir(dir), dir);
@@ -195,7 +203,7 @@ export function addMappingsCommands(program: Command, out: (text: string) => voi
       .command('check')
       .description('list unmapped items, mappings to inactive or missing phases and departments without a cost center, with counts and amounts')
       .option('--csv', 'print CSV with a header row'),
-  ).action(async (opts: GlobalOptions & { csv?: boolean }) => {
+  ).action(async (opts: GlobalOptions & { csv?: boolean; files?: string; company?: string }) => {
     await withReadWarehouse(opts, async (warehouse) => {
       const problems = await checkMappings(warehouse);
       if (opts.csv) {

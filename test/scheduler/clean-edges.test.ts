@@ -80,22 +80,10 @@ describe('clean edges', () => {
     expect(refused.stderr).toContain(`Cannot create the warehouse folder ${join(work, 'a-file')}`);
   });
 
-  it('the load table says records and child rows plainly', async () => {
+  it('the load table says records and child rows plainly; mappings suggest writes beside the mapping files', async () => {
     const { dir, truth } = await sandboxExport(1, 'tiny');
     const warehouse = join(work, 'loads.duckdb');
-    const run = await plumbline([
-      'run',
-      '--files',
-      dir,
-      '--company',
-      truth.companyCode,
-      '--warehouse',
-      warehouse,
-      '--stages',
-      'extract,load',
-      '--as-of',
-      truth.asOf,
-    ]);
+    const run = await plumbline(['run', '--files', dir, '--company', truth.companyCode, '--warehouse', warehouse, '--as-of', truth.asOf]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^resource\s+records\s+child rows\s+quarantined/m);
     const invoices = JSON.parse(readFileSync(join(dir, 'buildops', 'invoices.json'), 'utf8')) as { invoiceItems?: unknown[]; payments?: unknown[] }[];
@@ -105,6 +93,17 @@ describe('clean edges', () => {
     // A table without nested lists has records only; a Spectrum window table's day bookkeeping is not a child.
     expect(run.stdout).toMatch(/^buildops\.products\s+\d+\s+0\s/m);
     expect(run.stdout).toMatch(/^spectrum\.JC_TRANSACTION_HISTORY_MC\s+\d+\s+0\s/m);
+
+    // mappings suggest --files writes beside the export's mapping files, never over them.
+    const mine = readFileSync(join(dir, 'mappings', 'cost_code_map.csv'), 'utf8');
+    const refused = await plumbline(['mappings', 'suggest', '--files', dir, '--warehouse', warehouse, '--out', join(dir, 'mappings')]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('never written over your mapping files');
+    const suggest = await plumbline(['mappings', 'suggest', '--files', dir, '--warehouse', warehouse]);
+    expect(suggest.code, suggest.stderr).toBe(0);
+    expect(suggest.stdout).toContain(join(dir, 'mappings', 'suggested', 'cost_code_map.csv'));
+    expect(readFileSync(join(dir, 'mappings', 'suggested', 'cost_code_map.csv'), 'utf8')).toMatch(/^item_code,phase_code,cost_type,/);
+    expect(readFileSync(join(dir, 'mappings', 'cost_code_map.csv'), 'utf8')).toBe(mine);
   });
 
   describe('sandbox serve leaves no process behind', () => {
