@@ -15,11 +15,16 @@ export interface SuggestedFile {
   rows: Record<string, string | number>[];
 }
 
-/** One (phase, cost type) that some posted lines of an item went to. */
-export interface PostedTarget {
+/** A candidate answer (`15500/L`, a cost center) and how many posted records support it. */
+export interface Candidate {
+  code: string;
+  lines: number;
+}
+
+/** One phase + cost type that some posted lines of an item went to. */
+interface PostedTarget extends Candidate {
   phase_code: string;
   cost_type: string;
-  lines: number;
 }
 
 /** The review cell of a row that could not be inferred starts with this. */
@@ -49,17 +54,33 @@ const POSTED_MATCHES = `posted_matches as (
 )`;
 
 /**
- * The most likely Spectrum target of an item: the phase + cost type most of its posted lines
- * went to. The one rule of "most likely"; a tie is reported, never broken silently.
+ * The most likely answer: the candidate most posted records support (an item's phase + cost
+ * type, a department's cost center). The one rule of "most likely"; a tie is reported, never
+ * broken silently.
  */
-export function mostLikelyTarget(targets: readonly PostedTarget[]): { best: PostedTarget; posted: number; tiedWith: PostedTarget[] } | null {
-  if (targets.length === 0) return null;
-  const sorted = [...targets].sort((a, b) => b.lines - a.lines || a.phase_code.localeCompare(b.phase_code) || a.cost_type.localeCompare(b.cost_type));
+export function mostLikelyTarget<T extends Candidate>(candidates: readonly T[]): { best: T; posted: number; tiedWith: T[] } | null {
+  if (candidates.length === 0) return null;
+  const sorted = [...candidates].sort((a, b) => b.lines - a.lines || a.code.localeCompare(b.code));
   const best = sorted[0]!;
   return { best, posted: sorted.reduce((n, t) => n + t.lines, 0), tiedWith: sorted.slice(1).filter((t) => t.lines === best.lines) };
 }
 
 const target = (t: { phase_code: string; cost_type: string }): string => `${t.phase_code}/${t.cost_type}`;
+
+/** The columns of the suggested cost_code_map.csv: the mapping's own three first, so the file loads as a mapping. */
+const COST_CODE_COLUMNS = [
+  'item_code',
+  'phase_code',
+  'cost_type',
+  'item_name',
+  'item_type',
+  'billed_lines',
+  'billed_amount',
+  'posted_lines',
+  'supporting_lines',
+  'phase_active',
+  'review',
+] as const;
 
 /** cost_code_map.csv: every item on a non-void BuildOps invoice with its most likely phase + cost type. */
 export async function suggestCostCodes(warehouse: Warehouse, companyCode: string): Promise<SuggestedFile> {
@@ -105,7 +126,10 @@ export async function suggestCostCodes(warehouse: Warehouse, companyCode: string
   const currentByItem = new Map(current.map((m) => [m.item_code, m]));
   const votesByItem = new Map<string, PostedTarget[]>();
   for (const v of votes)
-    votesByItem.set(v.item_code, [...(votesByItem.get(v.item_code) ?? []), { phase_code: v.phase_code, cost_type: v.cost_type, lines: Number(v.lines) }]);
+    votesByItem.set(v.item_code, [
+      ...(votesByItem.get(v.item_code) ?? []),
+      { code: target(v), phase_code: v.phase_code, cost_type: v.cost_type, lines: Number(v.lines) },
+    ]);
 
   const rows = items.map((item) => {
     const choice = mostLikelyTarget(votesByItem.get(item.item_code) ?? []);
@@ -141,22 +165,8 @@ export async function suggestCostCodes(warehouse: Warehouse, companyCode: string
       review: notes.join('; '),
     };
   });
-  return { name: 'cost_code_map.csv', columns: Object.keys(rows[0] ?? COST_CODE_COLUMNS_EXAMPLE), rows };
+  return { name: 'cost_code_map.csv', columns: COST_CODE_COLUMNS, rows };
 }
-
-const COST_CODE_COLUMNS_EXAMPLE = {
-  item_code: '',
-  phase_code: '',
-  cost_type: '',
-  item_name: '',
-  item_type: '',
-  billed_lines: 0,
-  billed_amount: '',
-  posted_lines: 0,
-  supporting_lines: 0,
-  phase_active: '',
-  review: '',
-};
 
 /** department_cost_centers.csv: every department on a non-void BuildOps invoice with the cost center its posted invoices carry most. */
 export async function suggestCostCenters(warehouse: Warehouse, companyCode: string): Promise<SuggestedFile> {
@@ -177,24 +187,21 @@ export async function suggestCostCenters(warehouse: Warehouse, companyCode: stri
      group by i.department_name, h.cost_center`,
     [companyCode],
   );
-  const votesByDepartment = new Map<string, PostedTarget[]>();
+  const votesByDepartment = new Map<string, Candidate[]>();
   for (const v of votes)
-    votesByDepartment.set(v.department_name, [
-      ...(votesByDepartment.get(v.department_name) ?? []),
-      { phase_code: v.cost_center, cost_type: '', lines: Number(v.invoices) },
-    ]);
+    votesByDepartment.set(v.department_name, [...(votesByDepartment.get(v.department_name) ?? []), { code: v.cost_center, lines: Number(v.invoices) }]);
   const rows = departments.map((d) => {
     const choice = mostLikelyTarget(votesByDepartment.get(d.department_name) ?? []);
     let review: string;
     if (!choice) review = `${NOT_INFERRED}: no invoice of this department has been posted in Spectrum yet; enter its cost center`;
     else if (choice.tiedWith.length > 0)
-      review = `choose: the posted invoices split evenly between cost centers ${[choice.best, ...choice.tiedWith].map((t) => t.phase_code).join(' and ')}`;
+      review = `choose: the posted invoices split evenly between cost centers ${[choice.best, ...choice.tiedWith].map((t) => t.code).join(' and ')}`;
     else if (choice.best.lines < choice.posted)
-      review = `check: ${choice.best.lines} of ${choice.posted} posted invoices carry cost center ${choice.best.phase_code}`;
-    else review = `confirm: all ${choice.posted} posted invoice${choice.posted === 1 ? '' : 's'} carry cost center ${choice.best.phase_code}`;
+      review = `check: ${choice.best.lines} of ${choice.posted} posted invoices carry cost center ${choice.best.code}`;
+    else review = `confirm: all ${choice.posted} posted invoice${choice.posted === 1 ? '' : 's'} carry cost center ${choice.best.code}`;
     return {
       department_name: d.department_name,
-      cost_center: choice?.best.phase_code ?? '',
+      cost_center: choice?.best.code ?? '',
       invoices: Number(d.invoices),
       posted_invoices: choice?.posted ?? 0,
       supporting_invoices: choice?.best.lines ?? 0,

@@ -22,17 +22,18 @@ const SEEDS = [1, 7] as const;
 describe('mostLikelyTarget', () => {
   it('takes the phase most posted lines went to, and reports a tie instead of breaking it', () => {
     const choice = mostLikelyTarget([
-      { phase_code: '01000', cost_type: 'M', lines: 2 },
-      { phase_code: '15500', cost_type: 'M', lines: 5 },
+      { code: '01000/M', lines: 2 },
+      { code: '15500/M', lines: 5 },
     ]);
-    expect(choice?.best.phase_code).toBe('15500');
+    expect(choice?.best.code).toBe('15500/M');
     expect(choice?.posted).toBe(7);
     expect(choice?.tiedWith).toEqual([]);
     const tie = mostLikelyTarget([
-      { phase_code: 'B', cost_type: 'M', lines: 3 },
-      { phase_code: 'A', cost_type: 'M', lines: 3 },
+      { code: 'B', lines: 3 },
+      { code: 'A', lines: 3 },
     ]);
-    expect(tie?.tiedWith.map((t) => t.phase_code)).toEqual(['B']);
+    expect(tie?.best.code).toBe('A');
+    expect(tie?.tiedWith.map((t) => t.code)).toEqual(['B']);
     expect(mostLikelyTarget([])).toBeNull();
   });
 });
