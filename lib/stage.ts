@@ -27,6 +27,8 @@ export interface StepResult {
   error: ErrorRecord | null;
   /** Why it was skipped. */
   reason: string | null;
+  /** A few words beside the numbers, e.g. the child rows of a load (`384 items, 73 payments`). */
+  note?: string | null;
 }
 
 /** What a stage returns. */

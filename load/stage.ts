@@ -13,6 +13,7 @@ import { countSteps, messageWithFix, statusOfSteps, stepResult } from '../lib/st
 import type { Stage, StageContext, StageResult, StepResult } from '../lib/stage.ts';
 import { loadResource } from './load-resource.ts';
 import type { Warehouse } from './types.ts';
+import { childRowsText, splitLoadRows } from './load-summary.ts';
 
 /** The source of the user's mapping files: they load on every run, but are not data from a system. */
 const MAPPINGS_SOURCE = 'mappings';
@@ -104,12 +105,20 @@ async function loadOne(options: LoadStageOptions, context: StageContext<Warehous
       { logger: context.logger },
     );
     const quarantine = result.rowsQuarantined > 0 ? `, ${result.rowsQuarantined} quarantined (see meta.quarantine)` : '';
-    logger.info('load.done', `${name}: ${result.rowsLoaded} rows${quarantine} in ${result.seconds.toFixed(1)}s`, {
+    // Records (rows of the main table) apart from the child rows its nested arrays became.
+    const { records, childRows } = splitLoadRows(resource.tables, result.rowsByTable);
+    const children = childRowsText(childRows);
+    logger.info('load.done', `${name}: ${records} records${children ? ` (with ${children})` : ''}${quarantine} in ${result.seconds.toFixed(1)}s`, {
       resource: name,
       rows: result.rowsLoaded,
       quarantined: result.rowsQuarantined,
     });
-    return stepResult(name, 'ok', { rows: result.rowsLoaded, quarantined: result.rowsQuarantined, seconds: result.seconds });
+    return stepResult(name, 'ok', {
+      rows: records,
+      quarantined: result.rowsQuarantined,
+      seconds: result.seconds,
+      note: children ? `with ${children}` : null,
+    });
   } catch (error) {
     const seconds = (performance.now() - started) / 1000;
     const record = describeError(error);

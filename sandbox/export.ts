@@ -1,4 +1,4 @@
-// Writes the store as the file-export layout of contracts/files.md: BuildOps records as JSON
+// Writes the store as the file-export layout of docs/export-folder.md: BuildOps records as JSON
 // arrays, Spectrum tables as CSV (both companies, padding kept), the mapping files and the
 // ground truth. Large tables stream chunk by chunk; every file is in a stable order, so the
 // same seed gives byte-identical files.

@@ -8,7 +8,6 @@ import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { PlumblineError, UsageError, errorWithFix } from '../lib/errors.ts';
 import { isIsoDate } from '../lib/dates.ts';
-import { openWarehouse } from '../load/open-warehouse.ts';
 import type { Row, Warehouse } from '../load/types.ts';
 import { discoverModels, orderModels } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
@@ -17,6 +16,7 @@ import { createLogger } from '../lib/logger.ts';
 import { initProject } from './init-project.ts';
 import { addSandboxCommands, parseScale } from './sandbox-commands.ts';
 import { addWritebackCommands } from './writeback-commands.ts';
+import { addMappingsCommands } from './mappings-commands.ts';
 import { formatCsv, formatJsonRow, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 import { parseStages, runPipeline, runReports } from './pipeline.ts';
@@ -26,6 +26,7 @@ import { SignalExit, cancelOnSignals, exitIfSignalled } from './signals.ts';
 import { configPath } from './config.ts';
 import { createRunContext, maskSecrets, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
 import type { GlobalOptions, RunContext } from './run-context.ts';
+import { isInMemory, prepareWarehouseFolder, requireExistingWarehouse } from './warehouse-location.ts';
 
 const TABLE_ROW_LIMIT = 1000;
 
@@ -56,7 +57,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .description('load → models → write-back → reports, as of a date; the run is stored in meta.runs')
       .addOption(asOfOption())
       .option('--stages <list>', 'comma-separated stages to run (load,models,writeback,reports; extract is another name for load)')
-      .option('--files <dir>', 'read both systems from an export folder (contracts/files.md) instead of the configured sources')
+      .option('--files <dir>', 'read both systems from an export folder (docs/export-folder.md) instead of the configured sources')
       .option('--company <code>', 'the Spectrum company code to keep (overrides company.code)')
       .option('--full-refresh <list>', 'comma-separated resources (buildops.invoices) or sources (spectrum) to re-read from scratch'),
   ).action(async (opts: GlobalOptions & { asOf?: string; stages?: string; files?: string; company?: string; fullRefresh?: string }) => {
@@ -137,12 +138,8 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     const asOf = resolveAsOf(opts.asOf, context.config);
     if (opts.since !== undefined && (!isIsoDate(opts.since) || opts.since >= asOf))
       throw new UsageError(`--since ${JSON.stringify(opts.since)}: use a date YYYY-MM-DD before the as-of date ${asOf}`);
-    if (!/^[a-z]+:\/\//i.test(context.warehouseLocation) && !existsSync(context.warehouseLocation))
-      throw new UsageError(
-        `The warehouse ${context.warehouseLocation} does not exist yet: run plumbline run (or plumbline demo) first, or name it with --warehouse`,
-      );
     if (opts.company) context.config.company.code = opts.company;
-    await withWarehouse(context, {}, async (warehouse) => {
+    await withWarehouse(context, { mustExist: true }, async (warehouse) => {
       const paths = await runReports(warehouse, context.config, asOf, context.logger, {
         outDir: opts.out ? resolve(opts.out) : undefined,
         png: opts.png === true,
@@ -172,16 +169,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
           header = false;
         }
       } else if (opts.json) {
-        // Streamed as one JSON array, batch by batch: a large result is never held whole.
-        let first = true;
-        out('[');
-        for await (const rows of warehouse.stream(query)) {
-          for (const row of rows) {
-            out(`${first ? '\n  ' : ',\n  '}${formatJsonRow(row)}`);
-            first = false;
-          }
-        }
-        out(first ? ']\n' : '\n]\n');
+        await writeJsonRows(warehouse.stream(query), out);
       } else {
         const shown: Row[] = [];
         let total = 0;
@@ -203,7 +191,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     .action((dir: string, opts: { force?: boolean }) => {
       const written = initProject(resolve(dir), opts.force === true);
       out(
-        `Wrote:\n${written.map((p) => `  ${p}`).join('\n')}\nNext: edit plumbline.yaml (sources, company code), set the secrets in the environment, then: plumbline run\n`,
+        `Wrote:\n${written.map((p) => `  ${p}`).join('\n')}\nNext: edit plumbline.yaml (sources, company code), set the secrets in the environment, then: plumbline run (step by step: docs/connect.md)\n`,
       );
     });
 
@@ -229,22 +217,20 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
 
   addSandboxCommands(program, out);
   addWritebackCommands(program, out, { withCommonOptions, withWarehouse });
+  addMappingsCommands(program, out);
   return program;
 }
 
-async function withWarehouse(context: RunContext, options: { readOnly?: boolean }, work: (warehouse: Warehouse) => Promise<void>): Promise<void> {
+async function withWarehouse(
+  context: RunContext,
+  options: { readOnly?: boolean; mustExist?: boolean },
+  work: (warehouse: Warehouse) => Promise<void>,
+): Promise<void> {
   const location = context.warehouseLocation;
-  const isFile = !/^[a-z]+:\/\//i.test(location);
-  let warehouse: Warehouse;
-  if (options.readOnly && isFile && !existsSync(location)) {
-    context.logger.warn(
-      'warehouse.missing',
-      `The warehouse ${location} does not exist yet (run plumbline run or plumbline demo first); querying an empty in-memory database instead`,
-    );
-    warehouse = await openWarehouse(':memory:');
-  } else {
-    warehouse = await context.openWarehouse(options);
-  }
+  // A read never invents an empty warehouse (a mistyped path would look like "no findings").
+  if (options.readOnly || options.mustExist) requireExistingWarehouse(location);
+  else prepareWarehouseFolder(location);
+  const warehouse = await context.openWarehouse({ readOnly: options.readOnly === true && !isInMemory(location) });
   try {
     await work(warehouse);
   } finally {
@@ -258,6 +244,28 @@ function throwIfRunFailed(result: PipelineResult): void {
   const usage = result.stages.flatMap((s) => s.errors).find((e) => e.kind === 'usage');
   if (usage) throw new UsageError(usage.message);
   throw new PlumblineError(`Run ${result.runId} ${result.status === 'partial' ? 'partly failed' : 'failed'}: ${result.message ?? 'see the results above'}`);
+}
+
+/**
+ * Streams rows as one JSON array, batch by batch (a large result is never held whole). Nothing
+ * is printed until the query has given its first batch, so a query that fails prints nothing;
+ * one that fails midway still closes the array (valid JSON, and the error exits 1).
+ */
+async function writeJsonRows(batches: AsyncIterable<readonly Row[]>, out: (text: string) => void): Promise<void> {
+  const iterator = batches[Symbol.asyncIterator]();
+  let next = await iterator.next();
+  let first = true;
+  out('[');
+  try {
+    for (; !next.done; next = await iterator.next()) {
+      for (const row of next.value) {
+        out(`${first ? '\n  ' : ',\n  '}${formatJsonRow(row)}`);
+        first = false;
+      }
+    }
+  } finally {
+    out(first ? ']\n' : '\n]\n');
+  }
 }
 
 function formatReportPaths(paths: readonly string[]): string {

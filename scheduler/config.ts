@@ -143,7 +143,7 @@ export function configPath(config: PlumblineConfig, path: string): string {
 
 /**
  * The folder of the mapping files: the config's `mappings_dir`; else, when a source reads a file
- * export, that export's `mappings/` (contracts/files.md); else `./mappings` beside the config.
+ * export, that export's `mappings/` (docs/export-folder.md); else `./mappings` beside the config.
  */
 export function mappingsDir(config: PlumblineConfig): string {
   if (config.mappings_dir) return configPath(config, config.mappings_dir);

@@ -200,7 +200,8 @@ function summary(
 ): string {
   const loaded = result.loads.map((l) => ({
     resource: l.name,
-    rows: l.rows ?? 0,
+    records: l.rows ?? 0,
+    'child rows': l.note ?? '',
     quarantined: l.quarantined,
     error: l.error ? messageWithFix(l.error) : (l.reason ?? ''),
   }));
@@ -208,7 +209,7 @@ function summary(
   const lines = [
     `plumbline demo — a simulated MEP contractor as of ${result.asOf}, both systems served on localhost`,
     '',
-    'Extracted and loaded (BuildOps over its REST API, Spectrum over SQL Server/TDS):',
+    "Extracted and loaded (BuildOps over its REST API, Spectrum over SQL Server/TDS). records: one per customer, invoice, Spectrum row; child rows: what nested lists became (an invoice's items and payments):",
     formatTable(loaded),
     '',
     result.models.length > 0

@@ -8,7 +8,8 @@ export function formatStageResults(stages: readonly StageResult[]): string {
   const parts: string[] = [];
   for (const stage of stages) {
     parts.push(formatStageLine(stage));
-    if (stage.steps.length > 0) parts.push(formatTable(stage.steps.map(stepRow)));
+    const withNotes = stage.steps.some((s) => s.note);
+    if (stage.steps.length > 0) parts.push(formatTable(stage.steps.map((s) => stepRow(s, withNotes))));
     if (stage.steps.length === 0 && stage.errors[0]) parts.push(`  ${messageWithFix(stage.errors[0])}`);
     if (stage.files && stage.files.paths.length > 0) parts.push(`${stage.files.heading}:\n${stage.files.paths.map((p) => `  ${p}`).join('\n')}`);
     parts.push('');
@@ -16,10 +17,11 @@ export function formatStageResults(stages: readonly StageResult[]): string {
   return parts.join('\n');
 }
 
-function stepRow(step: StepResult): Record<string, unknown> {
+function stepRow(step: StepResult, withNote: boolean): Record<string, unknown> {
   return {
     step: step.name,
     rows: step.rows ?? '',
+    ...(withNote ? { 'child rows': step.note ?? '' } : {}),
     quarantined: step.quarantined,
     seconds: step.seconds.toFixed(1),
     status: step.status,

@@ -45,6 +45,27 @@ export async function generateSandboxStore(seed: string, scale: Scale): Promise<
   };
 }
 
+/**
+ * Resolves on SIGINT, SIGTERM or SIGHUP, or when the process that started this one exits. The
+ * last matters: `npx plumbline sandbox serve` runs us under a shell that does not pass a
+ * SIGTERM on, so killing npx would otherwise leave the servers running as an orphan.
+ */
+function untilStopped(): Promise<void> {
+  const parent = process.ppid;
+  return new Promise<void>((resolveStop) => {
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) stop();
+    }, 500);
+    const stop = (): void => {
+      clearInterval(watch);
+      for (const signal of signals) process.off(signal, stop);
+      resolveStop();
+    };
+    for (const signal of signals) process.on(signal, stop);
+  });
+}
+
 /** Adds the `sandbox` command group to the program. */
 export function addSandboxCommands(program: Command, out: (text: string) => void): void {
   const sandbox = program.command('sandbox').description('a simulated contractor: BuildOps and Spectrum with planted anomalies and their ground truth');
@@ -72,21 +93,18 @@ export function addSandboxCommands(program: Command, out: (text: string) => void
     const generated = await generateSandboxStore(opts.seed, scale);
     const servers = await startSandboxServers(generated.store, { ports, faults });
     const { buildops, spectrumSql, dataExchange } = servers;
+    const stopped = untilStopped(); // listening before the banner says "Press Ctrl+C"
     out(
       [
         `Sandbox contractor (seed ${opts.seed}, scale ${scale}) — the sandbox's credentials are fixed, public values:`,
         `  BuildOps API          ${buildops.url}   clientId=${buildops.clientId} clientSecret=${buildops.clientSecret} tenantId=${buildops.tenantId}`,
         `  Spectrum SQL (TDS)    ${spectrumSql.host}:${spectrumSql.port}   database=${spectrumSql.database} user=${spectrumSql.user} password=${spectrumSql.password} (no TLS)`,
         `  Data Exchange         ${dataExchange.url}   Authorization_ID=${dataExchange.authorizationId}`,
-        `Press Ctrl+C to stop.`,
+        `Press Ctrl+C to stop (or: kill ${process.pid}).`,
         '',
       ].join('\n'),
     );
-    await new Promise<void>((resolveStop) => {
-      const stop = () => resolveStop();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await stopped;
     await servers.close();
     generated.dispose();
   });
@@ -94,7 +112,7 @@ export function addSandboxCommands(program: Command, out: (text: string) => void
   common(
     sandbox
       .command('export')
-      .description('write the contractor as an export folder (contracts/files.md) with ground-truth.json')
+      .description('write the contractor as an export folder (docs/export-folder.md) with ground-truth.json')
       .argument('<dir>', 'the folder to write'),
   ).action(async (dir: string, opts: SandboxOptions) => {
     const scale = parseScale(opts.scale);

@@ -84,7 +84,7 @@ function filesDir(config: PlumblineConfig, source: string, dir: string | undefin
 }
 
 /**
- * The one company in a Spectrum export when none is configured (contracts/files.md): several
+ * The one company in a Spectrum export when none is configured (docs/export-folder.md): several
  * companies and no choice stops the run before anything is loaded.
  */
 async function onlyCompanyIn(dir: string): Promise<string | null> {

@@ -1,5 +1,5 @@
 /**
- * The BuildOps list endpoints of contracts/buildops.md, declared once: each field's source name,
+ * The BuildOps list endpoints of docs/sources.md, declared once: each field's source name,
  * its warehouse column and its kind. The zod schemas, the table specs and the record → rows
  * mapping are all derived from these declarations, so the API and the file export cannot drift.
  */

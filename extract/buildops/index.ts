@@ -1,4 +1,4 @@
-/** BuildOps: every list endpoint of contracts/buildops.md as loader resources, from the API or a file export. */
+/** BuildOps: every list endpoint of docs/sources.md as loader resources, from the API or a file export. */
 export { createBuildOpsApiResources, createBuildOpsFileResources, DEFAULT_LAG_MINUTES, DEFAULT_TIME_ZONE } from './resources.ts';
 export type { BuildOpsApiResourceOptions, BuildOpsFileResourceOptions, BuildOpsState } from './resources.ts';
 export { BuildOpsClient } from './api-client.ts';

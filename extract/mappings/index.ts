@@ -1,5 +1,5 @@
 /**
- * The user-maintained mapping files (contracts/marts.md) as resources, loaded like seeds:
+ * The user-maintained mapping files (docs/marts.md) as resources, loaded like seeds:
  * `cost_code_map.csv`, `department_cost_centers.csv` and `labor_rates.csv` from the mappings
  * folder, each replacing its raw table whole on every run. A missing file loads as an empty
  * table (nothing mapped yet), so the models that read it still run and report what is unmapped.
@@ -58,7 +58,7 @@ export interface MappingOptions {
   dir: string;
 }
 
-/** One resource per mapping file of contracts/marts.md. */
+/** One resource per mapping file of docs/marts.md. */
 export function createMappingResources(options: MappingOptions): Resource[] {
   return MAPPING_FILES.map((file): Resource => {
     const path = join(options.dir, `${file.name}.csv`);

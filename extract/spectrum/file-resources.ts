@@ -1,5 +1,5 @@
 /**
- * Spectrum from a file export (contracts/files.md): `<dir>/spectrum/<TABLE>.csv`, a header row,
+ * Spectrum from a file export (docs/export-folder.md): `<dir>/spectrum/<TABLE>.csv`, a header row,
  * RFC 4180, UTF-8, empty field = NULL. The same columns, trimming, validation and write modes
  * as over SQL; a missing file means no records.
  */
@@ -120,7 +120,7 @@ async function* readCsv(path: string, def: SpectrumTableDef, skipped: Quarantine
         const missing = def.columns.filter((c) => !have.has(c.source.toLowerCase())).map((c) => c.source);
         if (missing.length > 0) {
           throw new PlumblineError(
-            `${path}: the header lacks the columns ${missing.join(', ')} of ${def.table}. Export the table with its Spectrum column names (contracts/files.md).`,
+            `${path}: the header lacks the columns ${missing.join(', ')} of ${def.table}. Export the table with its Spectrum column names (docs/export-folder.md).`,
           );
         }
         continue;

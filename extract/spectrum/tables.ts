@@ -1,5 +1,5 @@
 /**
- * The Spectrum tables of contracts/spectrum.md as the extractor reads them: each column's kind
+ * The Spectrum tables of docs/sources.md as the extractor reads them: each column's kind
  * (how it is read, cleaned and typed), each table's key, write mode and date window.
  */
 import type { ColumnSpec, ColumnType, WriteMode } from '../types.ts';

@@ -1,4 +1,4 @@
-// The BuildOps REST API as contracts/buildops.md describes it, quirks included, served page by
+// The BuildOps REST API as docs/sources.md describes it, quirks included, served page by
 // page from the store's `buildops` schema (SQL LIMIT/OFFSET: a table is never loaded whole).
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';

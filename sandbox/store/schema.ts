@@ -6,7 +6,7 @@
 // - schema `buildops`: one table per BuildOps list endpoint (dashes → underscores), each
 //   (id, updated_at, doc) where doc is the record's JSON exactly as the API returns it in `items`
 //   and updated_at = audit.lastUpdatedDate (UTC), the column `updatedAfter` filters on.
-// - schema `spectrum`: one table per Spectrum table of contracts/spectrum.md, with the
+// - schema `spectrum`: one table per Spectrum table of docs/sources.md, with the
 //   contract's exact (case-sensitive, so always quoted) column names. Company_Code is unpadded;
 //   key code columns are right-padded with spaces to their char width as real Spectrum does.
 //   "Blank" columns (a regular payment's Invoice_Type, a GL account's Cost_Type, a compliance
@@ -33,7 +33,7 @@ export interface SpectrumColumn {
   width?: number;
 }
 
-/** The BuildOps list endpoints of contracts/buildops.md, as the API path names them. */
+/** The BuildOps list endpoints of docs/sources.md, as the API path names them. */
 export const BUILDOPS_ENDPOINTS = [
   'customers',
   'properties',
@@ -81,7 +81,7 @@ const code = (name: keyof typeof W): SpectrumColumn => ({
 });
 const col = (name: string, kind: Exclude<SpectrumColumnKind, 'code' | 'company'>): SpectrumColumn => ({ name, kind });
 
-/** Every Spectrum table of contracts/spectrum.md with its columns, in contract order. */
+/** Every Spectrum table of docs/sources.md with its columns, in contract order. */
 export const SPECTRUM_TABLES = {
   CR_CUSTOMER_MASTER_MC: [
     company,

@@ -31,13 +31,13 @@ describe('plumbline CLI', () => {
 
   it('sql prints a table, --json an array of row objects, --csv CSV; exact decimals', async () => {
     const query = "select 1 as one, cast('12.50' as decimal(18,2)) as amount, 'O''Brien, Inc' as name";
-    const table = await plumbline(['sql', query]);
+    const table = await plumbline(['sql', '--warehouse', ':memory:', query]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/one\s+amount\s+name/);
     expect(table.stdout).toContain('12.50');
-    const json = await plumbline(['sql', '--json', query]);
+    const json = await plumbline(['sql', '--warehouse', ':memory:', '--json', query]);
     expect(JSON.parse(json.stdout)).toEqual([{ one: 1, amount: '12.50', name: "O'Brien, Inc" }]);
-    const csv = await plumbline(['sql', '--csv', query]);
+    const csv = await plumbline(['sql', '--warehouse', ':memory:', '--csv', query]);
     expect(csv.stdout).toBe('one,amount,name\n1,12.50,"O\'Brien, Inc"\n');
   });
 
@@ -47,7 +47,7 @@ describe('plumbline CLI', () => {
     const asOf = await plumbline(['run', '--as-of', '2026-02-30']);
     expect(asOf.code).toBe(2);
     expect(asOf.stderr).toContain('--as-of "2026-02-30" is not a date');
-    const failed = await plumbline(['sql', 'select * from no_such_table']);
+    const failed = await plumbline(['sql', '--warehouse', ':memory:', 'select * from no_such_table']);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/no_such_table/);
   });

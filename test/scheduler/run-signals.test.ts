@@ -116,6 +116,7 @@ describeEachWarehouse('run interrupted by a signal', (factory) => {
       expect(steps.filter((s) => s.step === null).map((s) => [s.stage, s.status])).toEqual([
         ['load', 'cancelled'],
         ['models', 'skipped'],
+        ['writeback', 'skipped'],
         ['reports', 'skipped'],
       ]);
       const loadSteps = steps.filter((s) => s.stage === 'load' && s.step !== null);

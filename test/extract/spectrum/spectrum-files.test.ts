@@ -1,5 +1,5 @@
 /**
- * The Spectrum file export (contracts/files.md): the same tables as over SQL from
+ * The Spectrum file export (docs/export-folder.md): the same tables as over SQL from
  * `<dir>/spectrum/<TABLE>.csv`, company 1 only, bad rows quarantined with their column.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
