@@ -7,6 +7,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Postgres and DuckDB suites start servers and files of their own; forks isolate native handles.
     pool: 'forks',
+    // Both cores: test files run two at a time (each in its own process). The slow shared setup
+    // (sandbox exports, loaded warehouses) is built once per run: see test/support/run-cache.ts.
+    maxWorkers: 2,
     globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -24,7 +24,7 @@ import type { PipelineResult } from './pipeline.ts';
 import { formatStageResults } from './run-output.ts';
 import { SignalExit, cancelOnSignals, exitIfSignalled } from './signals.ts';
 import { configPath } from './config.ts';
-import { createRunContext, maskSecrets, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
+import { createRunContext, maskSecrets, processEnv, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
 import type { GlobalOptions, RunContext } from './run-context.ts';
 import { isInMemory, prepareWarehouseFolder, requireExistingWarehouse } from './warehouse-location.ts';
 
@@ -43,13 +43,38 @@ function asOfOption(): Option {
   return new Option('--as-of <YYYY-MM-DD>', "the run's as-of date (default: today in the company's time zone)");
 }
 
-/** Builds the command tree; `out` receives results (stdout by default). */
-export function buildProgram(out: (text: string) => void = (t) => process.stdout.write(t)): Command {
+/** Where the CLI writes and what it reads of its process; a test passes its own to run the CLI in-process. */
+export interface CliIo {
+  /** Results: tables, rows, paths, help. */
+  stdout(text: string): void;
+  /** Logs and error messages. */
+  stderr(text: string): void;
+  /** Whether stderr is a terminal (readable log lines) or not (one JSON object per line). */
+  stderrIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+const writeToStderr = (text: string): void => void process.stderr.write(text);
+
+/** The process's own streams and environment. */
+export function processIo(): CliIo {
+  return { stdout: (t) => process.stdout.write(t), stderr: writeToStderr, stderrIsTTY: process.stderr.isTTY === true, env: processEnv() };
+}
+
+/** Where logs go: the process's stderr itself (a terminal then shows progress in place), or `io.stderr`. */
+function logOutput(io: CliIo): { write?: (line: string) => void; isTTY: boolean } {
+  return { write: io.stderr === writeToStderr ? undefined : (line) => io.stderr(`${line}\n`), isTTY: io.stderrIsTTY };
+}
+
+/** Builds the command tree; `out` receives results (stdout by default), `io` the rest. */
+export function buildProgram(out: (text: string) => void = (t) => process.stdout.write(t), io: CliIo = { ...processIo(), stdout: out }): Command {
+  const runContext = (opts: GlobalOptions): RunContext => createRunContext(opts, io.env, logOutput(io));
   const program = new Command('plumbline')
     .description('One true line through BuildOps and Spectrum: extract, load, model, report, write back.')
     .version('0.1.0')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: io.stderr });
 
   withCommonOptions(
     program
@@ -61,7 +86,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .option('--company <code>', 'the Spectrum company code to keep (overrides company.code)')
       .option('--full-refresh <list>', 'comma-separated resources (buildops.invoices) or sources (spectrum) to re-read from scratch'),
   ).action(async (opts: GlobalOptions & { asOf?: string; stages?: string; files?: string; company?: string; fullRefresh?: string }) => {
-    const context = createRunContext(opts);
+    const context = runContext(opts);
     const stages = parseStages(opts.stages);
     const asOf = resolveAsOf(opts.asOf, context.config);
     if (opts.company) context.config.company.code = opts.company;
@@ -104,7 +129,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .addOption(asOfOption())
       .option('--list', 'list the models in run order with their checks, without building'),
   ).action(async (opts: GlobalOptions & { asOf?: string; list?: boolean }) => {
-    const context = createRunContext(opts);
+    const context = runContext(opts);
     if (opts.list) {
       const dirs = [PACKAGE_MODELS_DIR, ...context.config.models.extra_dirs.map((d) => configPath(context.config, d))];
       const models = orderModels(discoverModels(dirs));
@@ -134,7 +159,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .option('--pdf', 'also print the CFO report to PDF (needs Chromium installed)')
       .option('--since <YYYY-MM-DD>', "the AR feed's window starts after this date (default: the previous feed's as-of date)"),
   ).action(async (opts: GlobalOptions & { asOf?: string; out?: string; company?: string; png?: boolean; pdf?: boolean; since?: string }) => {
-    const context = createRunContext(opts);
+    const context = runContext(opts);
     const asOf = resolveAsOf(opts.asOf, context.config);
     if (opts.since !== undefined && (!isIsoDate(opts.since) || opts.since >= asOf))
       throw new UsageError(`--since ${JSON.stringify(opts.since)}: use a date YYYY-MM-DD before the as-of date ${asOf}`);
@@ -159,7 +184,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .option('--csv', 'print CSV with a header row'),
   ).action(async (query: string, opts: GlobalOptions & { json?: boolean; csv?: boolean }) => {
     if (opts.json && opts.csv) throw new UsageError('Choose one of --json and --csv');
-    const context = createRunContext(opts);
+    const context = runContext(opts);
     await withWarehouse(context, { readOnly: true }, async (warehouse) => {
       if (opts.csv) {
         let header = true;
@@ -203,8 +228,9 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     .option('--scale <scale>', 'the sandbox size (tiny, small, medium, large)', 'small')
     .option('--json-logs', 'one JSON object per log line (the default when not on a terminal)')
     .action(async (opts: { out: string; seed: string; scale: string; jsonLogs?: boolean }) => {
-      const json = opts.jsonLogs === true || !process.stderr.isTTY;
-      const logger = createLogger({ format: json ? 'json' : 'human', progressEvents: PROGRESS_EVENTS });
+      const log = logOutput(io);
+      const json = opts.jsonLogs === true || !log.isTTY;
+      const logger = createLogger({ format: json ? 'json' : 'human', progressEvents: PROGRESS_EVENTS, write: log.write });
       const cancellation = cancelOnSignals(logger);
       try {
         const result = await runDemo({ outDir: resolve(opts.out), seed: opts.seed, scale: parseScale(opts.scale), logger, out, signal: cancellation.signal });
@@ -285,9 +311,9 @@ function formatModelResults(results: readonly ModelResult[]): string {
   );
 }
 
-/** Runs the CLI with `argv` and returns the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+/** Runs the CLI with `argv` and returns the exit code (the caller exits with it); `io` defaults to the process's own. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const program = buildProgram(io.stdout, io);
   try {
     await program.parseAsync([...argv]);
     return 0;
@@ -297,11 +323,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
     }
     if (error instanceof SignalExit) {
-      process.stderr.write(`${error.message}\n`);
+      io.stderr(`${error.message}\n`);
       return error.exitCode;
     }
     const usage = error instanceof UsageError;
-    process.stderr.write(maskSecrets(`${usage ? 'Usage error' : 'Error'}: ${errorWithFix(error)}\n`));
+    io.stderr(maskSecrets(`${usage ? 'Usage error' : 'Error'}: ${errorWithFix(error)}\n`));
     return usage ? 2 : 1;
   }
 }

@@ -29,6 +29,11 @@ export interface RunContext {
   openWarehouse(options?: { readOnly?: boolean }): Promise<Warehouse>;
 }
 
+/** The process's environment: the run context is where it is read (config and secrets take it from here). */
+export function processEnv(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
 /** Events a terminal shows as one updating line per resource (the extractors' page progress). */
 export const PROGRESS_EVENTS = ['extract.page'];
 
@@ -42,17 +47,22 @@ export function maskSecrets(text: string): string {
   return out;
 }
 
-/** Builds the context from the global CLI options and the environment. */
-export function createRunContext(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): RunContext {
+/** Builds the context from the global CLI options and the environment; `log` says where logs go (stderr by default). */
+export function createRunContext(
+  options: GlobalOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  log: { write?: (line: string) => void; isTTY?: boolean } = {},
+): RunContext {
   const config = loadConfig(options.config);
   const secrets = loadSecrets(env, config.secrets_file ? configPath(config, config.secrets_file) : undefined);
   for (const value of secrets.values()) if (value.length >= 4) knownSecrets.add(value);
-  const json = options.jsonLogs === true || !process.stderr.isTTY;
+  const json = options.jsonLogs === true || !(log.isTTY ?? process.stderr.isTTY);
   const logger = createLogger({
     format: json ? 'json' : 'human',
     level: options.verbose ? 'debug' : 'info',
     secrets: secrets.values(),
     progressEvents: PROGRESS_EVENTS,
+    write: log.write,
   });
   const raw = options.warehouse ?? env.PLUMBLINE_WAREHOUSE ?? config.warehouse;
   const isUrl = /^[a-z]+:\/\//i.test(raw);

@@ -1,27 +1,20 @@
 /**
- * `plumbline report` and the reports stage of `plumbline run`, as a user runs them: a real
- * process on a config file, the paths printed, the files there.
+ * `plumbline report` and the reports stage of `plumbline run`, as a user runs them: the command
+ * (in this process, through the command builder) on a config file, the paths printed, the files there.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+import type { CliRun } from '../support/cli.ts';
 import { removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
 
-const exec = promisify(execFile);
-const BIN = resolve('bin/plumbline.js');
 const work = mkdtempSync(join(tmpdir(), 'plumbline-report-cli-'));
 
-async function plumbline(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env }, maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/** `plumbline <args>` in this process, in the work folder. */
+function plumbline(args: string[]): Promise<CliRun> {
+  return runCli(args, { cwd: work });
 }
 
 /** The paths listed under "Reports written:". */

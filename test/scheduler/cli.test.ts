@@ -1,23 +1,22 @@
-/** The plumbline command as a user runs it: real process, real exit codes, real output. */
-import { execFile, spawn } from 'node:child_process';
+/**
+ * The plumbline command as a user runs it: its exit codes and output. Most cases run the command
+ * in this process through the command builder; the real process is kept for what only it shows
+ * (the exit code it ends with, Ctrl+C, and the demo end to end).
+ */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PLUMBLINE_BIN, runCli, spawnCli } from '../support/cli.ts';
+import type { CliRun } from '../support/cli.ts';
 
-const exec = promisify(execFile);
-const BIN = resolve('bin/plumbline.js');
+const BIN = PLUMBLINE_BIN;
 const work = mkdtempSync(join(tmpdir(), 'plumbline-cli-'));
 
-async function plumbline(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { cwd: work, env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+/** `plumbline <args>` in this process, in the work folder. */
+function plumbline(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  return runCli(args, { cwd: work, env });
 }
 
 describe('plumbline CLI', () => {
@@ -50,6 +49,15 @@ describe('plumbline CLI', () => {
     const failed = await plumbline(['sql', '--warehouse', ':memory:', 'select * from no_such_table']);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/no_such_table/);
+  });
+
+  it('the real process exits with those codes: 2 for bad usage, 1 for a failure', async () => {
+    const usage = await spawnCli(['nope'], { cwd: work });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("unknown command 'nope'");
+    const failed = await spawnCli(['sql', '--warehouse', ':memory:', 'select * from no_such_table'], { cwd: work });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^Error: .*no_such_table/m);
   });
 
   it('a config error names the key, the value and what is allowed, and exits 2', async () => {
@@ -139,7 +147,7 @@ describe('plumbline CLI', () => {
   });
 
   it('demo runs the pipeline against the sandbox into ./plumbline-demo and prints what it found', async () => {
-    const { code, stdout } = await plumbline(['demo', '--scale', 'tiny']);
+    const { code, stdout } = await spawnCli(['demo', '--scale', 'tiny'], { cwd: work });
     expect(code).toBe(0);
     expect(stdout).toContain('Extracted and loaded (BuildOps over its REST API, Spectrum over SQL Server/TDS)');
     // Every mart's findings, type by type, beside the ground truth: all found, none extra.

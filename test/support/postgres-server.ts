@@ -171,3 +171,15 @@ export async function createTestDatabase(serverUrl: string): Promise<{ url: stri
     },
   };
 }
+
+/** Drops every database on the server whose name starts with `prefix` (what a run left on a server that outlives it). */
+export async function dropDatabasesStartingWith(serverUrl: string, prefix: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE starts_with(datname, $1)`, [prefix]);
+    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname.replace(/"/g, '""')}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}

@@ -2,14 +2,14 @@
  * A sandbox contractor exported as files and loaded into a warehouse through the real
  * pipeline, for the model and report tests that compare against its ground truth.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { silentLogger } from '../../lib/logger.ts';
 import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
-import { exportContractor, generateContractor, openStore } from '../../sandbox/index.ts';
+import { exportContractor, generateContractor, openStore, readGroundTruth } from '../../sandbox/index.ts';
 import type { GroundTruth, Scale } from '../../sandbox/index.ts';
 import { configSchema } from '../../scheduler/config.ts';
 import type { PlumblineConfig } from '../../scheduler/config.ts';
@@ -17,6 +17,8 @@ import { modelVars, runPipeline } from '../../scheduler/pipeline.ts';
 import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
 import { loadSecrets } from '../../scheduler/secrets.ts';
 import { runModels } from '../../transform/index.ts';
+import { copyCachedBuild } from './cached-warehouse.ts';
+import { buildOnce, cacheKey } from './run-cache.ts';
 
 const exportDirs: string[] = [];
 
@@ -25,18 +27,27 @@ export function removeSandboxExports(): void {
   for (const dir of exportDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Generates a contractor, exports it as files (with mappings/), and returns the folder and its ground truth. */
+/**
+ * Generates a contractor, exports it as files (with mappings/), and returns the folder and its ground truth.
+ * The export is generated once per test run (per seed and scale) and copied: the folder is the caller's own.
+ */
 export async function sandboxExport(seed: number, scale: Scale): Promise<{ dir: string; truth: GroundTruth }> {
+  const cached = await buildOnce(`export-${cacheKey({ seed, scale })}`, async (path) => {
+    const storeFile = `${path}.store.duckdb`;
+    const store = await openStore(scale === 'tiny' || scale === 'small' ? ':memory:' : storeFile);
+    try {
+      await generateContractor(store, { seed, scale });
+      await exportContractor(store, path);
+    } finally {
+      store.close();
+      rmSync(storeFile, { force: true });
+      rmSync(`${storeFile}.wal`, { force: true });
+    }
+  });
   const dir = mkdtempSync(join(tmpdir(), 'plumbline-sandbox-'));
   exportDirs.push(dir);
-  const store = await openStore(scale === 'tiny' || scale === 'small' ? ':memory:' : join(dir, 'store.duckdb'));
-  try {
-    const truth = await generateContractor(store, { seed, scale });
-    await exportContractor(store, dir);
-    return { dir, truth };
-  } finally {
-    store.close();
-  }
+  cpSync(cached, dir, { recursive: true });
+  return { dir, truth: await readGroundTruth(dir) };
 }
 
 /** A config reading both systems (and the mappings) from the export folder into `warehouse`. */
@@ -52,8 +63,18 @@ export function filesConfig(dir: string, truth: GroundTruth, warehouse: string):
   };
 }
 
-/** Extracts the export into `warehouse` and builds every model; fails with the load and model errors. */
+/**
+ * Extracts the export into `warehouse` and builds every model; fails with the load and model errors.
+ * A new, empty warehouse reading file exports gets a copy of the same load built once per test run
+ * (see cached-warehouse.ts); any other is loaded in place.
+ */
 export async function loadAndBuild(warehouse: Warehouse, config: PlumblineConfig, asOf: string): Promise<void> {
+  if (await copyCachedBuild(warehouse, config, asOf, loadAndBuildInPlace)) return;
+  await loadAndBuildInPlace(warehouse, config, asOf);
+}
+
+/** Runs the real pipeline (extract, load, models) into `warehouse`, never from the cache; fails with the load and model errors. */
+export async function loadAndBuildInPlace(warehouse: Warehouse, config: PlumblineConfig, asOf: string): Promise<void> {
   const result = await runPipeline({ warehouse, config, secrets: loadSecrets({}), logger: silentLogger, asOf, stages: ['load', 'models'] });
   const problems = [...result.loads.filter((l) => l.status !== 'ok'), ...result.models.filter((m) => m.status !== 'success')];
   expect(problems).toEqual([]);
