@@ -36,6 +36,16 @@ const spectrumSource = z.strictObject({
   files_dir: z.string().optional(),
 });
 
+/** The CFO insight marts' settings (models/marts/README.md, "CFO insights"). */
+const insightsSettings = z.strictObject({
+  /** Months of history the insights look back over, ending on the as-of date. */
+  window_months: z.number().int().min(1).max(60).default(12),
+  /** Overhead as a fraction of burdened labor (0.35 = 35%); unset = no overhead is allocated. */
+  overhead_rate: z.number().min(0).max(10).optional(),
+  /** How far a phase's projected cost may pass its estimate before it is trending over (0.10 = 10%). */
+  overrun_tolerance: z.number().min(0).max(10).default(0.1),
+});
+
 export const configSchema = z.strictObject({
   company: z
     .strictObject({
@@ -55,6 +65,7 @@ export const configSchema = z.strictObject({
     .default({ buildops: buildopsSource.parse({}), spectrum: spectrumSource.parse({}) }),
   models: z.strictObject({ extra_dirs: z.array(z.string()).default([]) }).default({ extra_dirs: [] }),
   reports: z.strictObject({ out_dir: z.string().default('./plumbline-reports') }).default({ out_dir: './plumbline-reports' }),
+  insights: insightsSettings.default(insightsSettings.parse({})),
 });
 
 export type PlumblineConfig = z.infer<typeof configSchema> & {

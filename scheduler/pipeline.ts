@@ -87,6 +87,18 @@ export function modelVars(config: PlumblineConfig, asOf: string): Record<string,
     as_of: sqlDate(asOf),
     company_code: sqlString(config.company.code ?? ''),
     time_zone: sqlString(config.company.time_zone),
+    ...insightVars(config),
+  };
+}
+
+/** The insight settings as SQL literals: `{{ window_months }}`, `{{ overhead_rate }}` (null when unset), `{{ overrun_tolerance }}`. */
+function insightVars(config: PlumblineConfig): Record<string, string> {
+  const { window_months, overhead_rate, overrun_tolerance } = config.insights;
+  const decimal = (x: number): string => `cast('${String(x)}' as decimal(18, 6))`;
+  return {
+    window_months: String(window_months),
+    overhead_rate: overhead_rate === undefined ? 'cast(null as decimal(18, 6))' : decimal(overhead_rate),
+    overrun_tolerance: decimal(overrun_tolerance),
   };
 }
 

@@ -209,7 +209,9 @@ const DEFS: readonly SpectrumTableDef[] = [
   {
     table: 'VN_COMPLIANCE_MC',
     purpose: 'vendor compliance documents (COI, W-9, lien waivers)',
-    columns: columns('Company_Code Vendor_Code Compliance_Type Job_Number Expiration_Date:date Received_Date:date'),
+    // Coverage_Amount (the insured limit of a COI) is to confirm per installation: a file
+    // without it loads it as null ("not available"); over SQL, override the query if it is missing.
+    columns: columns('Company_Code Vendor_Code Compliance_Type Job_Number Expiration_Date:date Received_Date:date Coverage_Amount:money'),
     strategy: 'snapshot',
     // No unique non-null key: Job_Number is blank for documents that cover every job, and a
     // vendor may hold several documents of one type.
