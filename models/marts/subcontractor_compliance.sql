@@ -164,7 +164,9 @@ reasoned as (
       case when m.coi_missing = 1 then ', no COI on file' else '' end
       || case when m.coi_expired = 1 then ', COI expired ' || cast(m.coi_expires_on as varchar) else '' end
       || case
-        when m.coverage_below_requirement = 1 then ', COI coverage ' || coalesce(m.coverage_text, 'not available')
+        when m.coverage_below_requirement = 1 and m.coverage_amount is null then ', COI coverage not available (customer '
+          || m.requiring_customer_code || ' requires ' || m.required_coverage_text || ')'
+        when m.coverage_below_requirement = 1 then ', COI coverage ' || m.coverage_text
           || ' below the ' || m.required_coverage_text || ' customer ' || m.requiring_customer_code || ' requires'
         else ''
       end
