@@ -3,7 +3,7 @@
 -- not_null: company_code, as_of, ar_open, retainage_open, billings_90, retainage_billed_90, ap_open, ap_cost_90, over_under_billing
 -- check dso_equals_the_trend_last_row:
 --   select 1 from {{ this }} c
---   left join marts.dso_trend t on t.company_code = c.company_code and t.period_end = {{ as_of }}
+--   left join (select * from marts.dso_trend where period_end = {{ as_of }}) t on t.company_code = c.company_code
 --   where t.company_code is null
 --      or t.ar_open <> c.ar_open or t.retainage_open <> c.retainage_open
 --      or coalesce(t.dso_gross, -999999) <> coalesce(c.dso_gross, -999999)
