@@ -3,6 +3,7 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { InsightsTruth } from './generate/insights-truth.ts';
 import type { Scale } from './generate/model.ts';
 
 /** One `marts.invoice_status` row with a drift. */
@@ -163,6 +164,8 @@ export interface GroundTruth {
   service_ticket_batches: ServiceBatchTruth[];
   wip_schedule: WipTruth[];
   writeback_preflight: PreflightTruth[];
+  /** The CFO insight marts (customer profitability, phase budgets, DSO, conversion, coverage) and the settings they assume. */
+  insights?: InsightsTruth;
 }
 
 /** The file name of the ground truth inside an export folder. */

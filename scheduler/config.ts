@@ -54,6 +54,16 @@ const writebackSection = z.strictObject({
   confirm_within_days: z.number().int().min(1).default(7),
 });
 
+/** The CFO insight marts' settings (models/marts/README.md, "CFO insights"). */
+const insightsSettings = z.strictObject({
+  /** Months of history the insights look back over, ending on the as-of date. */
+  window_months: z.number().int().min(1).max(60).default(12),
+  /** Overhead as a fraction of burdened labor (0.35 = 35%); unset = no overhead is allocated. */
+  overhead_rate: z.number().min(0).max(10).optional(),
+  /** How far a phase's projected cost may pass its estimate before it is trending over (0.10 = 10%). */
+  overrun_tolerance: z.number().min(0).max(10).default(0.1),
+});
+
 export const configSchema = z.strictObject({
   company: z
     .strictObject({
@@ -74,6 +84,7 @@ export const configSchema = z.strictObject({
   models: z.strictObject({ extra_dirs: z.array(z.string()).default([]) }).default({ extra_dirs: [] }),
   reports: z.strictObject({ out_dir: z.string().default('./plumbline-reports') }).default({ out_dir: './plumbline-reports' }),
   writeback: writebackSection.default(writebackSection.parse({})),
+  insights: insightsSettings.default(insightsSettings.parse({})),
 });
 
 export type PlumblineConfig = z.infer<typeof configSchema> & {

@@ -73,9 +73,11 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
 }
 
 /** A configuration reading the running sandbox: its services, its company, its time zone. */
-export function sandboxConfig(servers: SandboxServers, truth: Pick<GroundTruth, 'companyCode' | 'timeZone'>, baseDir: string): PlumblineConfig {
+export function sandboxConfig(servers: SandboxServers, truth: Pick<GroundTruth, 'companyCode' | 'timeZone' | 'insights'>, baseDir: string): PlumblineConfig {
   const parsed = configSchema.parse({
     company: { code: truth.companyCode, time_zone: truth.timeZone },
+    // the overhead rate the sandbox contractor allocates (its ground truth assumes it)
+    ...(truth.insights ? { insights: { overhead_rate: Number(truth.insights.settings.overhead_rate) } } : {}),
     sources: {
       buildops: { kind: 'api', base_url: servers.buildops.url, tenant_id: servers.buildops.tenantId },
       spectrum: {

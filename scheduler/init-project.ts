@@ -17,7 +17,8 @@ company:
 # postgres://plumbline@db.example.com:5432/plumbline (password from PLUMBLINE_WAREHOUSE_PASSWORD).
 warehouse: ./plumbline.duckdb
 
-# The user-maintained mapping files: cost_code_map.csv, department_cost_centers.csv, labor_rates.csv.
+# The user-maintained mapping files: cost_code_map.csv, department_cost_centers.csv, labor_rates.csv,
+# customer_requirements.csv (the insurance a customer requires of the subs on its jobs).
 mappings_dir: ./mappings
 
 # Optional KEY=VALUE file with secrets (the environment wins over it). Keep it out of git.
@@ -55,12 +56,20 @@ models:
 
 reports:
   out_dir: ./plumbline-reports
+
+# The CFO insights (customer profitability, cost-code overruns, cash conversion, service
+# conversion): how far back they look, the overhead allocated, and when a phase trends over.
+insights:
+  window_months: 12       # months ending on the as-of date
+  # overhead_rate: 0.35   # overhead as a fraction of burdened labor; unset = no overhead allocated
+  overrun_tolerance: 0.10 # a phase projected more than 10% over its estimate is trending over
 `;
 
 const MAPPING_FILES: Record<string, string> = {
   'cost_code_map.csv': 'item_code,phase_code,cost_type\n',
   'department_cost_centers.csv': 'department_name,cost_center\n',
   'labor_rates.csv': 'item_code,burdened_rate\n',
+  'customer_requirements.csv': 'customer_code,compliance_type,minimum_amount\n',
 };
 
 /** Writes the starter files into `dir`; returns the paths written. Refuses to overwrite unless `force`. */

@@ -158,6 +158,18 @@ export function modelVars(config: PlumblineConfig, asOf: string): Record<string,
     time_zone: sqlString(config.company.time_zone),
     writeback_gl_date: sqlString(config.sources.spectrum.data_exchange.gl_date),
     writeback_confirm_days: String(config.writeback.confirm_within_days),
+    ...insightVars(config),
+  };
+}
+
+/** The insight settings as SQL literals: `{{ window_months }}`, `{{ overhead_rate }}` (null when unset), `{{ overrun_tolerance }}`. */
+function insightVars(config: PlumblineConfig): Record<string, string> {
+  const { window_months, overhead_rate, overrun_tolerance } = config.insights;
+  const decimal = (x: number): string => `cast('${String(x)}' as decimal(18, 6))`;
+  return {
+    window_months: String(window_months),
+    overhead_rate: overhead_rate === undefined ? 'cast(null as decimal(18, 6))' : decimal(overhead_rate),
+    overrun_tolerance: decimal(overrun_tolerance),
   };
 }
 

@@ -60,6 +60,12 @@ export const CONFIG_KEY_DOCS: Record<string, string> = {
   'sources.spectrum.data_exchange.gl_date': 'The `GL_Date` sent with an invoice: `invoice_date` (default) or `as_of`, the date of the run.',
   'sources.spectrum.data_exchange.timeout_seconds':
     'How long one Data Exchange request may take before it counts as lost (and the record is looked up in Spectrum before any retry). Default 60.',
+  insights: 'The CFO insights (profitability, overruns, cash cycle, conversion): see docs/marts.md.',
+  'insights.window_months': 'Months of history the insights look back over, ending on the as-of date (dates D with as-of − N months < D ≤ as-of). Default 12.',
+  'insights.overhead_rate':
+    'Overhead as a fraction of burdened labor (0.35 = 35%), allocated in `marts.customer_profitability`. Unset: no overhead is allocated, and net profit and margin are null.',
+  'insights.overrun_tolerance':
+    'How far a phase’s projected cost may pass its estimate before `marts.phase_budgets` says `trending_over` (0.10 = 10%, the default).',
   writeback: 'Write-back into Spectrum (see docs/writeback-rules.md).',
   'writeback.enabled':
     'When true, `plumbline run` pushes between the models and the reports; default false (a run never pushes by surprise; `plumbline push` is explicit).',

@@ -14,11 +14,13 @@ export function sqlString(text: string): string {
 }
 
 /**
- * Replaces each `{{ name }}` with its value, and each macro call `{{ money_text(<expr>) }}` with
- * its SQL; an unknown name is an error naming the model.
+ * Replaces each `{{ name }}` with its value, and each macro call (`{{ money_text(<expr>) }}`,
+ * `{{ exact_ratio(<numerator>, <denominator>, <decimals>) }}`) with its SQL; an unknown name is an error naming the model.
  */
 export function renderSql(sql: string, vars: Readonly<Record<string, string>>, where: string): string {
-  const expanded = sql.replace(/\{\{\s*money_text\((.+?)\)\s*\}\}/gs, (_match, expr: string) => moneyText(expr.trim()));
+  const expanded = sql
+    .replace(/\{\{\s*money_text\((.+?)\)\s*\}\}/gs, (_match, expr: string) => moneyText(expr.trim()))
+    .replace(/\{\{\s*exact_ratio\((.+?)\)\s*\}\}/gs, (_match, args: string) => exactRatio(args, where));
   return expanded.replace(/\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/gi, (_match, name: string) => {
     const value = vars[name];
     if (value === undefined) {
@@ -46,4 +48,46 @@ export function moneyText(expr: string): string {
   };
   const cases = [5, 4, 3, 2, 1].map((n) => `when ${whole} > ${3 * n} then ${groups(n)}`).join(' ');
   return `(case when ${amount} < 0 then '-$' else '$' end || case ${cases} else substr(${digits}, 1, ${whole}) end || substr(${digits}, ${whole} + 1, 3))`;
+}
+
+/** Splits macro arguments on the commas outside parentheses and quotes. */
+function splitArguments(args: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = '';
+  for (const ch of args) {
+    if (ch === "'") quoted = !quoted;
+    else if (!quoted && ch === '(') depth++;
+    else if (!quoted && ch === ')') depth--;
+    if (ch === ',' && depth === 0 && !quoted) {
+      parts.push(current.trim());
+      current = '';
+    } else current += ch;
+  }
+  parts.push(current.trim());
+  return parts;
+}
+
+/**
+ * `{{ exact_ratio(n, d, places) }}`: n ÷ d rounded once, half away from zero, to `places`
+ * decimals, as DECIMAL(18, places); null when d is 0 or either is null. n and d are exact
+ * decimals of at most 4 decimals (money, hours). DuckDB divides DECIMALs in DOUBLE, which
+ * misrounds some half-way quotients: the quotient of the scaled integers is only a first guess,
+ * made exact with integer products (q is the integer with 2·e·q ≤ 2·a + e < 2·e·(q + 1)).
+ */
+export function exactRatio(args: string, where = 'a model'): string {
+  const [n, d, placesText, ...rest] = splitArguments(args);
+  const places = Number(placesText);
+  if (!n || !d || rest.length > 0 || !Number.isInteger(places) || places < 0 || places > 8) {
+    throw new PlumblineError(`${where}: exact_ratio takes (numerator, denominator, decimals 0-8), got (${args})`);
+  }
+  const int = (x: string): string => `cast(cast(abs(${x}) as decimal(38, 4)) * 10000 as decimal(38, 0))`;
+  const a = `(${int(n)} * ${10 ** places})`;
+  const e = int(d);
+  const guess = `cast(round(${a} / ${e}) as decimal(38, 0))`;
+  const q = `(${guess} - case when 2 * ${e} * ${guess} > 2 * ${a} + ${e} then 1 else 0 end + case when 2 * ${e} * (${guess} + 1) <= 2 * ${a} + ${e} then 1 else 0 end)`;
+  const sign = `case when (${n} < 0) = (${d} < 0) then 1 else -1 end`;
+  const unit = places === 0 ? '1' : `0.${'0'.repeat(places - 1)}1`; // a DECIMAL literal: the product stays exact
+  return `(case when ${d} is null or ${n} is null or ${d} = 0 then null else cast(${sign} * ${q} * ${unit} as decimal(18, ${places})) end)`;
 }

@@ -330,6 +330,8 @@ export const BUILDOPS_ENDPOINT_SPECS: readonly EndpointSpec[] = [
       text('projectNumber', 'project_number'),
       text('name', 'name'),
       text('jobId', 'job_id'),
+      // Assumed (to confirm): the service job a converted project grew out of; absent = null.
+      text('sourceJobId', 'source_job_id'),
       f('contractAmount', 'contract_amount', 'money'),
       f('retainagePercent', 'retainage_percent', 'rate'),
       text('status', 'status'),

@@ -1,6 +1,6 @@
 /**
  * The user-maintained mapping files (docs/marts.md) as resources, loaded like seeds:
- * `cost_code_map.csv`, `department_cost_centers.csv` and `labor_rates.csv` from the mappings
+ * `cost_code_map.csv`, `department_cost_centers.csv`, `labor_rates.csv` and `customer_requirements.csv` from the mappings
  * folder, each replacing its raw table whole on every run. A missing file loads as an empty
  * table (nothing mapped yet), so the models that read it still run and report what is unmapped.
  */
@@ -22,6 +22,8 @@ interface MappingFile {
   columns: readonly MappingColumn[];
   /** The column whose value may appear once only. */
   key: string;
+  /** More key columns, when one row per combination is the rule (customer + compliance type). */
+  moreKeys?: readonly string[];
 }
 
 export const MAPPING_FILES: readonly MappingFile[] = [
@@ -50,6 +52,16 @@ export const MAPPING_FILES: readonly MappingFile[] = [
       { name: 'burdened_rate', type: 'decimal(18,4)', required: true },
     ],
   },
+  {
+    name: 'customer_requirements',
+    key: 'customer_code',
+    moreKeys: ['compliance_type'],
+    columns: [
+      { name: 'customer_code', type: 'varchar', required: true },
+      { name: 'compliance_type', type: 'varchar', required: true },
+      { name: 'minimum_amount', type: 'decimal(18,2)', required: true },
+    ],
+  },
 ];
 
 /** Options of createMappingResources. */
@@ -66,7 +78,14 @@ export function createMappingResources(options: MappingOptions): Resource[] {
       source: 'mappings',
       name: file.name,
       mode: 'replace',
-      tables: [{ schema: 'raw', name: `mappings__${file.name}`, columns: file.columns.map(({ name, type }) => ({ name, type })), primaryKey: [file.key] }],
+      tables: [
+        {
+          schema: 'raw',
+          name: `mappings__${file.name}`,
+          columns: file.columns.map(({ name, type }) => ({ name, type })),
+          primaryKey: [file.key, ...(file.moreKeys ?? [])],
+        },
+      ],
       async *extract(): AsyncIterable<LoadBatch> {
         const table = `mappings__${file.name}`;
         if (!(await exists(path))) {
@@ -128,9 +147,11 @@ async function readMappingFile(path: string, file: MappingFile): Promise<{ rows:
         row[column.name] = value;
       }
     }
-    const key = String(row[file.key] ?? '');
+    const keyColumns = [file.key, ...(file.moreKeys ?? [])];
+    const key = keyColumns.map((c) => String(row[c] ?? '')).join(' + ');
     const firstLine = seen.get(key);
-    if (key !== '' && firstLine !== undefined) reasons.push(`${origin}: ${file.key} "${key}" is already mapped on line ${firstLine}; one row per ${file.key}`);
+    if (row[file.key] && firstLine !== undefined)
+      reasons.push(`${origin}: ${keyColumns.join(' + ')} "${key}" is already mapped on line ${firstLine}; one row per ${keyColumns.join(' + ')}`);
     if (reasons.length > 0) {
       quarantine.push({ recordKey: `${fileName}:${key || `line ${info.lines}`}`, rawRecord: record, reasons });
       continue;

@@ -72,7 +72,7 @@ export function createSpectrumSqlResources(options: SpectrumSqlOptions): { resou
         const context_ = { table, purpose: def.purpose, overridden: override !== undefined };
         const checkColumns = (names: string[]): void => {
           const have = new Set(names.map((n) => n.toLowerCase()));
-          const missing = def.columns.filter((c) => !have.has(c.source.toLowerCase())).map((c) => c.source);
+          const missing = def.columns.filter((c) => !c.optional && !have.has(c.source.toLowerCase())).map((c) => c.source);
           if (missing.length > 0) {
             throw new TerminalError(
               `The ${override ? 'query from config sources.spectrum.queries' : 'query'} for ${table} (${def.purpose}) does not return the contract's columns ${missing.join(', ')}`,

@@ -23,6 +23,8 @@ export interface SpectrumColumnDef {
   /** The warehouse column (`invoice_date`). */
   name: string;
   kind: SpectrumColumnKind;
+  /** A column the contract marks "to confirm": a query may leave it out, and it loads as null. */
+  optional?: boolean;
 }
 
 /**
@@ -215,7 +217,13 @@ const DEFS: readonly SpectrumTableDef[] = [
   {
     table: 'VN_COMPLIANCE_MC',
     purpose: 'vendor compliance documents (COI, W-9, lien waivers)',
-    columns: columns('Company_Code Vendor_Code Compliance_Type Job_Number Expiration_Date:date Received_Date:date'),
+    // Coverage_Amount (the insured limit of a COI) is to confirm per installation: a file or an
+    // overriding query without it loads it as null ("not available"). The default SQL query reads
+    // it; where the table has no such column, override the query without it.
+    columns: [
+      ...columns('Company_Code Vendor_Code Compliance_Type Job_Number Expiration_Date:date Received_Date:date'),
+      { source: 'Coverage_Amount', name: 'coverage_amount', kind: 'money', optional: true },
+    ],
     strategy: 'snapshot',
     // No unique non-null key: Job_Number is blank for documents that cover every job, and a
     // vendor may hold several documents of one type.

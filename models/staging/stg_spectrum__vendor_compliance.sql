@@ -10,5 +10,7 @@ select
   nullif(trim(job_number), '') as job_number,
   cast(expiration_date as date) as expiration_date,
   cast(received_date as date) as received_date,
+  -- the insured limit of a COI (to confirm per installation); blank = unknown
+  cast(coverage_amount as decimal(18, 2)) as coverage_amount,
   _loaded_at
 from raw.spectrum__vn_compliance_mc

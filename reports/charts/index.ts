@@ -100,7 +100,7 @@ export function barChart(options: BarChartOptions): Chart {
 }
 
 /** Wraps a Plot SVG in one standalone SVG with a white background and the legend above it. */
-function frame(inner: string, height: number, title: string, legend: readonly { name: string; color: string }[]): string {
+export function frame(inner: string, height: number, title: string, legend: readonly { name: string; color: string }[]): string {
   let x = 8;
   const items = legend
     .map((item) => {

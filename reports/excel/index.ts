@@ -6,14 +6,16 @@
 import { mkdir } from 'node:fs/promises';
 import type { ReportOptions } from '../types.ts';
 import { writeArAgingWorkbook } from './ar-aging.ts';
+import { writeInsightsWorkbook } from './insights.ts';
 import { writeReconciliationWorkbook } from './reconciliation.ts';
 
 export { safeText, isFormulaLike } from './safe-text.ts';
 
-/** Writes `ar-aging.xlsx` and `reconciliation.xlsx` into options.outDir; returns their paths. */
+/** Writes `ar-aging.xlsx`, `reconciliation.xlsx` and `insights.xlsx` into options.outDir; returns their paths. */
 export async function writeWorkbooks(options: ReportOptions): Promise<string[]> {
   await mkdir(options.outDir, { recursive: true });
   const arAging = await writeArAgingWorkbook(options);
   const reconciliation = await writeReconciliationWorkbook(options);
-  return [arAging, reconciliation];
+  const insights = await writeInsightsWorkbook(options);
+  return [arAging, reconciliation, insights];
 }

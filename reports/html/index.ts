@@ -16,6 +16,7 @@ import type { Chart } from '../charts/index.ts';
 import { previousRun, recordRun } from '../history.ts';
 import type { HistoryFigure, PreviousRun } from '../history.ts';
 import type { ReportOptions } from '../types.ts';
+import { insightSections } from './insights.ts';
 import { REPORT_CSS } from './style.ts';
 import { escapeHtml, formatCents, formatCount, formatDate, formatList, formatMoney, formatPercent, formatTimestamp, toCents } from './format.ts';
 import {
@@ -72,6 +73,7 @@ export async function writeCfoReport(options: ReportOptions & CfoReportExtras): 
     await complianceSection(ctx),
     await serviceBatchesSection(ctx),
     await wipSection(ctx),
+    ...(await insightSections(ctx)),
   ];
   const sources = await freshness(warehouse);
 

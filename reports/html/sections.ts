@@ -104,7 +104,7 @@ export async function reportContext(warehouse: Warehouse, companyCode: string | 
 }
 
 /** The WHERE clause of a query on a mart: its company (when the report is for one) and any conditions. */
-function where(ctx: ReportContext, mart: string, ...conditions: string[]): string {
+export function where(ctx: ReportContext, mart: string, ...conditions: string[]): string {
   const all = [...conditions];
   if (ctx.companyCode !== null && ctx.marts.get(mart)?.has('company_code')) all.push(`company_code = ${sqlText(ctx.companyCode)}`);
   return all.length > 0 ? `where ${all.join(' and ')}` : '';
@@ -125,7 +125,7 @@ function selectList(columns: readonly TableColumn[]): string {
 }
 
 /** The table of a section: the first rows in the given order, and how many there are in all. */
-async function topRows(
+export async function topRows(
   ctx: ReportContext,
   mart: string,
   wanted: TableColumn[],
@@ -152,7 +152,7 @@ async function ordered<T = Row>(ctx: ReportContext, mart: string, select: string
 }
 
 /** Count and money sums over a mart, in SQL (money comes back as exact text). */
-async function aggregate(ctx: ReportContext, mart: string, expressions: Record<string, string>, filter: string[] = []): Promise<Record<string, string>> {
+export async function aggregate(ctx: ReportContext, mart: string, expressions: Record<string, string>, filter: string[] = []): Promise<Record<string, string>> {
   const list = Object.entries(expressions)
     .map(([alias, expression]) => `cast(${expression} as varchar) as ${alias}`)
     .join(', ');
@@ -174,12 +174,13 @@ async function perCategory(
   );
 }
 
-function section(id: string, title: string, mart: string, description: string): Section {
+/** An empty section of the report, to be filled by `build`. */
+export function section(id: string, title: string, mart: string, description: string): Section {
   return { id, title, mart, description, unavailable: null, headlines: [], chart: null, table: null, empty: '' };
 }
 
 /** Builds one section with `fill`, turning a missing mart or a failing query into a sentence. */
-async function build(ctx: ReportContext, base: Section, fill: (s: Section) => Promise<void>): Promise<Section> {
+export async function build(ctx: ReportContext, base: Section, fill: (s: Section) => Promise<void>): Promise<Section> {
   if (!ctx.marts.has(base.mart)) return { ...base, unavailable: notBuilt(base.mart) };
   try {
     await fill(base);

@@ -9,9 +9,12 @@ import { complianceRows } from './compliance.ts';
 import { buildMaster } from './master.ts';
 import type { Scale } from './model.ts';
 import { createRandom } from './random.ts';
+import { cents } from './money.ts';
 import { SCALES } from './scales.ts';
 import { writeSecondCompany } from './second-company.ts';
 import { simulateJob, type SimulationContext } from './simulate-job.ts';
+import { plantConversions, plantCoverage, plantInsightCustomers, insightPlantJobs } from './insights-plants.ts';
+import { InsightsTruthBuilder, type InsightsTruth } from './insights-truth.ts';
 import { createStoreSink } from './sink.ts';
 import { TruthBuilder } from './truth.ts';
 import { writeJob } from './write-job.ts';
@@ -33,6 +36,8 @@ export async function generateContractor(store: Store, options: GenerateOptions)
   const asOf = dayOf(options.asOf ?? DEFAULT_AS_OF);
   const random = createRandom(seed);
   const master = buildMaster(random, size, asOf);
+  plantConversions(master, random);
+  const insightCustomers = plantInsightCustomers(master, random);
   // Payroll is processed through the last Sunday at least five days back: the lag WIP shows.
   let payrollThrough = asOf - 5;
   while (weekday(payrollThrough) !== 0) payrollThrough--;
@@ -59,7 +64,14 @@ export async function generateContractor(store: Store, options: GenerateOptions)
     nextCreditMemoNumber: () => `CM${++memoSeq}`,
   };
   const compliance = complianceRows(master, random);
+  const requirements = plantCoverage(master, compliance, random);
   const truth = new TruthBuilder(master, { asOf, payrollThrough, periodStart, periodEnd, seed, scale }, compliance);
+  const insights = new InsightsTruthBuilder(
+    { asOf, payrollThrough },
+    new Set(master.jobs.filter((j) => j.projectId && !j.plants.includes('spectrum_only_job')).map((j) => j.number)),
+    new Map(master.jobs.map((j) => [j.id, j])),
+    new Map(master.customers.flatMap((c) => (c.code ? [[c.code, c.spectrumName] as const] : []))),
+  );
   const sink = await createStoreSink(store.connection);
   try {
     writeMaster(master, sink, random, compliance, {
@@ -69,6 +81,14 @@ export async function generateContractor(store: Store, options: GenerateOptions)
     for (const job of master.jobs) {
       const sim = simulateJob(job, ctx, random.fork(`job/${job.id}`));
       truth.observe(sim);
+      insights.observe(sim);
+      writeJob(sim, sink, random, asOf);
+    }
+    for (const req of requirements) sink.mapping('customer_requirements', [req.customerCode, req.complianceType, cents(req.minimumCents)]);
+    for (const sim of insightPlantJobs(master, insightCustomers, ctx, random)) {
+      insights.addJob(sim.job);
+      truth.observe(sim);
+      insights.observe(sim);
       writeJob(sim, sink, random, asOf);
     }
     writeSecondCompany(master, sink, payrollThrough);
@@ -76,6 +96,10 @@ export async function generateContractor(store: Store, options: GenerateOptions)
     sink.close();
   }
   const result = truth.finish();
+  const finished = insights.finish(result.wip_schedule, result.subcontractor_compliance, compliance, requirements);
+  result.subcontractor_compliance = finished.compliance;
+  result.insights = finished.insights;
+  for (const [key, count] of insightPlantCounts(finished.insights)) result.planted[key] = count;
   await store.connection.run('DELETE FROM sandbox.ground_truth');
   await store.connection.run('DELETE FROM sandbox.meta');
   await store.connection.run('INSERT INTO sandbox.ground_truth VALUES ($1)', [serializeGroundTruth(result)]);
@@ -88,4 +112,15 @@ export async function generateContractor(store: Store, options: GenerateOptions)
     await store.connection.run('INSERT INTO sandbox.meta VALUES ($1, $2)', [key, value]);
   }
   return result;
+}
+
+/** The planted insight findings, counted per `<mart>.<finding>` like the other marts'. */
+function insightPlantCounts(insights: InsightsTruth): [string, number][] {
+  const counts = new Map<string, number>();
+  const add = (key: string): void => void counts.set(key, (counts.get(key) ?? 0) + 1);
+  for (const r of insights.customer_profitability) if (r.is_unprofitable) add('customer_profitability.unprofitable');
+  for (const r of insights.phase_budgets) if (r.finding) add(`phase_budgets.${r.finding}`);
+  for (const r of insights.service_conversion) add(`service_conversion.${r.origin}`);
+  for (const _ of insights.coverage_below_requirement) add('subcontractor_compliance.coverage_below_requirement');
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : 1));
 }

@@ -90,6 +90,7 @@ export interface Job {
   taxCode: string; // taxRateName → Tax_Class_Code / Sales_Tax_Code
   taxBp: number;
   projectId: string | null;
+  sourceJobId?: string | null; // BuildOps projects.sourceJobId: the service job a converted project grew out of
   assignments: Assignment[];
   plants: string[]; // planted deviation labels applied to this job
   createdDay: number;

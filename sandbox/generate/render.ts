@@ -160,6 +160,7 @@ export function projectDoc(job: Job, random: Random, asOf: number): BuildOpsDoc 
     projectNumber: job.number,
     name: job.name,
     jobId: job.id,
+    sourceJobId: job.sourceJobId ?? null,
     contractAmount: dollars(job.contractCents),
     retainagePercent: job.retainageBp / 100,
     status: job.status === 'Complete' ? 'Complete' : 'Active',

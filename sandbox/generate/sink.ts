@@ -29,7 +29,7 @@ export interface BuildOpsDoc {
 export interface Sink {
   spectrum(table: SpectrumTable, row: SpectrumRow): void;
   buildops(endpoint: BuildOpsEndpoint, doc: BuildOpsDoc): void;
-  mapping(table: 'cost_code_map' | 'department_cost_centers' | 'labor_rates', values: string[]): void;
+  mapping(table: 'cost_code_map' | 'department_cost_centers' | 'labor_rates' | 'customer_requirements', values: string[]): void;
   close(): void;
 }
 
@@ -59,7 +59,7 @@ export async function createStoreSink(connection: DuckDBConnection): Promise<Sin
     buildopsAppenders.set(endpoint, await connection.createAppender(buildOpsTable(endpoint), 'buildops'));
   }
   const mappingAppenders = new Map<string, DuckDBAppender>();
-  for (const table of ['cost_code_map', 'department_cost_centers', 'labor_rates']) {
+  for (const table of ['cost_code_map', 'department_cost_centers', 'labor_rates', 'customer_requirements']) {
     mappingAppenders.set(table, await connection.createAppender(table, 'sandbox'));
   }
   return {

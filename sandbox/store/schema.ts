@@ -229,6 +229,7 @@ export const SPECTRUM_TABLES = {
     code('Job_Number'),
     col('Expiration_Date', 'datetime'),
     col('Received_Date', 'datetime'),
+    col('Coverage_Amount', 'money'),
   ],
   VN_OPEN_ITEMS_MC: [
     company,
@@ -294,6 +295,7 @@ const SANDBOX_DDL = [
   'CREATE TABLE IF NOT EXISTS sandbox.cost_code_map (item_code VARCHAR NOT NULL, phase_code VARCHAR NOT NULL, cost_type VARCHAR NOT NULL)',
   'CREATE TABLE IF NOT EXISTS sandbox.department_cost_centers (department_name VARCHAR NOT NULL, cost_center VARCHAR NOT NULL)',
   'CREATE TABLE IF NOT EXISTS sandbox.labor_rates (item_code VARCHAR NOT NULL, burdened_rate DECIMAL(14,2) NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS sandbox.customer_requirements (customer_code VARCHAR NOT NULL, compliance_type VARCHAR NOT NULL, minimum_amount DECIMAL(14,2) NOT NULL)',
   // The ground truth as one JSON document (written by the generator, exported as ground-truth.json).
   'CREATE TABLE IF NOT EXISTS sandbox.ground_truth (doc VARCHAR NOT NULL)',
 ];
@@ -303,6 +305,7 @@ export const MAPPING_FILES = {
   cost_code_map: ['item_code', 'phase_code', 'cost_type'],
   department_cost_centers: ['department_name', 'cost_center'],
   labor_rates: ['item_code', 'burdened_rate'],
+  customer_requirements: ['customer_code', 'compliance_type', 'minimum_amount'],
 } as const;
 
 /** Quote an identifier for DuckDB (keeps the case of Spectrum's column names). */

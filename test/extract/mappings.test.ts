@@ -39,6 +39,25 @@ describe('mapping files', () => {
       ['mappings', 'cost_code_map', 'replace', 'raw.mappings__cost_code_map', ['item_code']],
       ['mappings', 'department_cost_centers', 'replace', 'raw.mappings__department_cost_centers', ['department_name']],
       ['mappings', 'labor_rates', 'replace', 'raw.mappings__labor_rates', ['item_code']],
+      ['mappings', 'customer_requirements', 'replace', 'raw.mappings__customer_requirements', ['customer_code', 'compliance_type']],
+    ]);
+  });
+
+  it('customer_requirements.csv: one row per customer and compliance type; a repeat of the pair is quarantined, another type is not', async () => {
+    writeFileSync(
+      join(dir, 'customer_requirements.csv'),
+      'customer_code,compliance_type,minimum_amount\nHIGH008,COI,2000000\nHIGH008,W9,0\nHIGH008,COI,1000000\nRIVE007,COI,\n',
+    );
+    const { rows, quarantine } = await extract('customer_requirements');
+    expect(rows).toEqual([
+      { customer_code: 'HIGH008', compliance_type: 'COI', minimum_amount: '2000000' },
+      { customer_code: 'HIGH008', compliance_type: 'W9', minimum_amount: '0' },
+    ]);
+    expect(quarantine.map((q) => q.reasons)).toEqual([
+      [
+        'customer_requirements.csv line 4: customer_code + compliance_type "HIGH008 + COI" is already mapped on line 2; one row per customer_code + compliance_type',
+      ],
+      ['customer_requirements.csv line 5: minimum_amount is blank'],
     ]);
   });
 

@@ -36,6 +36,11 @@ const SECTIONS = [
   'subcontractors-blocked',
   'service-ticket-batches',
   'wip',
+  'customer-profitability',
+  'cost-code-overruns',
+  'cash-conversion',
+  'service-conversion',
+  'coverage-below-requirement',
 ];
 const EVIL = '<script>alert(1)</script>';
 

@@ -57,6 +57,16 @@ export function filesConfig(dir: string, truth: GroundTruth, warehouse: string):
       company: { code: truth.companyCode, time_zone: truth.timeZone },
       warehouse,
       sources: { buildops: { kind: 'files', files_dir: dir }, spectrum: { kind: 'files', files_dir: dir } },
+      // the insight settings the sandbox's ground truth assumes
+      ...(truth.insights
+        ? {
+            insights: {
+              window_months: truth.insights.settings.window_months,
+              overhead_rate: Number(truth.insights.settings.overhead_rate),
+              overrun_tolerance: Number(truth.insights.settings.overrun_tolerance),
+            },
+          }
+        : {}),
     }),
     baseDir: dir,
     file: null,

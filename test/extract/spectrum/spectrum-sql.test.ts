@@ -232,6 +232,25 @@ describe('spectrum SQL: errors say what to ask for', () => {
     expect(message).toContain('override the query for CR_OPEN_ITEM_MC in config sources.spectrum.queries: this installation names it differently');
   });
 
+  test('Coverage_Amount is to confirm: a query without it loads, the coverage null; the default query reads it', async () => {
+    const without = make({
+      queries: {
+        VN_COMPLIANCE_MC:
+          'SELECT Company_Code, Vendor_Code, Compliance_Type, Job_Number, Expiration_Date, Received_Date FROM VN_COMPLIANCE_MC WHERE Company_Code IN (@c0)',
+      },
+    });
+    const rowsOf = async (resources: ReturnType<typeof make>): Promise<Record<string, unknown>[]> => {
+      const batches = [];
+      for await (const b of resourceOf(resources, 'VN_COMPLIANCE_MC').extract(undefined, { fullRefresh: false, asOf: AS_OF })) batches.push(b);
+      return batches.flatMap((b) => (b.rows as Record<string, Record<string, unknown>[]>).spectrum__vn_compliance_mc ?? []);
+    };
+    const absent = await rowsOf(without);
+    expect(absent.length).toBeGreaterThan(0);
+    expect(absent.every((r) => r.coverage_amount === null)).toBe(true);
+    const read = await rowsOf(make());
+    expect(read.some((r) => r.compliance_type === 'COI' && typeof r.coverage_amount === 'string')).toBe(true);
+  });
+
   test('an override must return the contract columns; a good one loads, extra columns and all', async () => {
     const short = make({ queries: { SY_PROCESSING_DATES_MC: 'SELECT Company_Code, Module FROM SY_PROCESSING_DATES_MC WHERE Company_Code IN (@c0)' } });
     await expect(drain(resourceOf(short, 'SY_PROCESSING_DATES_MC'))).rejects.toThrow(/does not return the contract's columns Current_Date, Min_Date, Max_Date/);
