@@ -6,6 +6,7 @@ import { serializeGroundTruth, type GroundTruth } from '../ground-truth.ts';
 import { DEFAULT_AS_OF } from './catalog.ts';
 import { dayOf, isoDay, monthEnd, monthStart, weekday } from './calendar.ts';
 import { complianceRows } from './compliance.ts';
+import { LedgerBuilder } from './ledger.ts';
 import { buildMaster } from './master.ts';
 import type { Scale } from './model.ts';
 import { createRandom } from './random.ts';
@@ -60,6 +61,7 @@ export async function generateContractor(store: Store, options: GenerateOptions)
   };
   const compliance = complianceRows(master, random);
   const truth = new TruthBuilder(master, { asOf, payrollThrough, periodStart, periodEnd, seed, scale }, compliance);
+  const ledger = new LedgerBuilder(master, asOf, random.fork('ledger'));
   const sink = await createStoreSink(store.connection);
   try {
     writeMaster(master, sink, random, compliance, {
@@ -70,12 +72,14 @@ export async function generateContractor(store: Store, options: GenerateOptions)
       const sim = simulateJob(job, ctx, random.fork(`job/${job.id}`));
       truth.observe(sim);
       writeJob(sim, sink, random, asOf);
+      ledger.observe(sim);
     }
+    ledger.write(sink);
     writeSecondCompany(master, sink, payrollThrough);
   } finally {
     sink.close();
   }
-  const result = truth.finish();
+  const result = { ...truth.finish(), ...ledger.finish() };
   await store.connection.run('DELETE FROM sandbox.ground_truth');
   await store.connection.run('DELETE FROM sandbox.meta');
   await store.connection.run('INSERT INTO sandbox.ground_truth VALUES ($1)', [serializeGroundTruth(result)]);
