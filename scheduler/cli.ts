@@ -18,6 +18,7 @@ import { addSandboxCommands, parseScale } from './sandbox-commands.ts';
 import { formatCsv, formatJsonRow, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 import { parseStages, runPipeline, runReports } from './pipeline.ts';
+import { readBuildInfo, reportAsOf } from '../reports/build-info.ts';
 import { configPath } from './config.ts';
 import { createRunContext, maskSecrets, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
 import type { GlobalOptions, RunContext } from './run-context.ts';
@@ -121,15 +122,17 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .option('--since <YYYY-MM-DD>', "the AR feed's window starts after this date (default: the previous feed's as-of date)"),
   ).action(async (opts: GlobalOptions & { asOf?: string; out?: string; company?: string; png?: boolean; pdf?: boolean; since?: string }) => {
     const context = createRunContext(opts);
-    const asOf = resolveAsOf(opts.asOf, context.config);
-    if (opts.since !== undefined && (!isIsoDate(opts.since) || opts.since >= asOf))
-      throw new UsageError(`--since ${JSON.stringify(opts.since)}: use a date YYYY-MM-DD before the as-of date ${asOf}`);
+    if (opts.asOf !== undefined) resolveAsOf(opts.asOf, context.config);
     if (!/^[a-z]+:\/\//i.test(context.warehouseLocation) && !existsSync(context.warehouseLocation))
       throw new UsageError(
         `The warehouse ${context.warehouseLocation} does not exist yet: run plumbline run (or plumbline demo) first, or name it with --warehouse`,
       );
     if (opts.company) context.config.company.code = opts.company;
     await withWarehouse(context, {}, async (warehouse) => {
+      // The report is of the date the marts were built for; another --as-of is refused (exit 2).
+      const asOf = reportAsOf(await readBuildInfo(warehouse), opts.asOf, () => resolveAsOf(undefined, context.config));
+      if (opts.since !== undefined && (!isIsoDate(opts.since) || opts.since >= asOf))
+        throw new UsageError(`--since ${JSON.stringify(opts.since)}: use a date YYYY-MM-DD before the as-of date ${asOf}`);
       const paths = await runReports(warehouse, context.config, asOf, context.logger, {
         outDir: opts.out ? resolve(opts.out) : undefined,
         png: opts.png === true,

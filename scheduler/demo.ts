@@ -18,6 +18,7 @@ import type { PlumblineConfig } from './config.ts';
 import { formatTable } from './output.ts';
 import { runPipeline } from './pipeline.ts';
 import type { PipelineResult } from './pipeline.ts';
+import { runPreviousClose } from './demo-previous.ts';
 import { generateSandboxStore } from './sandbox-commands.ts';
 import { loadSecrets } from './secrets.ts';
 import type { SecretName, Secrets } from './secrets.ts';
@@ -39,15 +40,25 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
   rmSync(`${warehousePath}.wal`, { force: true });
 
   logger.info('demo.generate', `Generating the sandbox contractor (seed ${options.seed}, scale ${options.scale})`);
+  const warehouse = await openWarehouse(warehousePath);
   const sandbox = await generateSandboxStore(options.seed, options.scale);
   const servers = await startSandboxServers(sandbox.store);
-  const warehouse = await openWarehouse(warehousePath);
   try {
     writeFileSync(join(outDir, 'ground-truth.json'), JSON.stringify(sandbox.truth, null, 2));
     await exportMappings(sandbox.store, join(outDir, 'mappings')); // the contractor's mapping files, as a user keeps them
+    // The previous month end first, so the report below has a trend to show.
+    await runPreviousClose({ warehouse, seed: options.seed, scale: options.scale, asOf: sandbox.truth.asOf, outDir, logger });
     const config = sandboxConfig(servers, sandbox.truth, outDir);
     const secrets = sandboxSecrets(servers);
-    const result = await runPipeline({ warehouse, config, secrets, logger, asOf: sandbox.truth.asOf, stages: ['extract', 'load', 'models', 'reports'] });
+    const result = await runPipeline({
+      warehouse,
+      config,
+      secrets,
+      logger,
+      asOf: sandbox.truth.asOf,
+      fullRefresh: ['buildops', 'spectrum'],
+      stages: ['extract', 'load', 'models', 'reports'],
+    });
     const aging = result.ok ? await agingTotals(warehouse) : null;
     const findings = result.ok ? await findingsAgainstTruth(warehouse, sandbox.truth) : null;
     out(summary(result, sandbox.truth, aging, findings, warehousePath, outDir));

@@ -51,5 +51,7 @@ select
     when gl_balance - subledger_balance = 0 then 'ties'
     when gl_balance - subledger_balance - explained_by_entries = 0 then 'explained'
     else 'unexplained'
-  end as status
+  end as status,
+  -- What no entry explains: the subledger and the ledger disagree by this much.
+  cast(abs(gl_balance - subledger_balance - explained_by_entries) as decimal(18, 2)) as amount_at_risk
 from measured

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { errorMessage } from '../../lib/errors.ts';
 import { writeChartPng } from '../charts/index.ts';
 import type { Chart } from '../charts/index.ts';
+import { readBuildInfo } from '../build-info.ts';
 import { ensureHistoryTable, previousRun, recordRun } from '../history.ts';
 import type { HistoryFigure, PreviousRun } from '../history.ts';
 import type { ReportOptions } from '../types.ts';
@@ -32,6 +33,7 @@ import {
   wipSection,
 } from './sections.ts';
 import type { ClosePane, ColumnKind, Freshness, Section, SectionTable } from './sections.ts';
+import { CHECKS, checkLabel } from '../catalog.ts';
 
 export const CFO_REPORT_FILE = 'cfo-report.html';
 
@@ -70,8 +72,10 @@ export async function writeCfoReport(options: ReportOptions & { png?: boolean; p
   let previous: PreviousRun | null = null;
   try {
     await ensureHistoryTable(warehouse);
-    previous = await previousRun(warehouse, asOf, companyCode);
-    await recordRun(warehouse, asOf, companyCode, now, figures);
+    // Like with like: the trend is kept per company, the built company when none is named.
+    const scope = companyCode ?? (await readBuildInfo(warehouse))?.companyCode ?? null;
+    previous = await previousRun(warehouse, asOf, scope);
+    await recordRun(warehouse, asOf, scope, now, figures);
   } catch (error) {
     logger.warn('report.history', `The report history (meta.report_history) could not be read or written: ${errorMessage(error)}; the report has no trend`);
   }
@@ -192,17 +196,70 @@ function changeText(kind: 'money' | 'count', now: string, before: string | undef
   return sign + formatCount((delta < 0n ? -delta : delta) / 100n);
 }
 
+/** One group of the close pane: its rows with their own total (never summed with another group). */
+function closeGroup(
+  title: string,
+  note: string,
+  rows: readonly { label: string; href: string | null; amount: string; count: string; detail: string }[],
+  empty: string,
+): string {
+  const total = rows.reduce((sum, r) => sum + toCents(r.amount), 0n);
+  const body =
+    rows.length === 0
+      ? `<p class="empty">${escapeHtml(empty)}</p>`
+      : `<ul class="close-list">${rows
+          .map((r) => {
+            const name = r.href ? `<a href="#${escapeHtml(r.href)}">${escapeHtml(r.label)}</a>` : escapeHtml(r.label);
+            return `<li><span class="close-amount">${escapeHtml(formatMoney(r.amount))}</span> ${name}${r.count ? ` <span class="note">(${escapeHtml(r.count)})</span>` : ''}${r.detail ? `<br><span class="close-detail">${escapeHtml(r.detail)}</span>` : ''}</li>`;
+          })
+          .join('')}</ul>`;
+  return `<div class="close-group"><h3>${escapeHtml(title)} <span class="close-total">${escapeHtml(formatCents(total))}</span></h3><p class="note">${escapeHtml(note)}</p>${body}</div>`;
+}
+
 function renderClose(page: Page): string {
   const { pane, previous } = page;
   const heading = '<h2>Close status</h2>';
   if (pane.unavailable) return `<section id="close-status">${heading}<p class="unavailable">${escapeHtml(pane.unavailable)}</p></section>`;
   const counts = ['blocking', 'attention', 'ok'].map((s) => `${pane.rows.filter((r) => r.status === s).length} ${s}`).join(' · ');
-  const atRisk = pane.rows.reduce((sum, r) => sum + (r.status === 'ok' || r.status === 'not built' ? 0n : toCents(r.amount_at_risk)), 0n);
-  const note =
-    pane.source === 'derived'
-      ? '<p class="note">marts.close_status was not built: this pane is derived from the marts present (any finding is “attention”).</p>'
-      : '';
-  // The derived pane has no load times: no empty column.
+  const findings = (n: number): string => `${formatCount(n)} finding${n === 1 ? '' : 's'}`;
+  const asItem = (r: (typeof pane.rows)[number]): { label: string; href: string | null; amount: string; count: string; detail: string } => ({
+    label: checkLabel(r.check),
+    href: CHECKS[r.check]?.section ?? null,
+    amount: r.amount_at_risk,
+    count: findings(Number(r.open_findings ?? 0)),
+    detail: r.detail,
+  });
+  const blocking = pane.rows.filter((r) => r.status === 'blocking');
+  const cash = pane.rows.filter((r) => CHECKS[r.check]?.group === 'cash' && r.status !== 'blocking' && Number(r.open_findings ?? 0) > 0);
+  const exposure = (pane.exposure ?? []).map((b) => ({
+    label: `Past due ${b.label}, net of retainage`,
+    href: 'ar-aging',
+    amount: b.amount,
+    count: '',
+    detail: '',
+  }));
+  const groups = [
+    closeGroup(
+      'What blocks the close',
+      'The books would close wrong until these are fixed. The amount is each check’s amount at risk.',
+      blocking.map(asItem),
+      'Nothing blocks the close.',
+    ),
+    pane.exposure === null
+      ? ''
+      : closeGroup(
+          'Exposure: past-due receivables',
+          'Open AR past its due date, net of retainage, by days past due (from the AR aging). Collect it; it does not block the close.',
+          exposure,
+          'No receivable is past due.',
+        ),
+    closeGroup(
+      'Cash held or owed',
+      'Subcontractor pay held by the compliance gate, and approved service work not yet billed.',
+      cash.map(asItem),
+      'No pay is held and no approved ticket waits to be billed.',
+    ),
+  ].join('');
   const showLoaded = pane.rows.some((r) => r.last_loaded_at !== null && r.last_loaded_at !== undefined && r.last_loaded_at !== '');
   const trendHead = previous ? `<th>Change since ${escapeHtml(formatDate(previous.asOf))}</th>` : '';
   const rows = pane.rows
@@ -210,18 +267,20 @@ function renderClose(page: Page): string {
       const before = previous?.figures.get(`close.${r.check}.amount_at_risk`);
       const beforeCount = previous?.figures.get(`close.${r.check}.open_findings`);
       const trend = previous ? `<td>${escapeHtml(closeChange(r, before, beforeCount))}</td>` : '';
-      return `<tr><td>${statusBadge(r.status)}</td><td>${escapeHtml(r.check)}</td><td>${escapeHtml(r.area)}</td><td class="num">${escapeHtml(formatCount(r.open_findings ?? 0))}</td><td class="num">${escapeHtml(formatMoney(r.amount_at_risk))}</td>${showLoaded ? `<td>${escapeHtml(formatTimestamp(r.last_loaded_at))}</td>` : ''}<td class="detail">${escapeHtml(r.detail)}</td>${trend}</tr>`;
+      const section = CHECKS[r.check]?.section;
+      const name = section ? `<a href="#${escapeHtml(section)}">${escapeHtml(checkLabel(r.check))}</a>` : escapeHtml(checkLabel(r.check));
+      return `<tr data-check="${escapeHtml(r.check)}"><td class="num">${escapeHtml(formatMoney(r.amount_at_risk))}</td><td>${statusBadge(r.status)}</td><td>${name}</td><td>${escapeHtml(r.area)}</td><td class="num">${escapeHtml(formatCount(r.open_findings ?? 0))}</td>${showLoaded ? `<td>${escapeHtml(formatTimestamp(r.last_loaded_at))}</td>` : ''}<td class="detail">${escapeHtml(r.detail)}</td>${trend}</tr>`;
     })
     .join('\n');
   const table =
     pane.rows.length === 0
       ? '<p class="empty">No checks to show.</p>'
-      : `<div class="table-wrap"><table><thead><tr><th>Status</th><th>Check</th><th>Area</th><th class="num">Open findings</th><th class="num">Amount at risk</th>${showLoaded ? '<th>Last loaded</th>' : ''}<th>Detail</th>${trendHead}</tr></thead><tbody>
+      : `<details class="close-all"><summary>Every check (${escapeHtml(counts)})</summary><div class="table-wrap"><table><thead><tr><th class="num">Amount at risk</th><th>Status</th><th>Check</th><th>Area</th><th class="num">Open findings</th>${showLoaded ? '<th>Last loaded</th>' : ''}<th>Detail</th>${trendHead}</tr></thead><tbody>
 ${rows}
-</tbody></table></div>`;
+</tbody></table></div></details>`;
   return `<section id="close-status" class="pane">${heading}
-<p class="summary">${escapeHtml(counts)} · amount at risk on the checks that need action <strong>${escapeHtml(formatCents(atRisk))}</strong> <span class="note">(summed over checks; a finding can count in more than one)</span></p>
-${note}${pane.chart ? figure(pane.chart) : ''}${table}</section>`;
+<div class="close-groups">${groups}</div>
+${pane.chart ? figure(pane.chart) : ''}${table}</section>`;
 }
 
 /** The change of a check since the previous report: findings and amount at risk. */

@@ -15,6 +15,15 @@ nav a { color: #0b57d0; text-decoration: none; }
 section { padding: 22px 0 18px; border-bottom: 1px solid var(--rule); }
 .pane { background: var(--band); margin: 16px -20px 0; padding: 18px 20px; border-bottom: none; }
 .summary { font-size: 1.05rem; }
+.close-groups { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 12px; margin: 8px 0 12px; }
+.close-group { background: #fff; border: 1px solid var(--rule); border-radius: 6px; padding: 10px 14px; }
+.close-group h3 { font-size: 1.02rem; margin: 0 0 2px; display: flex; justify-content: space-between; gap: 10px; }
+.close-total { font-variant-numeric: tabular-nums; }
+.close-list { list-style: none; margin: 6px 0 0; padding: 0; }
+.close-list li { padding: 4px 0; border-top: 1px solid var(--rule); }
+.close-amount { display: inline-block; min-width: 7.5em; font-weight: bold; font-variant-numeric: tabular-nums; }
+.close-detail { color: var(--muted); font-size: 0.84rem; }
+details.close-all > summary { cursor: pointer; margin: 6px 0; font-weight: 600; }
 .kpis { display: flex; flex-wrap: wrap; gap: 10px; margin: 10px 0 14px; }
 .kpi { border: 1px solid var(--rule); border-radius: 6px; padding: 8px 12px; min-width: 150px; background: #fff; }
 .kpi-label { display: block; color: var(--muted); font-size: 0.8rem; }
