@@ -63,7 +63,7 @@ export function compactMoney(value: number): string {
 
 /** Horizontal bars, stacked by series, one row per label (optionally in side-by-side panels). */
 export function barChart(options: BarChartOptions): Chart {
-  const labels = options.labels ?? [...new Set(options.data.map((d) => d.label))];
+  const labels = options.labels ?? [...new Set(options.data.filter((d) => d.value !== 0).map((d) => d.label))];
   const longest = Math.max(4, ...labels.map((l) => shortLabel(l).length));
   const marginLeft = Math.min(240, 20 + longest * 7);
   const rows = Math.max(1, labels.length);
@@ -83,7 +83,8 @@ export function barChart(options: BarChartOptions): Chart {
     ...(options.panels ? { fx: { domain: [...options.panels], label: null } } : {}),
     marks: [
       Plot.barX(
-        options.data.map((d) => ({ ...d, label: shortLabel(d.label) })),
+        // A zero bar carries no point: it is not drawn.
+        options.data.filter((d) => d.value !== 0).map((d) => ({ ...d, label: shortLabel(d.label) })),
         {
           x: 'value',
           y: 'label',

@@ -80,7 +80,7 @@ export async function writeCfoReport(options: ReportOptions & { png?: boolean; p
     logger.warn('report.history', `The report history (meta.report_history) could not be read or written: ${errorMessage(error)}; the report has no trend`);
   }
 
-  const html = renderPage({ asOf, companyCode, now, pane, sections, sources, figures, previous });
+  const html = renderPage({ asOf, companyCode, companyName: options.companyName ?? null, now, pane, sections, sources, figures, previous });
   const htmlPath = join(outDir, CFO_REPORT_FILE);
   writeFileSync(htmlPath, html);
   logger.info('report.html', `CFO report: ${htmlPath}`, { path: htmlPath });
@@ -142,6 +142,7 @@ function trackedFigures(pane: ClosePane, sections: readonly Section[]): TrackedF
 interface Page {
   asOf: string;
   companyCode: string | null;
+  companyName: string | null;
   now: Date;
   pane: ClosePane;
   sections: Section[];
@@ -151,7 +152,7 @@ interface Page {
 }
 
 function renderPage(page: Page): string {
-  const company = page.companyCode ? `company ${page.companyCode}` : 'all companies';
+  const company = page.companyName ?? (page.companyCode ? `company ${page.companyCode}` : 'all companies');
   const title = `Close status and findings — ${company}, as of ${formatDate(page.asOf)}`;
   const nav = [['close-status', 'Close status'], ['freshness', 'Data freshness'], ['trend', 'Trend'], ...page.sections.map((s) => [s.id, s.title])]
     .map(([id, name]) => `<a href="#${escapeHtml(id)}">${escapeHtml(name)}</a>`)
@@ -374,14 +375,15 @@ function formatCell(kind: ColumnKind, value: unknown): string {
 function renderTable(table: SectionTable): string {
   const numeric = (kind: ColumnKind): boolean => kind === 'money' || kind === 'count' || kind === 'percent';
   const head = table.columns.map((c) => `<th${numeric(c.kind) ? ' class="num"' : ''}>${escapeHtml(c.label)}</th>`).join('');
-  const cell = (kind: ColumnKind, value: unknown, key: string): string => {
-    const cls = [numeric(kind) ? 'num' : '', key === 'detail' ? 'detail' : ''].filter(Boolean).join(' ');
+  // data-label names the column of each cell: on a phone a row reads as a card, money first.
+  const cell = (kind: ColumnKind, value: unknown, key: string, label: string): string => {
+    const cls = [numeric(kind) ? 'num' : '', kind === 'money' ? 'money' : '', key === 'detail' ? 'detail' : ''].filter(Boolean).join(' ');
     const content = kind === 'status' ? statusBadge(String(value ?? '')) : escapeHtml(formatCell(kind, value));
-    return `<td${cls ? ` class="${cls}"` : ''}>${content}</td>`;
+    return `<td${cls ? ` class="${cls}"` : ''} data-label="${escapeHtml(label)}">${content}</td>`;
   };
-  const rows = table.rows.map((row) => `<tr>${table.columns.map((c) => cell(c.kind, row[c.key], c.key)).join('')}</tr>`).join('\n');
+  const rows = table.rows.map((row) => `<tr>${table.columns.map((c) => cell(c.kind, row[c.key], c.key, c.label)).join('')}</tr>`).join('\n');
   const totals = table.totals
-    ? `<tfoot><tr>${table.columns.map((c) => cell(c.kind === 'status' ? 'text' : c.kind, table.totals?.[c.key], c.key)).join('')}</tr></tfoot>`
+    ? `<tfoot><tr>${table.columns.map((c) => cell(c.kind === 'status' ? 'text' : c.kind, table.totals?.[c.key], c.key, c.label)).join('')}</tr></tfoot>`
     : '';
   const more =
     table.total > table.rows.length

@@ -131,8 +131,31 @@ function present(ctx: ReportContext, mart: string, wanted: TableColumn[]): Table
   return wanted.filter((c) => columns?.has(c.key));
 }
 
-function selectList(columns: readonly TableColumn[]): string {
-  return columns.map((c) => (c.kind === 'money' || c.kind === 'percent' ? `cast(${c.key} as varchar) as ${c.key}` : c.key)).join(', ');
+/**
+ * Names beside codes: for a mart with a customer_code (or job_number) but no name column, the
+ * name from marts.customer_directory (job_directory) in a column right after the code.
+ */
+function withNames(ctx: ReportContext, mart: string, columns: TableColumn[]): { columns: TableColumn[]; joins: string; select: string } {
+  const have = ctx.marts.get(mart) ?? new Set<string>();
+  const out: TableColumn[] = [];
+  const select: string[] = [];
+  const joins: string[] = [];
+  const company = have.has('company_code');
+  for (const col of columns) {
+    out.push(col);
+    select.push(col.kind === 'money' || col.kind === 'percent' ? `cast(t.${col.key} as varchar) as ${col.key}` : `t.${col.key}`);
+    if (col.key === 'customer_code' && !have.has('customer_name') && ctx.marts.has('customer_directory') && !columns.some((c) => c.key === 'customer_name')) {
+      out.push({ key: 'customer_name', label: 'Customer name', kind: 'text' });
+      select.push('cd.customer_name');
+      joins.push(`left join marts.customer_directory cd on cd.customer_code = t.customer_code${company ? ' and cd.company_code = t.company_code' : ''}`);
+    }
+    if (col.key === 'job_number' && !have.has('job_description') && ctx.marts.has('job_directory')) {
+      out.push({ key: 'job_description', label: 'Job description', kind: 'text' });
+      select.push('jd.job_description');
+      joins.push(`left join marts.job_directory jd on jd.job_number = t.job_number${company ? ' and jd.company_code = t.company_code' : ''}`);
+    }
+  }
+  return { columns: out, joins: joins.join(' '), select: select.join(', ') };
 }
 
 /** The table of a section: the first rows in the given order, and how many there are in all. */
@@ -144,9 +167,10 @@ async function topRows(
   orderBy: string,
   workbook = RECONCILIATION,
 ): Promise<SectionTable> {
-  const columns = present(ctx, mart, wanted);
+  const named = withNames(ctx, mart, present(ctx, mart, wanted));
+  const columns = named.columns;
   const clause = where(ctx, mart, ...filter);
-  const rows = await ordered(ctx, mart, selectList(columns), filter, orderBy, TABLE_ROWS);
+  const rows = await ordered(ctx, mart, named.select, filter, orderBy, TABLE_ROWS, named.joins);
   const [count] = await ctx.warehouse.query<{ n: number | bigint }>(`select count(*) as n from marts.${mart} ${clause}`);
   return { columns, rows, total: Number(count?.n ?? 0), workbook };
 }
@@ -155,10 +179,10 @@ async function topRows(
  * The first `limit` rows of a mart in the given order. The order is taken on the mart's own
  * columns (a window over the raw values), never on the text casts the select list makes.
  */
-async function ordered<T = Row>(ctx: ReportContext, mart: string, select: string, filter: string[], orderBy: string, limit: number): Promise<T[]> {
+async function ordered<T = Row>(ctx: ReportContext, mart: string, select: string, filter: string[], orderBy: string, limit: number, joins = ''): Promise<T[]> {
   return ctx.warehouse.query<T>(
     `select ${select} from (select *, row_number() over (order by ${orderBy}) as report_row from marts.${mart} ${where(ctx, mart, ...filter)}) t
-     where report_row <= ${limit} order by report_row`,
+     ${joins} where t.report_row <= ${limit} order by t.report_row`,
   );
 }
 
@@ -248,13 +272,23 @@ export async function arAgingSection(ctx: ReportContext): Promise<Section> {
       'open_credits',
       'open_total',
     ];
-    const totals = await aggregate(ctx, mart, Object.fromEntries([...sums.map((c) => [c, `coalesce(sum(${c}), 0)`]), ['customers', 'count(*)']]));
+    const totals = await aggregate(
+      ctx,
+      mart,
+      Object.fromEntries([
+        ...sums.map((c) => [c, `coalesce(sum(${c}), 0)`]),
+        ['customers', 'count(*)'],
+        // What the customers owe once their credits are applied: open total + open credits (negative).
+        ['net_after_credits', 'coalesce(sum(open_total + open_credits), 0)'],
+      ]),
+    );
     s.headlines = [
       { label: 'Open, net of retainage', value: totals.open_net_of_retainage, kind: 'money', figure: 'ar.open_net_of_retainage' },
       { label: '90+ days past due', value: totals.bucket_90_plus, kind: 'money', figure: 'ar.bucket_90_plus' },
       { label: 'Retainage open', value: totals.retainage_open, kind: 'money', figure: 'ar.retainage_open' },
       { label: 'Open credits', value: totals.open_credits, kind: 'money', figure: 'ar.open_credits' },
       { label: 'Open total', value: totals.open_total, kind: 'money', figure: 'ar.open_total' },
+      { label: 'Net AR after credits', value: totals.net_after_credits, kind: 'money', figure: 'ar.net_after_credits' },
     ];
     const name = ctx.marts.get(mart)?.has('customer_name') ? 'customer_name' : 'customer_code';
     const columns = columnsOf(mart, [
@@ -480,25 +514,33 @@ export async function retainageSection(ctx: ReportContext): Promise<Section> {
       s.empty = 'No job has retainage billed.';
       return;
     }
-    const jobs = await ctx.warehouse.query<{ job_number: string; buildops: string; spectrum: string }>(
-      `select job_number, cast(buildops_retainage_billed as varchar) as buildops, cast(spectrum_retainage_billed as varchar) as spectrum
-       from marts.${mart} ${where(ctx, mart)} order by case when status = 'mismatch' then 0 else 1 end, abs(difference) desc, job_number limit ${CHART_ROWS}`,
+    // The point is the differences: one bar per mismatched job, BuildOps minus Spectrum.
+    const jobs = await ctx.warehouse.query<{ job_number: string; job_description: string | null; difference: string }>(
+      `select t.job_number, ${ctx.marts.has('job_directory') ? 'jd.job_description' : 'cast(null as varchar) as job_description'}, cast(t.difference as varchar) as difference
+       from marts.${mart} t ${ctx.marts.has('job_directory') ? 'left join marts.job_directory jd on jd.company_code = t.company_code and jd.job_number = t.job_number' : ''}
+       ${where(ctx, mart, "status = 'mismatch'")
+         .replace(/\bcompany_code\b/g, 't.company_code')
+         .replace(/\bstatus\b/g, 't.status')}
+       order by abs(t.difference) desc, t.job_number limit ${CHART_ROWS}`,
     );
-    const labels = jobs.map((j) => String(j.job_number));
-    s.chart = barChart({
-      name: 'retainage',
-      title: 'Retainage billed — BuildOps against Spectrum (mismatches first)',
-      data: jobs.flatMap((j) => [
-        { label: String(j.job_number), series: 'BuildOps', value: Number(j.buildops ?? 0), panel: 'BuildOps billed' },
-        { label: String(j.job_number), series: 'Spectrum', value: Number(j.spectrum ?? 0), panel: 'Spectrum billed' },
-      ]),
-      labels,
-      panels: ['BuildOps billed', 'Spectrum billed'],
-      series: [
-        { name: 'BuildOps', color: '#0277bd' },
-        { name: 'Spectrum', color: '#5c6bc0' },
-      ],
-    });
+    if (jobs.length > 0) {
+      const label = (j: { job_number: string; job_description: string | null }): string =>
+        j.job_description ? `${j.job_number} ${j.job_description}` : String(j.job_number);
+      s.chart = barChart({
+        name: 'retainage',
+        title: 'Retainage billed: BuildOps minus Spectrum, on the jobs that differ',
+        data: jobs.map((j) => ({
+          label: label(j),
+          series: toCents(j.difference) >= 0n ? 'BuildOps billed more' : 'Spectrum billed more',
+          value: Number(j.difference),
+        })),
+        labels: jobs.map(label),
+        series: [
+          { name: 'BuildOps billed more', color: '#0277bd' },
+          { name: 'Spectrum billed more', color: '#5c6bc0' },
+        ],
+      });
+    }
   });
 }
 
@@ -648,7 +690,12 @@ export async function wipSection(ctx: ReportContext): Promise<Section> {
       return;
     }
     const jobs = await ctx.warehouse.query<{ job_number: string; value: string }>(
-      `select job_number, cast(over_under_billing as varchar) as value from marts.${mart} ${where(ctx, mart, 'over_under_billing is not null')} order by ${order} limit ${CHART_ROWS}`,
+      `select ${ctx.marts.has('job_directory') ? "t.job_number || coalesce(' ' || jd.job_description, '')" : 't.job_number'} as job_number, cast(t.over_under_billing as varchar) as value
+       from marts.${mart} t ${ctx.marts.has('job_directory') ? 'left join marts.job_directory jd on jd.company_code = t.company_code and jd.job_number = t.job_number' : ''}
+       ${where(ctx, mart, 'over_under_billing is not null')
+         .replace(/\bcompany_code\b/g, 't.company_code')
+         .replace(/\bover_under_billing\b/g, 't.over_under_billing')}
+       order by abs(t.over_under_billing) desc nulls last, t.job_number limit ${CHART_ROWS}`,
     );
     s.chart = barChart({
       name: 'wip',

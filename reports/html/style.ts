@@ -48,12 +48,38 @@ tbody tr:nth-child(even) { background: #fafbfc; }
 .status-blocking { background: var(--blocking); }
 .status-unknown { background: var(--muted); }
 footer { padding: 18px 20px 30px; }
+@media screen and (min-width: 1000px) {
+  /* On a desktop every column is on screen: headers and text wrap, amounts and codes stay whole. */
+  header, main, footer { max-width: 1400px; }
+  table { table-layout: auto; font-size: 0.8rem; }
+  th { white-space: normal; overflow-wrap: break-word; }
+  td { white-space: normal; overflow-wrap: break-word; }
+  td.num { white-space: nowrap; }
+  th, td { padding: 4px 5px; }
+  td.detail { min-width: 180px; max-width: 360px; }
+}
 @media (max-width: 640px) {
   body { font-size: 14px; }
   header, main, footer { padding: 0 12px; }
   .pane { margin: 12px -12px 0; padding: 14px 12px; }
   h1 { font-size: 1.25rem; }
   .kpi { min-width: 0; flex: 1 1 40%; }
+  /* A phone reads each table row as a card: money first, every cell named. */
+  .table-wrap { border: none; background: none; }
+  table, tbody, tfoot, tr, td { display: block; width: 100%; }
+  thead { display: none; }
+  tr { display: flex; flex-wrap: wrap; border: 1px solid var(--rule); border-radius: 4px; margin: 0 0 8px; padding: 4px 6px; background: #fff; }
+  td { border: none; padding: 2px 4px; white-space: normal; overflow-wrap: anywhere; flex: 1 1 45%; text-align: left; }
+  td::before { content: attr(data-label); display: block; color: var(--muted); font-size: 0.72rem; }
+  td:first-child { order: -2; flex-basis: 100%; font-weight: bold; }
+  td.money { order: -1; font-weight: bold; }
+  td.num { text-align: left; }
+  td:empty { display: none; }
+  td.detail { flex-basis: 100%; min-width: 0; max-width: none; }
+  tfoot td { border-top: none; }
+  /* Charts keep their drawn size (text at 11 px) and scroll inside their frame. */
+  figure.chart { overflow-x: auto; }
+  figure.chart svg { max-width: none !important; }
 }
 @media print {
   @page { size: letter landscape; margin: 12mm; }
@@ -67,6 +93,8 @@ footer { padding: 18px 20px 30px; }
   table { font-size: 8pt; }
   th, td { padding: 3px 4px; }
   th { white-space: normal; }
+  td { white-space: normal; overflow-wrap: anywhere; }
+  td.num { white-space: nowrap; overflow-wrap: normal; }
   td.detail { white-space: normal; overflow-wrap: anywhere; min-width: 0; max-width: none; width: 30%; }
   th { position: static; }
   thead { display: table-header-group; }

@@ -133,8 +133,16 @@ describeEachWarehouse('CFO report of the sandbox', (factory) => {
   });
 
   it("the AR aging totals row equals the ground truth's totals, bucket by bucket", async () => {
-    const result = await writeCfoReport({ warehouse, outDir: newOutDir(), asOf: truth.asOf, companyCode: truth.companyCode, logger: silentLogger });
+    const result = await writeCfoReport({
+      warehouse,
+      outDir: newOutDir(),
+      asOf: truth.asOf,
+      companyCode: truth.companyCode,
+      companyName: 'Acme Mechanical',
+      logger: silentLogger,
+    });
     const html = readFileSync(result.html, 'utf8');
+    expect(html).toContain(`<h1>Close status and findings — Acme Mechanical, as of ${formatDate(truth.asOf)}</h1>`);
     const section = sectionHtml(html, 'ar-aging');
     const totals = cells(/<tfoot>(.*?)<\/tfoot>/s.exec(section)![1]!);
     const t = truth.ar_aging.totals;
@@ -145,6 +153,14 @@ describeEachWarehouse('CFO report of the sandbox', (factory) => {
       ),
     );
     expect(section).toContain(`<span class="kpi-value">${formatMoney(t.open_total)}</span>`);
+    // Net AR after credits: what the customers owe once their open credits are applied.
+    const net = (Number(t.open_total.replace('.', '')) + Number(t.open_credits.replace('.', ''))) / 100;
+    expect(section).toContain(`<span class="kpi-label">Net AR after credits</span><span class="kpi-value">${formatMoney(net.toFixed(2))}</span>`);
+    // The exposure is the past-due buckets net of retainage, with its own total.
+    const pastDue = ['1-30', '31-60', '61-90', '90+'].reduce((sum, b) => sum + Number(t[b as '90+'].replace('.', '')), 0) / 100;
+    expect(sectionHtml(html, 'close-status')).toContain(
+      `<h3>Exposure: past-due receivables <span class="close-total">${formatMoney(pastDue.toFixed(2))}</span></h3>`,
+    );
     // The close pane is marts.close_status, every check of it, blocking first.
     const pane = sectionHtml(html, 'close-status');
     expect(pane).not.toContain('was not built');
