@@ -71,6 +71,23 @@ const MARTS: Record<string, CatalogColumn[]> = {
     money('open_credits', 'Open credits'),
     money('open_total', 'Open total'),
   ],
+  ar_aging_by_job: [
+    c('job_key', 'Job'),
+    money('bucket_current', 'Current'),
+    money('bucket_1_30', '1–30'),
+    money('bucket_31_60', '31–60'),
+    money('bucket_61_90', '61–90'),
+    money('bucket_90_plus', '90+'),
+    money('open_net_of_retainage', 'Net of retainage'),
+    money('retainage_open', 'Retainage open'),
+    money('open_total', 'Open total'),
+  ],
+  retainage_schedule: [
+    c('job_status', 'Job status'),
+    money('retainage_billed', 'Retainage billed'),
+    money('retainage_collected', 'Retainage collected'),
+    money('retainage_open', 'Retainage open'),
+  ],
   invoice_status: [
     c('drift_type', 'Drift'),
     c('buildops_status', 'BuildOps status'),

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type ExcelJS from 'exceljs';
 import { catalogColumns } from '../catalog.ts';
+import { frozenKeyColumns, workpaperContext, workpaperOptions, writeSignOff } from './workpaper.ts';
 import type { CatalogKind } from '../catalog.ts';
 import type { ReportOptions } from '../types.ts';
 import { safeText } from './safe-text.ts';
@@ -239,6 +240,50 @@ export const FINDING_SHEETS: FindingSheet[] = [
     amount: finding('wip_schedule'),
   },
   {
+    name: 'AR bridge',
+    mart: 'ar_bridge',
+    columns: sheetColumns('ar_bridge', [
+      'company_code',
+      'line',
+      'invoice_number',
+      'buildops_invoice_id',
+      'customer_code',
+      'customer_name',
+      'job_number',
+      'buildops_open',
+      'spectrum_open',
+      'amount',
+    ]),
+    orderBy: 'order by line, abs(amount) desc, invoice_number',
+    amount: { key: 'amount', meaning: 'Spectrum open AR minus BuildOps open AR, every dollar on a bridge line' },
+  },
+  {
+    name: 'GL tie-out',
+    mart: 'ar_gl_tieout',
+    columns: sheetColumns('ar_gl_tieout', [
+      'company_code',
+      'gl_account',
+      'description',
+      'account_role',
+      'subledger_balance',
+      'gl_balance',
+      'difference',
+      'explained_by_entries',
+      'unexplained',
+      'status',
+      'amount_at_risk',
+    ]),
+    orderBy: 'order by company_code, gl_account',
+    amount: finding('ar_gl_tieout'),
+  },
+  {
+    name: 'GL entries',
+    mart: 'ar_gl_tieout_entries',
+    columns: sheetColumns('ar_gl_tieout_entries', ['company_code', 'gl_account', 'transaction_date', 'source_module', 'reference', 'description', 'amount']),
+    orderBy: 'order by gl_account, transaction_date, reference',
+    amount: { key: 'amount', meaning: 'journal entries posted straight to the AR control accounts (they explain the GL differences)' },
+  },
+  {
     name: 'Write-back exceptions',
     mart: 'writeback_preflight',
     columns: sheetColumns('writeback_preflight', ['company_code', 'record_type', 'buildops_id', 'rule', 'field', 'value', 'message', 'fix']),
@@ -303,9 +348,13 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
     planned.push({ sheet, table, where, amount, totalRow });
   }
 
-  writeSummary(workbook.addWorksheet('Summary'), options, planned);
+  const paper = await workpaperContext(options);
+  writeSummary(workbook.addWorksheet('Summary', workpaperOptions(paper, 'Summary', { headerRows: 0 })), options, planned);
   for (const plan of planned) {
-    const ws = workbook.addWorksheet(plan.sheet.name, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }] });
+    const ws = workbook.addWorksheet(
+      plan.sheet.name,
+      workpaperOptions(paper, plan.sheet.name, { frozenColumns: plan.table ? frozenKeyColumns(plan.table.columns) : 0 }),
+    );
     if (!plan.table) {
       writeNoticeSheet(ws, plan.sheet.missing ?? [`not available: marts.${plan.sheet.mart} was not built — its sources are not loaded`]);
       continue;
@@ -363,6 +412,7 @@ function writeSummary(sheet: ExcelJS.Worksheet, options: ReportOptions, planned:
     row.getCell(4).numFmt = MONEY_FORMAT;
     row.commit();
   }
+  writeSignOff(sheet);
   sheet.commit();
 }
 

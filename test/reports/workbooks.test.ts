@@ -121,7 +121,7 @@ function rowLabelled(sheet: ExcelJS.Worksheet, label: string): ExcelJS.Row {
 describe('workbooks read back with exceljs (no LibreOffice needed)', () => {
   it('ar-aging.xlsx: Summary, By customer, Detail; frozen header, filter, accounting money, real dates', async () => {
     const workbook = await readWorkbook('ar-aging.xlsx');
-    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Summary', 'By customer', 'Detail']);
+    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Summary', 'By customer', 'Detail', 'By job', 'Retainage receivable']);
     const [openInvoices] = await warehouse.query<{ n: number }>('select count(*) as n from marts.ar_aging');
     for (const name of ['By customer', 'Detail']) {
       const sheet = sheetOf(workbook, name);
@@ -289,6 +289,46 @@ describe.skipIf(!soffice)(`workbooks opened in LibreOffice${soffice ? '' : ` —
       { timeout: 180_000 },
     );
   }, 200_000);
+
+  it('every sheet prints landscape, one page wide, header repeated, with a header and a page-n-of-m footer; LibreOffice renders the expected pages', async () => {
+    const pdfDir = join(out, 'pdf');
+    await run(soffice as string, ['--headless', '--convert-to', 'pdf', '--outdir', pdfDir, join(out, 'ar-aging.xlsx'), join(out, 'reconciliation.xlsx')], {
+      timeout: 180_000,
+    });
+    for (const name of ['ar-aging', 'reconciliation']) {
+      const workbook = await readWorkbook(`${name}.xlsx`);
+      // The print setup as Excel reads it.
+      let expectedMax = 0;
+      for (const sheet of workbook.worksheets) {
+        expect(sheet.pageSetup.orientation, `${name} ${sheet.name}`).toBe('landscape');
+        expect(sheet.pageSetup.fitToPage && sheet.pageSetup.fitToWidth === 1 && sheet.pageSetup.fitToHeight === 0, `${name} ${sheet.name}`).toBe(true);
+        expect(sheet.headerFooter.oddHeader, sheet.name).toContain(`As of ${asOf}`);
+        expect(sheet.headerFooter.oddFooter, sheet.name).toContain('Page &P of &N');
+        expect(sheet.headerFooter.oddFooter, sheet.name).toMatch(/Run \S+/);
+        if (sheet.name !== 'Summary' && sheet.rowCount > 1) expect(sheet.pageSetup.printTitlesRow, sheet.name).toBe('1:1');
+        // Landscape letter, one page wide: at least 25 rows a page.
+        expectedMax += Math.max(1, Math.ceil(sheet.rowCount / 25));
+      }
+      const pdf = readFileSync(join(pdfDir, `${name}.pdf`), 'latin1');
+      const pages = (pdf.match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+      const boxes = [...pdf.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)].map((m) => Number(m[1]) > Number(m[2]));
+      process.stderr.write(`[workbooks] ${name}.pdf: ${pages} pages for ${workbook.worksheets.length} sheets (at most ${expectedMax} expected)\n`);
+      expect(pages).toBeGreaterThanOrEqual(workbook.worksheets.length);
+      expect(pages).toBeLessThanOrEqual(expectedMax);
+      expect(boxes.length).toBeGreaterThan(0);
+      expect(boxes.every(Boolean)).toBe(true);
+    }
+    // The Summary carries the sign-off block; wide sheets keep their key columns frozen.
+    const reconciliation = await readWorkbook('reconciliation.xlsx');
+    expect(() => rowLabelled(sheetOf(reconciliation, 'Summary'), 'Prepared by')).not.toThrow();
+    expect(() => rowLabelled(sheetOf(reconciliation, 'Summary'), 'Reviewed by')).not.toThrow();
+    const wip = sheetOf(reconciliation, 'WIP schedule');
+    expect(wip.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    expect((wip.views[0] as { xSplit?: number }).xSplit).toBeGreaterThanOrEqual(2);
+    // The new sheets are there.
+    expect(reconciliation.worksheets.map((w) => w.name)).toEqual(expect.arrayContaining(['AR bridge', 'GL tie-out', 'GL entries']));
+    expect((await readWorkbook('ar-aging.xlsx')).worksheets.map((w) => w.name)).toEqual(['Summary', 'By customer', 'Detail', 'By job', 'Retainage receivable']);
+  });
 
   it('LibreOffice recalculates the formulas (a wrong cached result is replaced)', () => {
     expect(readdirSync(csvDir)).toContain('recalc-check-Check.csv');
