@@ -9,6 +9,30 @@ export interface MetaTable {
 
 export const META_TABLES: readonly MetaTable[] = [
   {
+    // Workpaper notes: what a person typed on an exception sheet (owner, status, notes), read
+    // back by `plumbline notes import` and carried by the next workbook (reports/excel/notes.ts).
+    name: 'finding_notes',
+    columns: [
+      ['finding_key', 'varchar'],
+      ['owner', 'varchar'],
+      ['status', 'varchar'],
+      ['notes', 'varchar'],
+      ['source_file', 'varchar'],
+      ['updated_at', 'timestamp'],
+    ],
+    primaryKey: ['finding_key'],
+  },
+  {
+    // Every report's findings by key and as-of date: first_seen on the exception sheets.
+    name: 'finding_history',
+    columns: [
+      ['finding_key', 'varchar'],
+      ['mart', 'varchar'],
+      ['as_of', 'date'],
+    ],
+    primaryKey: ['finding_key', 'as_of'],
+  },
+  {
     name: 'loads',
     columns: [
       ['load_id', 'varchar'],

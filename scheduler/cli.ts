@@ -143,6 +143,24 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     });
   });
 
+  const notes = program.command('notes').description("the accountants' notes on the workbooks' exception sheets");
+  withCommonOptions(
+    notes
+      .command('import')
+      .description("read the owner, status and notes typed on a workbook's exception sheets into the warehouse (the next workbook carries them)")
+      .argument('<workbook>', 'a reconciliation.xlsx someone wrote in'),
+  ).action(async (workbook: string, opts: GlobalOptions) => {
+    if (!existsSync(workbook)) throw new UsageError(`${workbook} does not exist: name a reconciliation.xlsx written by plumbline report`);
+    const context = createRunContext(opts);
+    await withWarehouse(context, {}, async (warehouse) => {
+      const { importNotes } = await import('../reports/excel/notes.ts');
+      const result = await importNotes(warehouse, resolve(workbook));
+      if (result.sheets === 0)
+        throw new UsageError(`${workbook} has no exception sheet with a "Finding key" column: is it a reconciliation.xlsx from plumbline report?`);
+      out(`Imported ${result.notes} note(s) from ${result.sheets} sheet(s) of ${workbook}; the next workbook carries them.\n`);
+    });
+  });
+
   withCommonOptions(
     program
       .command('sql')

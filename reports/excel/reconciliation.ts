@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type ExcelJS from 'exceljs';
 import { catalogColumns } from '../catalog.ts';
+import { noteColumns, recordFindings } from './notes.ts';
 import { frozenKeyColumns, workpaperContext, workpaperOptions, writeSignOff } from './workpaper.ts';
 import type { CatalogKind } from '../catalog.ts';
 import type { ReportOptions } from '../types.ts';
@@ -321,8 +322,12 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
   const workbook = newWorkbook(path);
   const marts = new Set((await warehouse.listRelations('marts')).map((r) => r.name));
 
+  // Exception sheets remember: first seen, owner, status and notes (reports/excel/notes.ts).
+  const meta = new Set((await warehouse.listRelations('meta')).map((r) => r.name));
+  const remembers = meta.has('finding_notes') && meta.has('finding_history');
   const planned: PlannedSheet[] = [];
-  for (const sheet of sheets) {
+  for (const base of sheets) {
+    const sheet = remembers ? { ...base, columns: [...base.columns, ...noteColumns(base.mart)] } : base;
     if (!marts.has(sheet.mart)) {
       planned.push({ sheet, table: null, where: '', amount: null, totalRow: null });
       continue;
@@ -332,6 +337,7 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
     if (options.companyCode !== null && have.has('company_code')) conditions.push(`company_code = ${sqlText(options.companyCode)}`);
     if (sheet.filter && (sheet.filterNeeds ?? []).every((c) => have.has(c))) conditions.push(sheet.filter);
     const where = conditions.length > 0 ? `where ${conditions.map((c) => `(${c})`).join(' and ')}` : '';
+    if (remembers) await recordFindings(warehouse, sheet.mart, where, options.asOf);
     const table = await prepareTable(warehouse, `marts.${sheet.mart}`, sheet.columns, where);
     if (table.missing.length > 0)
       options.logger.warn('report.excel.columns', `marts.${sheet.mart} has no column ${table.missing.join(', ')}: left out of its sheet`);

@@ -18,6 +18,7 @@ import { silentLogger } from '../../lib/logger.ts';
 import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import { writeWorkbooks } from '../../reports/excel/index.ts';
+import { importNotes } from '../../reports/excel/notes.ts';
 import { FINDING_SHEETS, writeReconciliationWorkbook } from '../../reports/excel/reconciliation.ts';
 import { DATE_FORMAT, MONEY_FORMAT } from '../../reports/excel/sheet.ts';
 import type { GroundTruth } from '../../sandbox/index.ts';
@@ -102,6 +103,11 @@ function sheetOf(workbook: ExcelJS.Workbook, name: string): ExcelJS.Worksheet {
   const sheet = workbook.getWorksheet(name);
   if (!sheet) throw new Error(`no sheet ${name}`);
   return sheet;
+}
+
+/** A date cell as YYYY-MM-DD. */
+function excelDay(value: ExcelJS.CellValue): string {
+  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
 }
 
 function headerIndex(sheet: ExcelJS.Worksheet, header: string): number {
@@ -234,6 +240,38 @@ describe('workbooks read back with exceljs (no LibreOffice needed)', () => {
       'not available: marts.not_built_here was not built — its sources are not loaded',
     );
     expect(rowLabelled(sheetOf(workbook, 'Summary'), 'Invoice status drift').getCell(3).value).toBe('not available');
+  });
+});
+
+describe('workpaper notes', () => {
+  it('a note typed on an exception sheet survives notes import and the next workbook; first_seen is the as-of it appeared', async () => {
+    const typed = join(out, 'typed.xlsx');
+    const workbook = await readWorkbook('reconciliation.xlsx');
+    const sheet = sheetOf(workbook, 'Invoice status drift');
+    const keyAt = headerIndex(sheet, 'Finding key');
+    const key = String(sheet.getRow(2).getCell(keyAt).value);
+    expect(key).toMatch(/^invoice_status\|/);
+    expect(excelDay(sheet.getRow(2).getCell(headerIndex(sheet, 'First seen')).value)).toBe(asOf);
+    sheet.getRow(2).getCell(headerIndex(sheet, 'Owner')).value = 'J. Rivera';
+    sheet.getRow(2).getCell(headerIndex(sheet, 'Review status')).value = 'in progress';
+    sheet.getRow(2).getCell(headerIndex(sheet, 'Notes')).value = 'Called the customer; credit memo coming';
+    await workbook.xlsx.writeFile(typed);
+
+    expect(await importNotes(warehouse, typed)).toMatchObject({ notes: 1 });
+    const next = join(out, 'next');
+    await writeWorkbooks({ warehouse, outDir: next, asOf, companyCode: null, logger: silentLogger });
+    const again = new ExcelJS.Workbook();
+    await again.xlsx.readFile(join(next, 'reconciliation.xlsx'));
+    const rebuilt = sheetOf(again, 'Invoice status drift');
+    let found: ExcelJS.Row | null = null;
+    rebuilt.eachRow((row) => {
+      if (String(row.getCell(headerIndex(rebuilt, 'Finding key')).value) === key) found = row;
+    });
+    expect(found).not.toBeNull();
+    const row = found as unknown as ExcelJS.Row;
+    expect(row.getCell(headerIndex(rebuilt, 'Owner')).value).toBe('J. Rivera');
+    expect(row.getCell(headerIndex(rebuilt, 'Review status')).value).toBe('in progress');
+    expect(row.getCell(headerIndex(rebuilt, 'Notes')).value).toBe('Called the customer; credit memo coming');
   });
 });
 
