@@ -21,6 +21,7 @@ import { REPORT_CSS } from './style.ts';
 import { escapeHtml, formatCents, formatCount, formatDate, formatList, formatMoney, formatPercent, formatTimestamp, toCents } from './format.ts';
 import {
   arAgingSection,
+  arBridgeSection,
   billingDuplicatesSection,
   closePane,
   complianceSection,
@@ -58,6 +59,7 @@ export async function writeCfoReport(options: ReportOptions & { png?: boolean; p
   const pane = await closePane(ctx);
   const sections = [
     await arAgingSection(ctx),
+    await arBridgeSection(ctx),
     await invoiceStatusSection(ctx),
     await costCodeDriftSection(ctx),
     await billingDuplicatesSection(ctx),

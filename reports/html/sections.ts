@@ -6,7 +6,7 @@
  */
 import { errorMessage } from '../../lib/errors.ts';
 import type { Row, Warehouse } from '../../load/index.ts';
-import { barChart } from '../charts/index.ts';
+import { barChart, waterfallChart } from '../charts/index.ts';
 import type { BarDatum, Chart } from '../charts/index.ts';
 import { catalogColumns, checkLabel, typeLabel } from '../catalog.ts';
 import type { CatalogKind } from '../catalog.ts';
@@ -538,6 +538,66 @@ export async function retainageSection(ctx: ReportContext): Promise<Section> {
         series: [
           { name: 'BuildOps billed more', color: '#0277bd' },
           { name: 'Spectrum billed more', color: '#5c6bc0' },
+        ],
+      });
+    }
+  });
+}
+
+/** From BuildOps' AR to Spectrum's to the general ledger: the bridge as a waterfall, and each control account's tie-out. */
+export async function arBridgeSection(ctx: ReportContext): Promise<Section> {
+  const base = section(
+    'ar-gl-tieout',
+    'AR bridge and GL tie-out',
+    'ar_gl_tieout',
+    "From BuildOps' open AR to Spectrum's, every dollar on a line (invoices not in Spectrum, awaiting posting, Spectrum-only items, amount and payment differences), then Spectrum's receivables against the AR control accounts of the general ledger: journal entries posted straight to an account explain a difference; the rest is unexplained.",
+  );
+  return build(ctx, base, async (s) => {
+    const mart = s.mart;
+    const gl = await aggregate(ctx, mart, {
+      subledger: 'coalesce(sum(subledger_balance), 0)',
+      gl: 'coalesce(sum(gl_balance), 0)',
+      explained: 'coalesce(sum(explained_by_entries), 0)',
+      unexplained: 'coalesce(sum(amount_at_risk), 0)',
+    });
+    const steps = ctx.marts.has('ar_bridge_summary')
+      ? await ctx.warehouse.query<{ line: string; records: number; amount: string }>(
+          `select line, records, cast(amount as varchar) as amount from marts.ar_bridge_summary ${where(ctx, 'ar_bridge_summary')} order by step`,
+        )
+      : [];
+    const start = steps.find((r) => r.line === 'buildops_open_ar');
+    const end = steps.find((r) => r.line === 'spectrum_open_ar');
+    s.headlines = [
+      ...(start ? [{ label: 'BuildOps open AR', value: start.amount, kind: 'money' as const, figure: 'bridge.buildops_open_ar' }] : []),
+      ...(end ? [{ label: 'Spectrum open AR', value: end.amount, kind: 'money' as const, figure: 'bridge.spectrum_open_ar' }] : []),
+      { label: 'General ledger (AR accounts)', value: gl.gl, kind: 'money', figure: 'gl.balance' },
+      { label: 'Explained by journal entries', value: gl.explained, kind: 'money' },
+      { label: 'Amount at risk (unexplained)', value: gl.unexplained, kind: 'money', figure: 'ar_gl_tieout.amount_at_risk' },
+    ];
+    s.table = await topRows(
+      ctx,
+      mart,
+      columnsOf(mart, ['gl_account', 'description', 'subledger_balance', 'gl_balance', 'difference', 'explained_by_entries', 'unexplained', 'status']),
+      [],
+      'gl_account',
+    );
+    if (s.table.total === 0) {
+      s.empty = 'No AR control account is set in Spectrum (CR_INSTALLATION_MC).';
+      return;
+    }
+    if (start && end) {
+      const glDifference = Number(gl.gl) - Number(end.amount);
+      s.chart = waterfallChart({
+        name: 'ar-gl-tieout',
+        title: 'BuildOps open AR → each bridge line → Spectrum open AR → the general ledger',
+        steps: [
+          { label: typeLabel('buildops_open_ar'), value: Number(start.amount), kind: 'total' },
+          ...steps
+            .filter((r) => r.line !== 'buildops_open_ar' && r.line !== 'spectrum_open_ar' && Number(r.records) > 0)
+            .map((r) => ({ label: typeLabel(r.line), value: Number(r.amount), kind: 'change' as const })),
+          { label: typeLabel('spectrum_open_ar'), value: Number(end.amount), kind: 'total' },
+          ...(glDifference !== 0 ? [{ label: 'GL minus subledger', value: glDifference, kind: 'change' as const }] : []),
+          { label: 'General ledger', value: Number(gl.gl), kind: 'total' },
         ],
       });
     }

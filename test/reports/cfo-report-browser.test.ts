@@ -29,6 +29,7 @@ const SECTIONS = [
   'freshness',
   'trend',
   'ar-aging',
+  'ar-gl-tieout',
   'payment-status-drift',
   'cost-code-drift',
   'double-billing',

@@ -49,6 +49,7 @@ const SECTIONS = [
   'freshness',
   'trend',
   'ar-aging',
+  'ar-gl-tieout',
   'payment-status-drift',
   'cost-code-drift',
   'double-billing',
@@ -156,6 +157,12 @@ describeEachWarehouse('CFO report of the sandbox', (factory) => {
     // Net AR after credits: what the customers owe once their open credits are applied.
     const net = (Number(t.open_total.replace('.', '')) + Number(t.open_credits.replace('.', ''))) / 100;
     expect(section).toContain(`<span class="kpi-label">Net AR after credits</span><span class="kpi-value">${formatMoney(net.toFixed(2))}</span>`);
+    // The bridge's two ends are the ground truth's, and the GL tie-out section draws the waterfall.
+    const bridge = sectionHtml(html, 'ar-gl-tieout');
+    expect(bridge).toContain(`<span class="kpi-label">BuildOps open AR</span><span class="kpi-value">${formatMoney(truth.ar_bridge!.buildops_open_ar)}</span>`);
+    expect(bridge).toContain(`<span class="kpi-label">Spectrum open AR</span><span class="kpi-value">${formatMoney(truth.ar_bridge!.spectrum_open_ar)}</span>`);
+    expect(bridge).toContain('<figure class="chart">');
+    expect(sectionHtml(html, 'close-status')).toContain('<a href="#ar-gl-tieout">Receivables do not tie to the general ledger</a>');
     // The exposure is the past-due buckets net of retainage, with its own total.
     const pastDue = ['1-30', '31-60', '61-90', '90+'].reduce((sum, b) => sum + Number(t[b as '90+'].replace('.', '')), 0) / 100;
     expect(sectionHtml(html, 'close-status')).toContain(
@@ -222,6 +229,7 @@ describeEachWarehouse('CFO report of the sandbox', (factory) => {
       subcontractor_compliance: 'subcontractors-blocked',
       service_ticket_batches: 'service-ticket-batches',
       wip_schedule: 'wip',
+      ar_gl_tieout: 'ar-gl-tieout',
     };
     sectionOf.cost_code_drift = 'cost-code-drift';
     let compared = 0;
