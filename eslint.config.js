@@ -10,7 +10,7 @@ const PRODUCT = ['bin/**', 'extract/**', 'load/**', 'transform/**', 'models/**',
 const STAGES = ['extract/**', 'load/**', 'transform/**', 'models/**', 'reports/**', 'writeback/**', 'lib/**'];
 // The CLI's `sandbox` and `demo` commands start the simulated contractor: the only product files that may import
 // the sandbox. (Moving them into sandbox/ would make the sandbox import the product, which it must never do.)
-const SANDBOX_COMMANDS = ['scheduler/demo.ts', 'scheduler/sandbox-commands.ts'];
+const SANDBOX_COMMANDS = ['scheduler/demo.ts', 'scheduler/demo-previous.ts', 'scheduler/sandbox-commands.ts'];
 // The only readers of the environment: config (the machine's settings, e.g. Chromium on PATH), secrets, and the
 // run context that hands the environment to both (PLUMBLINE_WAREHOUSE included).
 const ENV_READERS = ['scheduler/config.ts', 'scheduler/secrets.ts', 'scheduler/run-context.ts'];

@@ -202,6 +202,32 @@ export const META_TABLES: readonly MetaTable[] = [
     ],
     since: 2,
   },
+  {
+    // Workpaper notes: what a person typed on an exception sheet (owner, status, notes), read
+    // back by `plumbline notes import` and carried by the next workbook (reports/excel/notes.ts).
+    name: 'finding_notes',
+    columns: [
+      ['finding_key', 'varchar'],
+      ['owner', 'varchar'],
+      ['status', 'varchar'],
+      ['notes', 'varchar'],
+      ['source_file', 'varchar'],
+      ['updated_at', 'timestamp'],
+    ],
+    primaryKey: ['finding_key'],
+    since: 3,
+  },
+  {
+    // Every report's findings by key and as-of date: first_seen on the exception sheets.
+    name: 'finding_history',
+    columns: [
+      ['finding_key', 'varchar'],
+      ['mart', 'varchar'],
+      ['as_of', 'date'],
+    ],
+    primaryKey: ['finding_key', 'as_of'],
+    since: 3,
+  },
 ];
 
 export interface MetaMigration {
@@ -222,6 +248,7 @@ export const META_MIGRATIONS: readonly MetaMigration[] = [
       'the meta tables of 0.1.0 (loads, state, quarantine, model_runs, and the reports’ report_history and ar_feed_history), and the run records runs and run_steps',
   },
   { id: 2, description: 'the write-back outbox (outbox) and its audit trail (outbox_events)' },
+  { id: 3, description: 'workpaper notes (finding_notes) and the findings seen per report (finding_history)' },
 ];
 
 /** Column order of `meta.quarantine`, for bulk appends. */

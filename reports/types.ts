@@ -10,5 +10,7 @@ export interface ReportOptions {
   asOf: string;
   /** Restrict to one Spectrum company, or null for all companies in the marts. */
   companyCode: string | null;
+  /** The company's name for titles (config company.name), or null: then "company <code>". */
+  companyName?: string | null;
   logger: Logger;
 }

@@ -140,6 +140,40 @@ export interface PreflightTruth {
   rules: string[];
 }
 
+/** One `marts.ar_bridge` row: an invoice or open item on one line of the bridge from BuildOps' AR to Spectrum's. */
+export interface ArBridgeTruth {
+  line: 'not_in_spectrum' | 'awaiting_posting' | 'spectrum_only' | 'amount_difference' | 'payment_timing';
+  buildops_invoice_id: string | null;
+  invoice_number: string;
+  customer_code: string | null;
+  job_number: string | null;
+  buildops_open: string | null;
+  spectrum_open: string | null;
+  amount: string;
+}
+
+/** One `marts.ar_gl_tieout` row: an AR control account against the subledger. */
+export interface ArGlTieoutTruth {
+  gl_account: string;
+  description: string;
+  subledger_balance: string;
+  gl_balance: string;
+  difference: string;
+  explained_by_entries: string;
+  unexplained: string;
+  status: 'ties' | 'explained' | 'unexplained';
+}
+
+/** One `marts.ar_gl_tieout_entries` row: a GL entry not posted by the receivables module. */
+export interface ArGlEntryTruth {
+  gl_account: string;
+  transaction_date: string;
+  source_module: string;
+  reference: string;
+  description: string;
+  amount: string;
+}
+
 /** The whole ground truth of a generated contractor. */
 export interface GroundTruth {
   asOf: string;
@@ -166,6 +200,10 @@ export interface GroundTruth {
   writeback_preflight: PreflightTruth[];
   /** The CFO insight marts (customer profitability, phase budgets, DSO, conversion, coverage) and the settings they assume. */
   insights?: InsightsTruth;
+  /** BuildOps' open AR and Spectrum's, and every bridge row between them. */
+  ar_bridge?: { buildops_open_ar: string; spectrum_open_ar: string; rows: ArBridgeTruth[] };
+  ar_gl_tieout?: ArGlTieoutTruth[];
+  ar_gl_tieout_entries?: ArGlEntryTruth[];
 }
 
 /** The file name of the ground truth inside an export folder. */

@@ -23,6 +23,7 @@ import { parseStages, runPipeline, runReports } from './pipeline.ts';
 import type { PipelineResult } from './pipeline.ts';
 import { formatStageResults } from './run-output.ts';
 import { SignalExit, cancelOnSignals, exitIfSignalled } from './signals.ts';
+import { readBuildInfo, reportAsOf } from '../reports/build-info.ts';
 import { configPath } from './config.ts';
 import { createRunContext, maskSecrets, processEnv, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
 import type { GlobalOptions, RunContext } from './run-context.ts';
@@ -160,11 +161,13 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .option('--since <YYYY-MM-DD>', "the AR feed's window starts after this date (default: the previous feed's as-of date)"),
   ).action(async (opts: GlobalOptions & { asOf?: string; out?: string; company?: string; png?: boolean; pdf?: boolean; since?: string }) => {
     const context = runContext(opts);
-    const asOf = resolveAsOf(opts.asOf, context.config);
-    if (opts.since !== undefined && (!isIsoDate(opts.since) || opts.since >= asOf))
-      throw new UsageError(`--since ${JSON.stringify(opts.since)}: use a date YYYY-MM-DD before the as-of date ${asOf}`);
+    if (opts.asOf !== undefined) resolveAsOf(opts.asOf, context.config);
     if (opts.company) context.config.company.code = opts.company;
     await withWarehouse(context, { mustExist: true }, async (warehouse) => {
+      // The report is of the date the marts were built for; another --as-of is refused (exit 2).
+      const asOf = reportAsOf(await readBuildInfo(warehouse), opts.asOf, () => resolveAsOf(undefined, context.config));
+      if (opts.since !== undefined && (!isIsoDate(opts.since) || opts.since >= asOf))
+        throw new UsageError(`--since ${JSON.stringify(opts.since)}: use a date YYYY-MM-DD before the as-of date ${asOf}`);
       const paths = await runReports(warehouse, context.config, asOf, context.logger, {
         outDir: opts.out ? resolve(opts.out) : undefined,
         png: opts.png === true,
@@ -172,6 +175,24 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
         since: opts.since,
       });
       out(formatReportPaths(paths));
+    });
+  });
+
+  const notes = program.command('notes').description("the accountants' notes on the workbooks' exception sheets");
+  withCommonOptions(
+    notes
+      .command('import')
+      .description("read the owner, status and notes typed on a workbook's exception sheets into the warehouse (the next workbook carries them)")
+      .argument('<workbook>', 'a reconciliation.xlsx someone wrote in'),
+  ).action(async (workbook: string, opts: GlobalOptions) => {
+    if (!existsSync(workbook)) throw new UsageError(`${workbook} does not exist: name a reconciliation.xlsx written by plumbline report`);
+    const context = createRunContext(opts);
+    await withWarehouse(context, {}, async (warehouse) => {
+      const { importNotes } = await import('../reports/excel/notes.ts');
+      const result = await importNotes(warehouse, resolve(workbook));
+      if (result.sheets === 0)
+        throw new UsageError(`${workbook} has no exception sheet with a "Finding key" column: is it a reconciliation.xlsx from plumbline report?`);
+      out(`Imported ${result.notes} note(s) from ${result.sheets} sheet(s) of ${workbook}; the next workbook carries them.\n`);
     });
   });
 

@@ -68,6 +68,8 @@ export const configSchema = z.strictObject({
   company: z
     .strictObject({
       code: z.string().min(1).max(3).optional(),
+      /** The company's name as the reports title it (default: "company <code>"). */
+      name: z.string().min(1).optional(),
       time_zone: timeZone.default('America/Chicago'),
     })
     .default({ time_zone: 'America/Chicago' }),

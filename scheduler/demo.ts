@@ -20,6 +20,7 @@ import { formatTable } from './output.ts';
 import { formatStageLine } from './run-output.ts';
 import { runPipeline } from './pipeline.ts';
 import type { PipelineResult } from './pipeline.ts';
+import { runPreviousClose } from './demo-previous.ts';
 import { generateSandboxStore } from './sandbox-commands.ts';
 import { loadSecrets } from './secrets.ts';
 import type { SecretName, Secrets } from './secrets.ts';
@@ -43,12 +44,14 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
   rmSync(`${warehousePath}.wal`, { force: true });
 
   logger.info('demo.generate', `Generating the sandbox contractor (seed ${options.seed}, scale ${options.scale})`);
+  const warehouse = await openWarehouse(warehousePath);
   const sandbox = await generateSandboxStore(options.seed, options.scale);
   const servers = await startSandboxServers(sandbox.store);
-  const warehouse = await openWarehouse(warehousePath);
   try {
     writeFileSync(join(outDir, 'ground-truth.json'), JSON.stringify(sandbox.truth, null, 2));
     await exportMappings(sandbox.store, join(outDir, 'mappings')); // the contractor's mapping files, as a user keeps them
+    // The previous month end first, so the report below has a trend to show.
+    await runPreviousClose({ warehouse, seed: options.seed, scale: options.scale, asOf: sandbox.truth.asOf, outDir, logger });
     const config = sandboxConfig(servers, sandbox.truth, outDir);
     const secrets = sandboxSecrets(servers);
     const result = await runPipeline({
@@ -57,6 +60,7 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
       secrets,
       logger,
       asOf: sandbox.truth.asOf,
+      fullRefresh: ['buildops', 'spectrum'],
       stages: ['load', 'models', 'reports'],
       trigger: 'demo',
       signal: options.signal,

@@ -10,6 +10,8 @@ company:
   # The Spectrum Company_Code this BuildOps tenant belongs to (varchar 3). Rows of other
   # companies are left out at extraction.
   code: "1"
+  # The company's name in the reports' titles (default: "company <code>").
+  # name: "Acme Mechanical"
   # Business dates (as-of, BuildOps epoch timestamps) are read in this time zone.
   time_zone: America/Chicago
 

@@ -321,6 +321,7 @@ export async function runReports(
     outDir,
     asOf,
     companyCode: config.company.code ?? null,
+    companyName: config.company.name ?? null,
     logger,
     png: options.png,
     pdf: options.pdf,

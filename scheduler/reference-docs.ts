@@ -18,6 +18,7 @@ import { PACKAGE_ROOT } from './paths.ts';
 /** What each configuration key means, in a user's words. Every key of the schema must have one. */
 export const CONFIG_KEY_DOCS: Record<string, string> = {
   company: 'The company this BuildOps tenant belongs to.',
+  'company.name': 'The company’s name as the reports show it (title, workbook headers). Unset: "company <code>".',
   'company.code':
     'The Spectrum `Company_Code` (1–3 characters) of this BuildOps tenant. Rows of other companies are left out at extraction. Unset: the one company of a file export (several companies stop the run and list them).',
   'company.time_zone': "IANA time zone of the company's business dates: the default as-of date, and the calendar date of BuildOps timestamps.",

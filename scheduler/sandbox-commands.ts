@@ -31,10 +31,10 @@ function parsePort(text: string, flag: string): number {
 }
 
 /** Generates the contractor into a store: in memory for tiny and small, a temporary file beyond. */
-export async function generateSandboxStore(seed: string, scale: Scale): Promise<{ store: Store; truth: GroundTruth; dispose(): void }> {
+export async function generateSandboxStore(seed: string, scale: Scale, asOf?: string): Promise<{ store: Store; truth: GroundTruth; dispose(): void }> {
   const dir = scale === 'tiny' || scale === 'small' ? null : mkdtempSync(join(tmpdir(), 'plumbline-sandbox-'));
   const store = await openStore(dir ? join(dir, 'contractor.duckdb') : ':memory:');
-  const truth = await generateContractor(store, { seed, scale });
+  const truth = await generateContractor(store, { seed, scale, ...(asOf ? { asOf } : {}) });
   return {
     store,
     truth,

@@ -8,6 +8,7 @@ import { describeError } from '../lib/errors.ts';
 import { statusOfSteps, stepResult } from '../lib/stage.ts';
 import type { Stage, StageContext, StageResult, StepResult } from '../lib/stage.ts';
 import type { Warehouse } from '../load/types.ts';
+import { discoverModels } from './model-graph.ts';
 import { runModels } from './run-models.ts';
 import type { ModelResult } from './run-models.ts';
 
@@ -48,7 +49,13 @@ async function runModelsStage(options: ModelsStageOptions, context: StageContext
   const errors = steps.flatMap((s) => (s.error ? [s.error] : []));
   const result = { stage: 'models', seconds, counts, errors, steps, output: models };
   if (context.signal.aborted) return { ...result, status: 'cancelled', reason: `cancelled after ${models.length} model(s)` };
-  const marts = models.filter((m) => m.name.startsWith('marts.'));
+  // A mart that reads nothing (build_info, a seed) is always built: only marts over the sources tell whether anything was there.
+  const overSources = new Set(
+    discoverModels(options.modelsDirs)
+      .filter((m) => m.refs.length > 0)
+      .map((m) => m.name),
+  );
+  const marts = models.filter((m) => m.name.startsWith('marts.') && overSources.has(m.name));
   if (marts.length > 0 && marts.every((m) => m.status === 'skipped')) {
     return { ...result, status: 'skipped', reason: 'every mart was skipped: none of the raw tables they read has been loaded' };
   }

@@ -77,6 +77,7 @@ const TABLE_NAMES = [
   'SY_TAX_CODES_MC',
   'JC_INSTALLATION_MC',
   'CR_INSTALLATION_MC',
+  'GL_TRANSACTION_HISTORY_MC',
 ] as const;
 
 /** A Spectrum table name of the contract. */
@@ -267,10 +268,19 @@ const DEFS: readonly SpectrumTableDef[] = [
   },
   {
     table: 'CR_INSTALLATION_MC',
-    purpose: 'AR settings (default AR account, GL period rule)',
-    columns: columns('Company_Code AR_GL_Account Invoice_Date_In_GL_Period'),
+    purpose: 'AR settings (default AR account, retention account, GL period rule)',
+    columns: columns('Company_Code AR_GL_Account Invoice_Date_In_GL_Period Retention_GL_Account'),
     strategy: 'snapshot',
     key: ['company_code'],
+  },
+  {
+    table: 'GL_TRANSACTION_HISTORY_MC',
+    purpose: 'general ledger transactions',
+    columns: columns('Company_Code GL_Account Transaction_Date:date Amount:money Source_Module Reference:text Description:text'),
+    // No natural key (one posting may leave several equal lines): replaced day by day, like pay history.
+    strategy: 'window',
+    key: ['company_code', 'transaction_date', 'day_seq'],
+    windowColumn: 'Transaction_Date',
   },
 ];
 

@@ -27,6 +27,8 @@ select
   open_total,
   open_net_of_retainage,
   days_past_due,
-  aging_bucket
+  aging_bucket,
+  -- More than 90 days past due: the balance net of retainage (0 otherwise).
+  cast(case when aging_bucket = '90+' and open_net_of_retainage > 0 then open_net_of_retainage else 0 end as decimal(18, 2)) as amount_at_risk
 from intermediate.int_ar_invoices_aged
 where open_total <> 0

@@ -59,7 +59,7 @@ ar_aging_check as (
     'ar_aging' as "check",
     'Receivables' as area,
     count(*) as open_findings,
-    coalesce(sum(open_net_of_retainage), 0) as amount_at_risk,
+    coalesce(sum(amount_at_risk), 0) as amount_at_risk,
     case when count(*) > 0 then 'attention' else 'ok' end as status,
     case when count(*) = 0 then 'No invoice is more than 90 days past due.'
       else cast(count(*) as varchar) || ' invoice(s) more than 90 days past due, net of retainage: call the customers before close.'
@@ -73,8 +73,7 @@ invoice_status_check as (
     'invoice_status' as "check",
     'Receivables' as area,
     count(*) as open_findings,
-    coalesce(sum(case when drift_type = 'amount_mismatch' then abs(coalesce(buildops_total, 0) - coalesce(spectrum_gross, 0))
-      else coalesce(buildops_total, spectrum_gross, 0) end), 0) as amount_at_risk,
+    coalesce(sum(amount_at_risk), 0) as amount_at_risk,
     case
       when sum(case when drift_type = 'missing_in_spectrum' then 1 else 0 end) > 0 then 'blocking'
       when count(*) > 0 then 'attention'
@@ -95,7 +94,7 @@ cost_code_drift_check as (
     'cost_code_drift' as "check",
     'Job cost' as area,
     count(*) as open_findings,
-    coalesce(sum(amount), 0) as amount_at_risk,
+    coalesce(sum(amount_at_risk), 0) as amount_at_risk,
     case
       when sum(case when finding_type = 'posted_cost_code_mismatch' then 1 else 0 end) > 0 then 'blocking'
       when count(*) > 0 then 'attention'
@@ -131,7 +130,7 @@ retainage_check as (
     'retainage_reconciliation' as "check",
     'Retainage' as area,
     count(*) as open_findings,
-    coalesce(sum(abs(difference)), 0) as amount_at_risk,
+    coalesce(sum(amount_at_risk), 0) as amount_at_risk,
     case when count(*) > 0 then 'attention' else 'ok' end as status,
     case when count(*) = 0 then 'Retainage billed agrees between BuildOps and Spectrum on every job.'
       else cast(count(*) as varchar) || ' job(s) where BuildOps and Spectrum disagree on retainage billed.'
@@ -145,7 +144,7 @@ compliance_check as (
     'subcontractor_compliance' as "check",
     'Payables' as area,
     count(*) as open_findings,
-    coalesce(sum(open_ap_amount), 0) as amount_at_risk,
+    coalesce(sum(amount_at_risk), 0) as amount_at_risk,
     case when count(*) > 0 then 'attention' else 'ok' end as status,
     case when count(*) = 0 then 'Every active subcontractor assignment is compliant.'
       else cast(count(*) as varchar) || ' subcontractor assignment(s) not compliant: hold their AP until the documents arrive.'
@@ -159,7 +158,7 @@ batches_check as (
     'service_ticket_batches' as "check",
     'Billing' as area,
     count(*) as open_findings,
-    coalesce(sum(total_amount), 0) as amount_at_risk,
+    coalesce(sum(amount_at_risk), 0) as amount_at_risk,
     case when count(*) > 0 then 'attention' else 'ok' end as status,
     case when count(*) = 0 then 'No approved service ticket is waiting to be billed.'
       else cast(count(*) as varchar) || ' summary invoice(s) of ' || cast(coalesce(sum(ticket_count), 0) as varchar)
@@ -173,7 +172,7 @@ wip_check as (
     'wip_schedule' as "check",
     'Work in progress' as area,
     count(*) as open_findings,
-    coalesce(sum(cost_with_unprocessed - estimated_cost), 0) as amount_at_risk,
+    coalesce(sum(amount_at_risk), 0) as amount_at_risk,
     case when count(*) > 0 then 'attention' else 'ok' end as status,
     case when count(*) = 0 then 'No active job has cost beyond its estimate.'
       else cast(count(*) as varchar) || ' active job(s) over budget: review their estimates and any loss to recognize.'
@@ -229,6 +228,28 @@ writeback_check as (
     end as detail
 ),
 
+gl_tieout_check as (
+  select
+    'ar_gl_tieout' as "check",
+    'General ledger' as area,
+    sum(case when status = 'unexplained' then 1 else 0 end) as open_findings,
+    coalesce(sum(amount_at_risk), 0) as amount_at_risk,
+    case
+      when sum(case when status = 'unexplained' then 1 else 0 end) > 0 then 'blocking'
+      when sum(case when status = 'explained' then 1 else 0 end) > 0 then 'attention'
+      else 'ok'
+    end as status,
+    case
+      when sum(case when status = 'unexplained' then 1 else 0 end) > 0 then
+        cast(sum(case when status = 'unexplained' then 1 else 0 end) as varchar)
+        || ' AR control account(s) differ from the receivables subledger by more than the journal entries posted to them: find the posting before close.'
+      when sum(case when status = 'explained' then 1 else 0 end) > 0 then
+        'The AR control accounts differ from the subledger only by journal entries posted straight to them: review each entry.'
+      else 'The AR control accounts tie to the receivables subledger.'
+    end as detail
+  from marts.ar_gl_tieout
+),
+
 mart_checks as (
   select c.*, s.last_loaded_at from ar_aging_check c cross join spectrum_loaded s
   union all select c.*, b.last_loaded_at from writeback_check c cross join both_loaded b
@@ -239,6 +260,7 @@ mart_checks as (
   union all select c.*, b.last_loaded_at from compliance_check c cross join both_loaded b
   union all select c.*, b.last_loaded_at from batches_check c cross join buildops_loaded b
   union all select c.*, b.last_loaded_at from wip_check c cross join both_loaded b
+  union all select c.*, s.last_loaded_at from gl_tieout_check c cross join spectrum_loaded s
 ),
 
 failed_this_run as (

@@ -259,5 +259,7 @@ select
   line_number,
   buildops_invoice_id,
   amount,
+  -- The BuildOps line amounts on the drifting cost code (0 where the finding has no amount).
+  cast(coalesce(amount, 0) as decimal(18, 2)) as amount_at_risk,
   detail
 from findings

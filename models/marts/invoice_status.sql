@@ -171,6 +171,12 @@ select
   d.spectrum_transaction_type,
   d.match_method,
   d.drift_type,
+  -- The money a drift puts at risk: the difference for an amount mismatch, else the invoice.
+  cast(case
+    when d.drift_type is null then 0
+    when d.drift_type = 'amount_mismatch' then abs(coalesce(d.buildops_total, 0) - coalesce(d.spectrum_gross, 0))
+    else coalesce(d.buildops_total, d.spectrum_gross, 0)
+  end as decimal(18, 2)) as amount_at_risk,
   case d.drift_type
     when 'missing_in_spectrum' then
       'BuildOps invoice ' || d.invoice_number || ' (' || d.buildops_status || ', sync ' || coalesce(d.buildops_sync_status, 'unknown')

@@ -147,6 +147,8 @@ select
   cast(f.spectrum_retainage_billed - f.spectrum_retainage_paid as decimal(18, 2)) as spectrum_retainage_open,
   cast(f.difference as decimal(18, 2)) as difference,
   f.status,
+  -- Retainage billed differently in the two systems: |difference| of a mismatch.
+  cast(case when f.status = 'mismatch' then abs(f.difference) else 0 end as decimal(18, 2)) as amount_at_risk,
   cast(f.spectrum_retainage_unposted as decimal(18, 2)) as spectrum_retainage_unposted,
   f.differing_invoices,
   case

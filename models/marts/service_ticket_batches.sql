@@ -51,6 +51,8 @@ select
   f.subtotal,
   f.tax_amount,
   f.total_amount,
+  -- Revenue approved in BuildOps and not yet billed in Spectrum.
+  cast(f.total_amount as decimal(18, 2)) as amount_at_risk,
   'Post one summary ' || case when f.total_amount < 0 then 'credit memo' else 'AR invoice' end
     || ' to customer ' || f.customer_code || ' dated ' || cast(f.issue_date as varchar)
     || case when f.cost_center = '' then ' with no cost center (department not mapped in department_cost_centers.csv)' else ' on cost center ' || f.cost_center end

@@ -190,6 +190,8 @@ select
   r.coverage_amount,
   case when r.reasons = '' then true else false end as is_compliant,
   r.reasons,
+  -- Open AP the compliance gate holds back (0 for a compliant assignment).
+  cast(case when r.reasons = '' then 0 else coalesce(r.open_ap_amount, 0) end as decimal(18, 2)) as amount_at_risk,
   case
     when r.reasons = '' then 'Vendor ' || r.vendor_code || ' on job ' || r.job_number || ': compliant — AP may be released'
       || case when r.open_ap_amount <> 0 then ' (' || r.open_ap_text || ' open)' else '' end

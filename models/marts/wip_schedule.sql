@@ -135,6 +135,8 @@ select
   p.earned_revenue as earned_revenue_payroll_only,
   cast(t.billed_to_date - p.earned_revenue as decimal(18, 2)) as over_under_billing_payroll_only,
   t.items_without_rate,
+  -- Cost beyond a non-zero estimate (with unprocessed labor): the overrun; 0 within budget.
+  cast(case when t.estimated_cost > 0 and t.cost_with_unprocessed > t.estimated_cost then t.cost_with_unprocessed - t.estimated_cost else 0 end as decimal(18, 2)) as amount_at_risk,
   nullif(
     concat_ws(
       '; ',

@@ -11,6 +11,7 @@ select
   nullif(trim(billing_customer_id), '') as billing_customer_id,
   nullif(trim(job_id), '') as job_id,
   nullif(trim(job_number), '') as job_number,
+  nullif(trim(customer_property_id), '') as customer_property_id,
   nullif(trim(project_id), '') as project_id,
   nullif(trim(department_name), '') as department_name,
   issued_date as issued_at,

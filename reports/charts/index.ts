@@ -63,7 +63,7 @@ export function compactMoney(value: number): string {
 
 /** Horizontal bars, stacked by series, one row per label (optionally in side-by-side panels). */
 export function barChart(options: BarChartOptions): Chart {
-  const labels = options.labels ?? [...new Set(options.data.map((d) => d.label))];
+  const labels = options.labels ?? [...new Set(options.data.filter((d) => d.value !== 0).map((d) => d.label))];
   const longest = Math.max(4, ...labels.map((l) => shortLabel(l).length));
   const marginLeft = Math.min(240, 20 + longest * 7);
   const rows = Math.max(1, labels.length);
@@ -83,7 +83,8 @@ export function barChart(options: BarChartOptions): Chart {
     ...(options.panels ? { fx: { domain: [...options.panels], label: null } } : {}),
     marks: [
       Plot.barX(
-        options.data.map((d) => ({ ...d, label: shortLabel(d.label) })),
+        // A zero bar carries no point: it is not drawn.
+        options.data.filter((d) => d.value !== 0).map((d) => ({ ...d, label: shortLabel(d.label) })),
         {
           x: 'value',
           y: 'label',
@@ -97,6 +98,51 @@ export function barChart(options: BarChartOptions): Chart {
     ],
   });
   return { name: options.name, title: options.title, svg: frame(plot.outerHTML, height, options.title, options.series) };
+}
+
+/** One step of a waterfall: a total (drawn from 0) or a change (drawn from the running total before it). */
+export interface WaterfallStep {
+  label: string;
+  value: number;
+  kind: 'total' | 'change';
+}
+
+const WATERFALL_SERIES = [
+  { name: 'Total', color: '#455a64' },
+  { name: 'Adds', color: '#2e7d32' },
+  { name: 'Takes away', color: '#c62828' },
+] as const;
+
+/** A horizontal waterfall: totals from zero, each change floating from the running total before it. */
+export function waterfallChart(options: { name: string; title: string; steps: readonly WaterfallStep[] }): Chart {
+  let running = 0;
+  const bars = options.steps.map((step) => {
+    const label = shortLabel(step.label);
+    if (step.kind === 'total') {
+      running = step.value;
+      return { label, x1: 0, x2: step.value, series: 'Total' };
+    }
+    const from = running;
+    running += step.value;
+    return { label, x1: from, x2: running, series: step.value >= 0 ? 'Adds' : 'Takes away' };
+  });
+  const labels = bars.map((b) => b.label);
+  const longest = Math.max(4, ...labels.map((l) => l.length));
+  const height = 40 + Math.max(1, labels.length) * 24;
+  const { document } = parseHTML('<!doctype html><html><body></body></html>');
+  const plot = Plot.plot({
+    document: document as unknown as Plot.PlotOptions['document'],
+    width: CHART_WIDTH,
+    height,
+    marginLeft: Math.min(240, 20 + longest * 7),
+    marginRight: 24,
+    style: { fontFamily: FONT, fontSize: '11px', background: 'white', color: '#222' },
+    x: { label: null, tickFormat: compactMoney, grid: true, ticks: 5 },
+    y: { domain: labels, label: null },
+    color: { domain: WATERFALL_SERIES.map((s) => s.name), range: WATERFALL_SERIES.map((s) => s.color) },
+    marks: [Plot.barX(bars, { x1: 'x1', x2: 'x2', y: 'label', fill: 'series', inset: 0.5 }), Plot.ruleX([0], { stroke: '#555' })],
+  });
+  return { name: options.name, title: options.title, svg: frame(plot.outerHTML, height, options.title, WATERFALL_SERIES) };
 }
 
 /** Wraps a Plot SVG in one standalone SVG with a white background and the legend above it. */

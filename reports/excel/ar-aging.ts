@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import type ExcelJS from 'exceljs';
 import type { ReportOptions } from '../types.ts';
+import { sheetColumns } from './reconciliation.ts';
+import { frozenKeyColumns, workpaperContext, workpaperOptions, writeSignOff } from './workpaper.ts';
 import {
   DATE_FORMAT,
   INT_FORMAT,
@@ -67,6 +69,43 @@ const SUMMARY_SHEET = 'Summary';
 const CUSTOMER_SHEET = 'By customer';
 const DETAIL_SHEET = 'Detail';
 
+const EXTRA_SHEETS = [
+  {
+    name: 'By job',
+    mart: 'ar_aging_by_job',
+    columns: sheetColumns('ar_aging_by_job', [
+      'company_code',
+      'job_number',
+      'job_description',
+      'customer_code',
+      'bucket_current',
+      'bucket_1_30',
+      'bucket_31_60',
+      'bucket_61_90',
+      'bucket_90_plus',
+      'open_net_of_retainage',
+      'retainage_open',
+      'open_total',
+    ]),
+    orderBy: 'order by open_total desc, company_code, job_key',
+  },
+  {
+    name: 'Retainage receivable',
+    mart: 'retainage_schedule',
+    columns: sheetColumns('retainage_schedule', [
+      'company_code',
+      'job_number',
+      'job_description',
+      'customer_code',
+      'job_status',
+      'retainage_billed',
+      'retainage_collected',
+      'retainage_open',
+    ]),
+    orderBy: 'order by retainage_open desc, company_code, job_number',
+  },
+];
+
 /** Writes `ar-aging.xlsx` into options.outDir and returns its path. */
 export async function writeArAgingWorkbook(options: ReportOptions): Promise<string> {
   const { warehouse, companyCode } = options;
@@ -91,17 +130,30 @@ export async function writeArAgingWorkbook(options: ReportOptions): Promise<stri
   const detail = await prepareTable(warehouse, 'marts.ar_aging', DETAIL, where);
   const expected = await byCustomerTotals(options, where);
   const detailTotals = await detailBucketTotals(options, where);
-  writeSummary(workbook.addWorksheet(SUMMARY_SHEET), options, { customers, detail, expected, detailTotals });
+  const paper = await workpaperContext(options);
+  writeSummary(workbook.addWorksheet(SUMMARY_SHEET, workpaperOptions(paper, SUMMARY_SHEET, { headerRows: 0 })), options, {
+    customers,
+    detail,
+    expected,
+    detailTotals,
+  });
 
-  const frozen = { views: [{ state: 'frozen' as const, xSplit: 0, ySplit: 1 }] };
-  await writeTableSheet(warehouse, workbook.addWorksheet(CUSTOMER_SHEET, frozen), 'marts.ar_aging_by_customer', customers, {
+  const sheet = (name: string, columns: readonly { key: string }[]): ExcelJS.Worksheet =>
+    workbook.addWorksheet(name, workpaperOptions(paper, name, { frozenColumns: frozenKeyColumns(columns) }));
+  await writeTableSheet(warehouse, sheet(CUSTOMER_SHEET, customers.columns), 'marts.ar_aging_by_customer', customers, {
     where,
     orderBy: 'order by open_total desc, company_code, customer_code',
   });
-  await writeTableSheet(warehouse, workbook.addWorksheet(DETAIL_SHEET, frozen), 'marts.ar_aging', detail, {
+  await writeTableSheet(warehouse, sheet(DETAIL_SHEET, detail.columns), 'marts.ar_aging', detail, {
     where,
     orderBy: 'order by company_code, customer_code, due_date, invoice_number',
   });
+  // AR aging by job and the retainage receivable schedule, when their marts were built.
+  for (const extra of EXTRA_SHEETS) {
+    if (!marts.has(extra.mart)) continue;
+    const table = await prepareTable(warehouse, `marts.${extra.mart}`, extra.columns, where);
+    await writeTableSheet(warehouse, sheet(extra.name, table.columns), `marts.${extra.mart}`, table, { where, orderBy: extra.orderBy });
+  }
   await workbook.commit();
   options.logger.info('report.excel', `wrote ${path}: ${customers.rows} customers, ${detail.rows} open invoices`, { path });
   return path;
@@ -205,6 +257,7 @@ function writeSummary(sheet: ExcelJS.Worksheet, options: ReportOptions, input: S
   sheet
     .addRow(['Open total ties out to Σ Invoice_Balance of open type-I items in CR_OPEN_ITEM_MC: the ar_aging marts are rebuilt only when that check passes.'])
     .commit();
+  writeSignOff(sheet);
   sheet.commit();
 }
 

@@ -5,6 +5,10 @@
  */
 import { join } from 'node:path';
 import type ExcelJS from 'exceljs';
+import { catalogColumns } from '../catalog.ts';
+import { noteColumns, recordFindings } from './notes.ts';
+import { frozenKeyColumns, workpaperContext, workpaperOptions, writeSignOff } from './workpaper.ts';
+import type { CatalogKind } from '../catalog.ts';
 import type { ReportOptions } from '../types.ts';
 import { safeText } from './safe-text.ts';
 import {
@@ -42,7 +46,42 @@ export interface FindingSheet {
   missing?: string[];
 }
 
-const WIP_MONEY = (key: string, header: string): ColumnSpec => ({ key, header, kind: 'money', total: true });
+const SHEET_KINDS: Record<CatalogKind, ColumnSpec['kind']> = {
+  text: 'text',
+  money: 'money',
+  date: 'date',
+  timestamp: 'timestamp',
+  int: 'int',
+  number: 'number',
+  percent: 'percent',
+  bool: 'bool',
+  list: 'text',
+  status: 'text',
+};
+
+/** Sheet columns of a mart from the one catalog (reports/catalog.ts): money columns get a SUM under the rows, and so do `totals`. */
+export function sheetColumns(mart: string, keys: readonly string[], totals: readonly string[] = []): ColumnSpec[] {
+  return catalogColumns(mart, keys).map((col) => ({
+    key: col.key,
+    header: col.label,
+    kind: SHEET_KINDS[col.kind],
+    ...(col.kind === 'money' || totals.includes(col.key) ? { total: true } : {}),
+  }));
+}
+
+/** What each finding mart's amount_at_risk means (the same words as models/marts/README.md). */
+export const AMOUNT_MEANINGS: Record<string, string> = {
+  invoice_status: 'the invoice of each drift, or the difference for an amount mismatch',
+  cost_code_drift: 'BuildOps line amounts on the drifting cost codes',
+  billing_duplicates: 'billed twice or beyond the schedule of values',
+  retainage_reconciliation: '|difference| of retainage billed on mismatched jobs',
+  subcontractor_compliance: 'open AP of subcontractors blocked from release',
+  service_ticket_batches: 'approved service tickets not yet billed in Spectrum',
+  wip_schedule: 'cost beyond the estimate on jobs over budget',
+  ar_gl_tieout: 'what no journal entry explains between the subledger and the GL',
+};
+
+const finding = (mart: string): FindingSheet['amount'] => ({ key: 'amount_at_risk', meaning: AMOUNT_MEANINGS[mart] ?? '' });
 
 export const FINDING_SHEETS: FindingSheet[] = [
   {
@@ -50,172 +89,205 @@ export const FINDING_SHEETS: FindingSheet[] = [
     mart: 'invoice_status',
     filter: 'drift_type is not null',
     filterNeeds: ['drift_type'],
-    columns: [
-      { key: 'company_code', header: 'Company', kind: 'text' },
-      { key: 'drift_type', header: 'Drift', kind: 'text' },
-      { key: 'invoice_number', header: 'Invoice', kind: 'text' },
-      { key: 'buildops_invoice_id', header: 'BuildOps invoice id', kind: 'text' },
-      { key: 'job_number', header: 'Job', kind: 'text' },
-      { key: 'customer_code', header: 'Customer', kind: 'text' },
-      { key: 'buildops_status', header: 'BuildOps status', kind: 'text' },
-      { key: 'spectrum_status', header: 'Spectrum status', kind: 'text' },
-      { key: 'buildops_total', header: 'BuildOps total', kind: 'money', total: true },
-      { key: 'spectrum_gross', header: 'Spectrum gross', kind: 'money', total: true },
-      { key: 'detail', header: 'Detail', kind: 'text' },
-    ],
-    orderBy: 'order by drift_type, buildops_total desc, invoice_number',
-    amount: { key: 'buildops_total', meaning: 'BuildOps total of the invoices whose status drifts' },
+    columns: sheetColumns('invoice_status', [
+      'company_code',
+      'drift_type',
+      'invoice_number',
+      'buildops_invoice_id',
+      'job_number',
+      'customer_code',
+      'buildops_status',
+      'spectrum_status',
+      'buildops_total',
+      'spectrum_gross',
+      'amount_at_risk',
+      'detail',
+    ]),
+    orderBy: 'order by drift_type, amount_at_risk desc, invoice_number',
+    amount: finding('invoice_status'),
   },
   {
     name: 'Cost-code drift',
     mart: 'cost_code_drift',
-    columns: [
-      { key: 'company_code', header: 'Company', kind: 'text' },
-      { key: 'finding_type', header: 'Finding', kind: 'text' },
-      { key: 'item_code', header: 'Item', kind: 'text' },
-      { key: 'job_number', header: 'Job', kind: 'text' },
-      { key: 'phase_code', header: 'Phase', kind: 'text' },
-      { key: 'cost_type', header: 'Cost type', kind: 'text' },
-      { key: 'mapped_phase_code', header: 'Mapped phase', kind: 'text' },
-      { key: 'mapped_cost_type', header: 'Mapped cost type', kind: 'text' },
-      { key: 'gl_account', header: 'GL account', kind: 'text' },
-      { key: 'invoice_number', header: 'Invoice', kind: 'text' },
-      { key: 'line_number', header: 'Line', kind: 'int' },
-      { key: 'amount', header: 'Amount', kind: 'money', total: true },
-      { key: 'detail', header: 'Detail', kind: 'text' },
-    ],
-    orderBy: 'order by finding_type, coalesce(amount, 0) desc, item_code, job_number',
-    amount: { key: 'amount', meaning: 'BuildOps line amounts on the drifting cost codes' },
+    columns: sheetColumns('cost_code_drift', [
+      'company_code',
+      'finding_type',
+      'item_code',
+      'job_number',
+      'phase_code',
+      'cost_type',
+      'mapped_phase_code',
+      'mapped_cost_type',
+      'gl_account',
+      'invoice_number',
+      'line_number',
+      'amount',
+      'amount_at_risk',
+      'detail',
+    ]),
+    orderBy: 'order by finding_type, amount_at_risk desc, item_code, job_number',
+    amount: finding('cost_code_drift'),
   },
   {
     name: 'Billing duplicates',
     mart: 'billing_duplicates',
-    columns: [
-      { key: 'company_code', header: 'Company', kind: 'text' },
-      { key: 'finding_type', header: 'Finding', kind: 'text' },
-      { key: 'source_system', header: 'System', kind: 'text' },
-      { key: 'job_number', header: 'Job', kind: 'text' },
-      { key: 'application_number', header: 'Application', kind: 'int' },
-      { key: 'item_number', header: 'Item', kind: 'text' },
-      { key: 'invoice_number', header: 'Invoice', kind: 'text' },
-      { key: 'buildops_invoice_id', header: 'BuildOps invoice id', kind: 'text' },
-      { key: 'buildops_pay_application_id', header: 'BuildOps pay application id', kind: 'text' },
-      { key: 'amount_at_risk', header: 'Amount at risk', kind: 'money', total: true },
-      { key: 'detail', header: 'Detail', kind: 'text' },
-    ],
+    columns: sheetColumns('billing_duplicates', [
+      'company_code',
+      'finding_type',
+      'source_system',
+      'job_number',
+      'application_number',
+      'item_number',
+      'invoice_number',
+      'buildops_invoice_id',
+      'buildops_pay_application_id',
+      'amount_at_risk',
+      'detail',
+    ]),
     orderBy: 'order by amount_at_risk desc, finding_type, job_number',
-    amount: { key: 'amount_at_risk', meaning: 'billed twice or beyond the schedule of values' },
+    amount: finding('billing_duplicates'),
   },
   {
     name: 'Retainage',
     mart: 'retainage_reconciliation',
-    columns: [
-      { key: 'company_code', header: 'Company', kind: 'text' },
-      { key: 'job_number', header: 'Job', kind: 'text' },
-      { key: 'customer_code', header: 'Customer', kind: 'text' },
-      { key: 'status', header: 'Status', kind: 'text' },
-      { key: 'buildops_retainage_billed', header: 'BuildOps retainage billed', kind: 'money', total: true },
-      { key: 'spectrum_retainage_billed', header: 'Spectrum retainage billed', kind: 'money', total: true },
-      { key: 'spectrum_retainage_paid', header: 'Spectrum retainage paid', kind: 'money', total: true },
-      { key: 'spectrum_retainage_open', header: 'Spectrum retainage open', kind: 'money', total: true },
-      { key: 'difference', header: 'Difference (BuildOps − Spectrum)', kind: 'money', total: true },
-      {
-        key: 'amount_at_risk',
-        header: 'At risk (|difference| of mismatches)',
-        kind: 'money',
-        total: true,
-        expr: "cast(case when status = 'mismatch' then abs(difference) else 0 end as decimal(18, 2))",
-        needs: ['status', 'difference'],
-      },
-      { key: 'detail', header: 'Detail', kind: 'text' },
-    ],
+    columns: sheetColumns('retainage_reconciliation', [
+      'company_code',
+      'job_number',
+      'customer_code',
+      'status',
+      'buildops_retainage_billed',
+      'spectrum_retainage_billed',
+      'spectrum_retainage_paid',
+      'spectrum_retainage_open',
+      'difference',
+      'amount_at_risk',
+      'detail',
+    ]),
     orderBy: "order by case when status = 'mismatch' then 0 else 1 end, abs(difference) desc, job_number",
-    amount: { key: 'amount_at_risk', meaning: 'retainage billed differently in the two systems' },
+    amount: finding('retainage_reconciliation'),
   },
   {
     name: 'Compliance',
     mart: 'subcontractor_compliance',
-    columns: [
-      { key: 'company_code', header: 'Company', kind: 'text' },
-      { key: 'job_number', header: 'Job', kind: 'text' },
-      { key: 'vendor_code', header: 'Vendor', kind: 'text' },
-      { key: 'vendor_name', header: 'Vendor name', kind: 'text' },
-      { key: 'is_compliant', header: 'Compliant', kind: 'bool' },
-      { key: 'reasons', header: 'Reasons', kind: 'text' },
-      { key: 'coi_expires_on', header: 'COI expires', kind: 'date' },
-      { key: 'w9_on_file', header: 'W-9 on file', kind: 'bool' },
-      { key: 'lien_waiver_on', header: 'Lien waiver', kind: 'date' },
-      { key: 'open_ap_amount', header: 'Open AP', kind: 'money', total: true },
-      {
-        key: 'ap_blocked',
-        header: 'AP blocked from release',
-        kind: 'money',
-        total: true,
-        expr: 'cast(case when is_compliant then 0 else open_ap_amount end as decimal(18, 2))',
-        needs: ['is_compliant', 'open_ap_amount'],
-      },
-      { key: 'detail', header: 'Detail', kind: 'text' },
-    ],
+    columns: sheetColumns('subcontractor_compliance', [
+      'company_code',
+      'job_number',
+      'vendor_code',
+      'vendor_name',
+      'is_compliant',
+      'reasons',
+      'coi_expires_on',
+      'w9_on_file',
+      'lien_waiver_on',
+      'open_ap_amount',
+      'amount_at_risk',
+      'detail',
+    ]),
     orderBy: 'order by case when is_compliant then 1 else 0 end, open_ap_amount desc, job_number, vendor_code',
-    amount: { key: 'ap_blocked', meaning: 'open AP of subcontractors blocked from release' },
+    amount: finding('subcontractor_compliance'),
   },
   {
     name: 'Service-ticket batches',
     mart: 'service_ticket_batches',
-    columns: [
-      { key: 'company_code', header: 'Company', kind: 'text' },
-      { key: 'batch_key', header: 'Batch', kind: 'text' },
-      { key: 'customer_code', header: 'Customer', kind: 'text' },
-      { key: 'issue_date', header: 'Issue date', kind: 'date' },
-      { key: 'cost_center', header: 'Cost center', kind: 'text' },
-      { key: 'ticket_count', header: 'Tickets', kind: 'int', total: true },
-      { key: 'subtotal', header: 'Subtotal', kind: 'money', total: true },
-      { key: 'tax_amount', header: 'Tax', kind: 'money', total: true },
-      { key: 'total_amount', header: 'Total', kind: 'money', total: true },
-      { key: 'detail', header: 'Detail', kind: 'text' },
-    ],
+    columns: sheetColumns(
+      'service_ticket_batches',
+      [
+        'company_code',
+        'batch_key',
+        'customer_code',
+        'issue_date',
+        'cost_center',
+        'ticket_count',
+        'subtotal',
+        'tax_amount',
+        'total_amount',
+        'amount_at_risk',
+        'detail',
+      ],
+      ['ticket_count'],
+    ),
     orderBy: 'order by issue_date, customer_code, cost_center',
-    amount: { key: 'total_amount', meaning: 'approved service tickets waiting to be batched into Spectrum' },
+    amount: finding('service_ticket_batches'),
   },
   {
     name: 'WIP schedule',
     mart: 'wip_schedule',
-    columns: [
-      { key: 'company_code', header: 'Company', kind: 'text' },
-      { key: 'job_number', header: 'Job', kind: 'text' },
-      { key: 'customer_code', header: 'Customer', kind: 'text' },
-      WIP_MONEY('over_under_billing', 'Over/(under) billing'),
-      WIP_MONEY('contract_amount', 'Contract'),
-      WIP_MONEY('estimated_cost', 'Estimated cost'),
-      WIP_MONEY('cost_to_date', 'Cost to date (Spectrum)'),
-      { key: 'unprocessed_hours', header: 'Unprocessed hours', kind: 'number', total: true },
-      WIP_MONEY('unprocessed_labor_cost', 'Unprocessed labor'),
-      WIP_MONEY('cost_with_unprocessed', 'Cost incl. unprocessed'),
-      { key: 'percent_complete', header: '% complete', kind: 'percent' },
-      WIP_MONEY('earned_revenue', 'Earned revenue'),
-      WIP_MONEY('billed_to_date', 'Billed to date'),
-      WIP_MONEY('gross_profit_to_date', 'Gross profit to date'),
-      { key: 'percent_complete_payroll_only', header: '% complete (payroll only)', kind: 'percent' },
-      WIP_MONEY('earned_revenue_payroll_only', 'Earned (payroll only)'),
-      WIP_MONEY('over_under_billing_payroll_only', 'Over/(under) (payroll only)'),
-      { key: 'detail', header: 'Detail', kind: 'text' },
-    ],
+    columns: sheetColumns(
+      'wip_schedule',
+      [
+        'company_code',
+        'job_number',
+        'customer_code',
+        'over_under_billing',
+        'contract_amount',
+        'estimated_cost',
+        'cost_to_date',
+        'unprocessed_hours',
+        'unprocessed_labor_cost',
+        'cost_with_unprocessed',
+        'percent_complete',
+        'earned_revenue',
+        'billed_to_date',
+        'gross_profit_to_date',
+        'percent_complete_payroll_only',
+        'earned_revenue_payroll_only',
+        'over_under_billing_payroll_only',
+        'amount_at_risk',
+        'detail',
+      ],
+      ['unprocessed_hours'],
+    ),
     orderBy: 'order by case when over_under_billing is null then 1 else 0 end, abs(over_under_billing) desc, job_number',
-    amount: { key: 'over_under_billing', meaning: 'net over/(under) billing of active jobs (positive = over-billed, a liability)' },
+    amount: finding('wip_schedule'),
+  },
+  {
+    name: 'AR bridge',
+    mart: 'ar_bridge',
+    columns: sheetColumns('ar_bridge', [
+      'company_code',
+      'line',
+      'invoice_number',
+      'buildops_invoice_id',
+      'customer_code',
+      'customer_name',
+      'job_number',
+      'buildops_open',
+      'spectrum_open',
+      'amount',
+    ]),
+    orderBy: 'order by line, abs(amount) desc, invoice_number',
+    amount: { key: 'amount', meaning: 'Spectrum open AR minus BuildOps open AR, every dollar on a bridge line' },
+  },
+  {
+    name: 'GL tie-out',
+    mart: 'ar_gl_tieout',
+    columns: sheetColumns('ar_gl_tieout', [
+      'company_code',
+      'gl_account',
+      'description',
+      'account_role',
+      'subledger_balance',
+      'gl_balance',
+      'difference',
+      'explained_by_entries',
+      'unexplained',
+      'status',
+      'amount_at_risk',
+    ]),
+    orderBy: 'order by company_code, gl_account',
+    amount: finding('ar_gl_tieout'),
+  },
+  {
+    name: 'GL entries',
+    mart: 'ar_gl_tieout_entries',
+    columns: sheetColumns('ar_gl_tieout_entries', ['company_code', 'gl_account', 'transaction_date', 'source_module', 'reference', 'description', 'amount']),
+    orderBy: 'order by gl_account, transaction_date, reference',
+    amount: { key: 'amount', meaning: 'journal entries posted straight to the AR control accounts (they explain the GL differences)' },
   },
   {
     name: 'Write-back exceptions',
     mart: 'writeback_preflight',
-    columns: [
-      { key: 'company_code', header: 'Company', kind: 'text' },
-      { key: 'record_type', header: 'Record', kind: 'text' },
-      { key: 'buildops_id', header: 'BuildOps id', kind: 'text' },
-      { key: 'rule', header: 'Rule', kind: 'text' },
-      { key: 'field', header: 'Field', kind: 'text' },
-      { key: 'value', header: 'Value', kind: 'text' },
-      { key: 'message', header: 'Message', kind: 'text' },
-      { key: 'fix', header: 'Fix', kind: 'text' },
-    ],
+    columns: sheetColumns('writeback_preflight', ['company_code', 'record_type', 'buildops_id', 'rule', 'field', 'value', 'message', 'fix']),
     orderBy: 'order by record_type, buildops_id, rule',
     amount: null,
     missing: [
@@ -250,8 +322,12 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
   const workbook = newWorkbook(path);
   const marts = new Set((await warehouse.listRelations('marts')).map((r) => r.name));
 
+  // Exception sheets remember: first seen, owner, status and notes (reports/excel/notes.ts).
+  const meta = new Set((await warehouse.listRelations('meta')).map((r) => r.name));
+  const remembers = meta.has('finding_notes') && meta.has('finding_history');
   const planned: PlannedSheet[] = [];
-  for (const sheet of sheets) {
+  for (const base of sheets) {
+    const sheet = remembers ? { ...base, columns: [...base.columns, ...noteColumns(base.mart)] } : base;
     if (!marts.has(sheet.mart)) {
       planned.push({ sheet, table: null, where: '', amount: null, totalRow: null });
       continue;
@@ -261,6 +337,7 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
     if (options.companyCode !== null && have.has('company_code')) conditions.push(`company_code = ${sqlText(options.companyCode)}`);
     if (sheet.filter && (sheet.filterNeeds ?? []).every((c) => have.has(c))) conditions.push(sheet.filter);
     const where = conditions.length > 0 ? `where ${conditions.map((c) => `(${c})`).join(' and ')}` : '';
+    if (remembers) await recordFindings(warehouse, sheet.mart, where, options.asOf);
     const table = await prepareTable(warehouse, `marts.${sheet.mart}`, sheet.columns, where);
     if (table.missing.length > 0)
       options.logger.warn('report.excel.columns', `marts.${sheet.mart} has no column ${table.missing.join(', ')}: left out of its sheet`);
@@ -277,9 +354,13 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
     planned.push({ sheet, table, where, amount, totalRow });
   }
 
-  writeSummary(workbook.addWorksheet('Summary'), options, planned);
+  const paper = await workpaperContext(options);
+  writeSummary(workbook.addWorksheet('Summary', workpaperOptions(paper, 'Summary', { headerRows: 0 })), options, planned);
   for (const plan of planned) {
-    const ws = workbook.addWorksheet(plan.sheet.name, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }] });
+    const ws = workbook.addWorksheet(
+      plan.sheet.name,
+      workpaperOptions(paper, plan.sheet.name, { frozenColumns: plan.table ? frozenKeyColumns(plan.table.columns) : 0 }),
+    );
     if (!plan.table) {
       writeNoticeSheet(ws, plan.sheet.missing ?? [`not available: marts.${plan.sheet.mart} was not built — its sources are not loaded`]);
       continue;
@@ -337,6 +418,7 @@ function writeSummary(sheet: ExcelJS.Worksheet, options: ReportOptions, planned:
     row.getCell(4).numFmt = MONEY_FORMAT;
     row.commit();
   }
+  writeSignOff(sheet);
   sheet.commit();
 }
 

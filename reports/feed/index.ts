@@ -61,6 +61,8 @@ export interface FeedManifest {
   generated_at: string;
   window: { since: string | null; through: string; since_source: FeedWindow['sinceSource'] };
   files: Record<string, FileManifest>;
+  /** Each file's fields in order, with their type (text, money as decimal text, date YYYY-MM-DD, int). */
+  schema: Record<string, { name: string; type: FieldKind }[]>;
   not_available: string[];
 }
 
@@ -77,11 +79,19 @@ const invoiceCondition = (window: FeedWindow): string => `(open_total <> 0 or ($
 export const FEED_FILES: FeedFile[] = [
   {
     name: 'customers',
-    marts: ['ar_feed_invoices', 'ar_feed_payments', 'ar_aging_by_customer'],
+    marts: ['ar_feed_invoices', 'ar_feed_payments', 'ar_aging_by_customer', 'customer_directory'],
     fields: [
       text('company_code'),
       text('customer_code'),
       text('customer_name'),
+      text('address_1'),
+      text('address_2'),
+      text('city'),
+      text('state'),
+      text('zip_code'),
+      text('phone'),
+      text('terms_code'),
+      text('status'),
       money('open_total'),
       money('open_net_of_retainage'),
       money('retainage_open'),
@@ -99,12 +109,14 @@ export const FEED_FILES: FeedFile[] = [
         select company_code, customer_code, max(customer_name) as customer_name from named group by company_code, customer_code
       )
       select k.company_code, k.customer_code, k.customer_name,
+        d.address_1, d.address_2, d.city, d.state, d.zip_code, d.phone, d.terms_code, d.status,
         cast(coalesce(c.open_total, 0) as decimal(18, 2)) as open_total,
         cast(coalesce(c.open_net_of_retainage, 0) as decimal(18, 2)) as open_net_of_retainage,
         cast(coalesce(c.retainage_open, 0) as decimal(18, 2)) as retainage_open,
         cast(coalesce(c.open_credits, 0) as decimal(18, 2)) as open_credits
       from customers k
       left join marts.ar_aging_by_customer c on c.company_code = k.company_code and c.customer_code = k.customer_code
+      left join marts.customer_directory d on d.company_code = k.company_code and d.customer_code = k.customer_code
       order by k.company_code, k.customer_code`,
   },
   {
@@ -117,8 +129,14 @@ export const FEED_FILES: FeedFile[] = [
       text('buildops_invoice_id'),
       text('buildops_invoice_number'),
       text('invoice_type'),
+      text('status'),
       text('customer_code'),
       text('job_number'),
+      text('job_description'),
+      text('property_id'),
+      text('po_number'),
+      text('terms_code'),
+      text('buildops_payment_terms'),
       date('invoice_date'),
       date('due_date'),
       money('gross_amount'),
@@ -130,8 +148,8 @@ export const FEED_FILES: FeedFile[] = [
       text('aging_bucket'),
     ],
     sql: (window, company) => `
-      select company_code, invoice_number, spectrum_invoice_number, buildops_invoice_id, buildops_invoice_number, invoice_type,
-        customer_code, job_number, invoice_date, due_date, gross_amount, retainage_billed, retainage_open, open_total,
+      select company_code, invoice_number, spectrum_invoice_number, buildops_invoice_id, buildops_invoice_number, invoice_type, status,
+        customer_code, job_number, job_description, property_id, po_number, terms_code, buildops_payment_terms, invoice_date, due_date, gross_amount, retainage_billed, retainage_open, open_total,
         open_net_of_retainage, days_past_due, aging_bucket
       from marts.ar_feed_invoices
       where ${company} and ${invoiceCondition(window)}
@@ -200,6 +218,7 @@ export async function writeArFeed(options: ReportOptions & { since?: string }): 
     generated_at: new Date().toISOString(),
     window: { since: window.since, through: window.through, since_source: window.sinceSource },
     files: {},
+    schema: Object.fromEntries(FEED_FILES.map((f) => [f.name, f.fields.map((field) => ({ name: field.name, type: field.kind }))])),
     not_available: [],
   };
   for (const file of FEED_FILES) {

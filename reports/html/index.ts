@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { errorMessage } from '../../lib/errors.ts';
 import { writeChartPng } from '../charts/index.ts';
 import type { Chart } from '../charts/index.ts';
+import { readBuildInfo } from '../build-info.ts';
 import { previousRun, recordRun } from '../history.ts';
 import type { HistoryFigure, PreviousRun } from '../history.ts';
 import type { ReportOptions } from '../types.ts';
@@ -21,6 +22,7 @@ import { REPORT_CSS } from './style.ts';
 import { escapeHtml, formatCents, formatCount, formatDate, formatList, formatMoney, formatPercent, formatTimestamp, toCents } from './format.ts';
 import {
   arAgingSection,
+  arBridgeSection,
   billingDuplicatesSection,
   closePane,
   complianceSection,
@@ -33,6 +35,7 @@ import {
   wipSection,
 } from './sections.ts';
 import type { ClosePane, ColumnKind, Freshness, Section, SectionTable } from './sections.ts';
+import { CHECKS, checkLabel } from '../catalog.ts';
 
 export const CFO_REPORT_FILE = 'cfo-report.html';
 
@@ -66,6 +69,7 @@ export async function writeCfoReport(options: ReportOptions & CfoReportExtras): 
   const pane = await closePane(ctx);
   const sections = [
     await arAgingSection(ctx),
+    await arBridgeSection(ctx),
     await invoiceStatusSection(ctx),
     await costCodeDriftSection(ctx),
     await billingDuplicatesSection(ctx),
@@ -80,13 +84,15 @@ export async function writeCfoReport(options: ReportOptions & CfoReportExtras): 
   const figures = trackedFigures(pane, sections);
   let previous: PreviousRun | null = null;
   try {
-    previous = await previousRun(warehouse, asOf, companyCode);
-    await recordRun(warehouse, asOf, companyCode, now, figures);
+    // Like with like: the trend is kept per company, the built company when none is named.
+    const scope = companyCode ?? (await readBuildInfo(warehouse))?.companyCode ?? null;
+    previous = await previousRun(warehouse, asOf, scope);
+    await recordRun(warehouse, asOf, scope, now, figures);
   } catch (error) {
     logger.warn('report.history', `The report history (meta.report_history) could not be read or written: ${errorMessage(error)}; the report has no trend`);
   }
 
-  const html = renderPage({ asOf, companyCode, now, pane, sections, sources, figures, previous });
+  const html = renderPage({ asOf, companyCode, companyName: options.companyName ?? null, now, pane, sections, sources, figures, previous });
   const htmlPath = join(outDir, CFO_REPORT_FILE);
   writeFileSync(htmlPath, html);
   logger.info('report.html', `CFO report: ${htmlPath}`, { path: htmlPath });
@@ -148,6 +154,7 @@ function trackedFigures(pane: ClosePane, sections: readonly Section[]): TrackedF
 interface Page {
   asOf: string;
   companyCode: string | null;
+  companyName: string | null;
   now: Date;
   pane: ClosePane;
   sections: Section[];
@@ -157,7 +164,7 @@ interface Page {
 }
 
 function renderPage(page: Page): string {
-  const company = page.companyCode ? `company ${page.companyCode}` : 'all companies';
+  const company = page.companyName ?? (page.companyCode ? `company ${page.companyCode}` : 'all companies');
   const title = `Close status and findings — ${company}, as of ${formatDate(page.asOf)}`;
   const nav = [['close-status', 'Close status'], ['freshness', 'Data freshness'], ['trend', 'Trend'], ...page.sections.map((s) => [s.id, s.title])]
     .map(([id, name]) => `<a href="#${escapeHtml(id)}">${escapeHtml(name)}</a>`)
@@ -202,17 +209,70 @@ function changeText(kind: 'money' | 'count', now: string, before: string | undef
   return sign + formatCount((delta < 0n ? -delta : delta) / 100n);
 }
 
+/** One group of the close pane: its rows with their own total (never summed with another group). */
+function closeGroup(
+  title: string,
+  note: string,
+  rows: readonly { label: string; href: string | null; amount: string; count: string; detail: string }[],
+  empty: string,
+): string {
+  const total = rows.reduce((sum, r) => sum + toCents(r.amount), 0n);
+  const body =
+    rows.length === 0
+      ? `<p class="empty">${escapeHtml(empty)}</p>`
+      : `<ul class="close-list">${rows
+          .map((r) => {
+            const name = r.href ? `<a href="#${escapeHtml(r.href)}">${escapeHtml(r.label)}</a>` : escapeHtml(r.label);
+            return `<li><span class="close-amount">${escapeHtml(formatMoney(r.amount))}</span> ${name}${r.count ? ` <span class="note">(${escapeHtml(r.count)})</span>` : ''}${r.detail ? `<br><span class="close-detail">${escapeHtml(r.detail)}</span>` : ''}</li>`;
+          })
+          .join('')}</ul>`;
+  return `<div class="close-group"><h3>${escapeHtml(title)} <span class="close-total">${escapeHtml(formatCents(total))}</span></h3><p class="note">${escapeHtml(note)}</p>${body}</div>`;
+}
+
 function renderClose(page: Page): string {
   const { pane, previous } = page;
   const heading = '<h2>Close status</h2>';
   if (pane.unavailable) return `<section id="close-status">${heading}<p class="unavailable">${escapeHtml(pane.unavailable)}</p></section>`;
   const counts = ['blocking', 'attention', 'ok'].map((s) => `${pane.rows.filter((r) => r.status === s).length} ${s}`).join(' · ');
-  const atRisk = pane.rows.reduce((sum, r) => sum + (r.status === 'ok' || r.status === 'not built' ? 0n : toCents(r.amount_at_risk)), 0n);
-  const note =
-    pane.source === 'derived'
-      ? '<p class="note">marts.close_status was not built: this pane is derived from the marts present (any finding is “attention”).</p>'
-      : '';
-  // The derived pane has no load times: no empty column.
+  const findings = (n: number): string => `${formatCount(n)} finding${n === 1 ? '' : 's'}`;
+  const asItem = (r: (typeof pane.rows)[number]): { label: string; href: string | null; amount: string; count: string; detail: string } => ({
+    label: checkLabel(r.check),
+    href: CHECKS[r.check]?.section ?? null,
+    amount: r.amount_at_risk,
+    count: findings(Number(r.open_findings ?? 0)),
+    detail: r.detail,
+  });
+  const blocking = pane.rows.filter((r) => r.status === 'blocking');
+  const cash = pane.rows.filter((r) => CHECKS[r.check]?.group === 'cash' && r.status !== 'blocking' && Number(r.open_findings ?? 0) > 0);
+  const exposure = (pane.exposure ?? []).map((b) => ({
+    label: `Past due ${b.label}, net of retainage`,
+    href: 'ar-aging',
+    amount: b.amount,
+    count: '',
+    detail: '',
+  }));
+  const groups = [
+    closeGroup(
+      'What blocks the close',
+      'The books would close wrong until these are fixed. The amount is each check’s amount at risk.',
+      blocking.map(asItem),
+      'Nothing blocks the close.',
+    ),
+    pane.exposure === null
+      ? ''
+      : closeGroup(
+          'Exposure: past-due receivables',
+          'Open AR past its due date, net of retainage, by days past due (from the AR aging). Collect it; it does not block the close.',
+          exposure,
+          'No receivable is past due.',
+        ),
+    closeGroup(
+      'Cash held or owed',
+      'Subcontractor pay held by the compliance gate, and approved service work not yet billed.',
+      cash.map(asItem),
+      'No pay is held and no approved ticket waits to be billed.',
+    ),
+  ].join('');
   const showLoaded = pane.rows.some((r) => r.last_loaded_at !== null && r.last_loaded_at !== undefined && r.last_loaded_at !== '');
   const trendHead = previous ? `<th>Change since ${escapeHtml(formatDate(previous.asOf))}</th>` : '';
   const rows = pane.rows
@@ -220,23 +280,25 @@ function renderClose(page: Page): string {
       const before = previous?.figures.get(`close.${r.check}.amount_at_risk`);
       const beforeCount = previous?.figures.get(`close.${r.check}.open_findings`);
       const trend = previous ? `<td>${escapeHtml(closeChange(r, before, beforeCount))}</td>` : '';
-      return `<tr><td>${statusBadge(r.status)}</td><td>${escapeHtml(r.check)}</td><td>${escapeHtml(r.area)}</td><td class="num">${escapeHtml(formatCount(r.open_findings ?? 0))}</td><td class="num">${escapeHtml(formatMoney(r.amount_at_risk))}</td>${showLoaded ? `<td>${escapeHtml(formatTimestamp(r.last_loaded_at))}</td>` : ''}<td class="detail">${escapeHtml(r.detail)}</td>${trend}</tr>`;
+      const section = CHECKS[r.check]?.section;
+      const name = section ? `<a href="#${escapeHtml(section)}">${escapeHtml(checkLabel(r.check))}</a>` : escapeHtml(checkLabel(r.check));
+      return `<tr data-check="${escapeHtml(r.check)}"><td class="num">${escapeHtml(formatMoney(r.amount_at_risk))}</td><td>${statusBadge(r.status)}</td><td>${name}</td><td>${escapeHtml(r.area)}</td><td class="num">${escapeHtml(formatCount(r.open_findings ?? 0))}</td>${showLoaded ? `<td>${escapeHtml(formatTimestamp(r.last_loaded_at))}</td>` : ''}<td class="detail">${escapeHtml(r.detail)}</td>${trend}</tr>`;
     })
     .join('\n');
   const table =
     pane.rows.length === 0
       ? '<p class="empty">No checks to show.</p>'
-      : `<div class="table-wrap"><table><thead><tr><th>Status</th><th>Check</th><th>Area</th><th class="num">Open findings</th><th class="num">Amount at risk</th>${showLoaded ? '<th>Last loaded</th>' : ''}<th>Detail</th>${trendHead}</tr></thead><tbody>
+      : `<details class="close-all"><summary>Every check (${escapeHtml(counts)})</summary><div class="table-wrap"><table><thead><tr><th class="num">Amount at risk</th><th>Status</th><th>Check</th><th>Area</th><th class="num">Open findings</th>${showLoaded ? '<th>Last loaded</th>' : ''}<th>Detail</th>${trendHead}</tr></thead><tbody>
 ${rows}
-</tbody></table></div>`;
+</tbody></table></div></details>`;
   // A warehouse no system was loaded into has no findings because it has no data: never show that as "0 blocking".
   const noData = !page.sources.some((s) => s.source !== 'mappings') && pane.rows.every((r) => !r.open_findings);
-  const summary = noData
-    ? '<p class="unavailable no-data"><strong>No data loaded</strong>: neither BuildOps nor Spectrum has been loaded into this warehouse (meta.loads has no successful load), so nothing could be checked. Configure a source and run plumbline run.</p>'
-    : `<p class="summary">${escapeHtml(counts)} · amount at risk on the checks that need action <strong>${escapeHtml(formatCents(atRisk))}</strong> <span class="note">(summed over checks; a finding can count in more than one)</span></p>`;
+  const noDataNote = noData
+    ? '<p class="unavailable no-data"><strong>No data loaded</strong>: neither BuildOps nor Spectrum has been loaded into this warehouse (meta.loads has no successful load), so nothing could be checked. Configure a source and run plumbline run.</p>\n'
+    : '';
   return `<section id="close-status" class="pane">${heading}
-${summary}
-${note}${pane.chart ? figure(pane.chart) : ''}${table}</section>`;
+${noDataNote}<div class="close-groups">${groups}</div>
+${pane.chart ? figure(pane.chart) : ''}${table}</section>`;
 }
 
 /** The change of a check since the previous report: findings and amount at risk. */
@@ -330,14 +392,15 @@ function formatCell(kind: ColumnKind, value: unknown): string {
 function renderTable(table: SectionTable): string {
   const numeric = (kind: ColumnKind): boolean => kind === 'money' || kind === 'count' || kind === 'percent';
   const head = table.columns.map((c) => `<th${numeric(c.kind) ? ' class="num"' : ''}>${escapeHtml(c.label)}</th>`).join('');
-  const cell = (kind: ColumnKind, value: unknown, key: string): string => {
-    const cls = [numeric(kind) ? 'num' : '', key === 'detail' ? 'detail' : ''].filter(Boolean).join(' ');
+  // data-label names the column of each cell: on a phone a row reads as a card, money first.
+  const cell = (kind: ColumnKind, value: unknown, key: string, label: string): string => {
+    const cls = [numeric(kind) ? 'num' : '', kind === 'money' ? 'money' : '', key === 'detail' ? 'detail' : ''].filter(Boolean).join(' ');
     const content = kind === 'status' ? statusBadge(String(value ?? '')) : escapeHtml(formatCell(kind, value));
-    return `<td${cls ? ` class="${cls}"` : ''}>${content}</td>`;
+    return `<td${cls ? ` class="${cls}"` : ''} data-label="${escapeHtml(label)}">${content}</td>`;
   };
-  const rows = table.rows.map((row) => `<tr>${table.columns.map((c) => cell(c.kind, row[c.key], c.key)).join('')}</tr>`).join('\n');
+  const rows = table.rows.map((row) => `<tr>${table.columns.map((c) => cell(c.kind, row[c.key], c.key, c.label)).join('')}</tr>`).join('\n');
   const totals = table.totals
-    ? `<tfoot><tr>${table.columns.map((c) => cell(c.kind === 'status' ? 'text' : c.kind, table.totals?.[c.key], c.key)).join('')}</tr></tfoot>`
+    ? `<tfoot><tr>${table.columns.map((c) => cell(c.kind === 'status' ? 'text' : c.kind, table.totals?.[c.key], c.key, c.label)).join('')}</tr></tfoot>`
     : '';
   const more =
     table.total > table.rows.length

@@ -6,8 +6,10 @@
  */
 import { errorMessage } from '../../lib/errors.ts';
 import type { Row, Warehouse } from '../../load/index.ts';
-import { barChart } from '../charts/index.ts';
+import { barChart, waterfallChart } from '../charts/index.ts';
 import type { BarDatum, Chart } from '../charts/index.ts';
+import { catalogColumns, checkLabel, typeLabel } from '../catalog.ts';
+import type { CatalogKind } from '../catalog.ts';
 import { sqlText, toCents } from './format.ts';
 
 export type ColumnKind = 'text' | 'money' | 'date' | 'timestamp' | 'count' | 'percent' | 'list' | 'status' | 'bool';
@@ -61,10 +63,19 @@ export interface CloseRow {
   detail: string;
 }
 
+/** Past-due receivables net of retainage, by bucket (the exposure, which never blocks the close by itself). */
+export interface ExposureBucket {
+  key: string;
+  label: string;
+  amount: string;
+}
+
 export interface ClosePane {
   rows: CloseRow[];
-  /** Where the pane came from: the mart, or derived from the marts present. */
-  source: 'close_status' | 'derived';
+  /** Past-due AR net of retainage by bucket, from marts.ar_aging_by_customer (null when not built). */
+  exposure: ExposureBucket[] | null;
+  /** Where the pane came from: always the mart (the report derives no close rules of its own). */
+  source: 'close_status';
   unavailable: string | null;
   chart: Chart | null;
 }
@@ -120,8 +131,31 @@ function present(ctx: ReportContext, mart: string, wanted: TableColumn[]): Table
   return wanted.filter((c) => columns?.has(c.key));
 }
 
-function selectList(columns: readonly TableColumn[]): string {
-  return columns.map((c) => (c.kind === 'money' || c.kind === 'percent' ? `cast(${c.key} as varchar) as ${c.key}` : c.key)).join(', ');
+/**
+ * Names beside codes: for a mart with a customer_code (or job_number) but no name column, the
+ * name from marts.customer_directory (job_directory) in a column right after the code.
+ */
+function withNames(ctx: ReportContext, mart: string, columns: TableColumn[]): { columns: TableColumn[]; joins: string; select: string } {
+  const have = ctx.marts.get(mart) ?? new Set<string>();
+  const out: TableColumn[] = [];
+  const select: string[] = [];
+  const joins: string[] = [];
+  const company = have.has('company_code');
+  for (const col of columns) {
+    out.push(col);
+    select.push(col.kind === 'money' || col.kind === 'percent' ? `cast(t.${col.key} as varchar) as ${col.key}` : `t.${col.key}`);
+    if (col.key === 'customer_code' && !have.has('customer_name') && ctx.marts.has('customer_directory') && !columns.some((c) => c.key === 'customer_name')) {
+      out.push({ key: 'customer_name', label: 'Customer name', kind: 'text' });
+      select.push('cd.customer_name');
+      joins.push(`left join marts.customer_directory cd on cd.customer_code = t.customer_code${company ? ' and cd.company_code = t.company_code' : ''}`);
+    }
+    if (col.key === 'job_number' && !have.has('job_description') && ctx.marts.has('job_directory')) {
+      out.push({ key: 'job_description', label: 'Job description', kind: 'text' });
+      select.push('jd.job_description');
+      joins.push(`left join marts.job_directory jd on jd.job_number = t.job_number${company ? ' and jd.company_code = t.company_code' : ''}`);
+    }
+  }
+  return { columns: out, joins: joins.join(' '), select: select.join(', ') };
 }
 
 /** The table of a section: the first rows in the given order, and how many there are in all. */
@@ -133,9 +167,10 @@ export async function topRows(
   orderBy: string,
   workbook = RECONCILIATION,
 ): Promise<SectionTable> {
-  const columns = present(ctx, mart, wanted);
+  const named = withNames(ctx, mart, present(ctx, mart, wanted));
+  const columns = named.columns;
   const clause = where(ctx, mart, ...filter);
-  const rows = await ordered(ctx, mart, selectList(columns), filter, orderBy, TABLE_ROWS);
+  const rows = await ordered(ctx, mart, named.select, filter, orderBy, TABLE_ROWS, named.joins);
   const [count] = await ctx.warehouse.query<{ n: number | bigint }>(`select count(*) as n from marts.${mart} ${clause}`);
   return { columns, rows, total: Number(count?.n ?? 0), workbook };
 }
@@ -144,10 +179,10 @@ export async function topRows(
  * The first `limit` rows of a mart in the given order. The order is taken on the mart's own
  * columns (a window over the raw values), never on the text casts the select list makes.
  */
-async function ordered<T = Row>(ctx: ReportContext, mart: string, select: string, filter: string[], orderBy: string, limit: number): Promise<T[]> {
+async function ordered<T = Row>(ctx: ReportContext, mart: string, select: string, filter: string[], orderBy: string, limit: number, joins = ''): Promise<T[]> {
   return ctx.warehouse.query<T>(
     `select ${select} from (select *, row_number() over (order by ${orderBy}) as report_row from marts.${mart} ${where(ctx, mart, ...filter)}) t
-     where report_row <= ${limit} order by report_row`,
+     ${joins} where t.report_row <= ${limit} order by t.report_row`,
   );
 }
 
@@ -190,8 +225,23 @@ export async function build(ctx: ReportContext, base: Section, fill: (s: Section
   return base;
 }
 
-const money = (key: string, label: string): TableColumn => ({ key, label, kind: 'money' });
-const text = (key: string, label: string): TableColumn => ({ key, label, kind: 'text' });
+const HTML_KINDS: Record<CatalogKind, ColumnKind> = {
+  text: 'text',
+  money: 'money',
+  date: 'date',
+  timestamp: 'timestamp',
+  int: 'count',
+  number: 'text',
+  percent: 'percent',
+  bool: 'bool',
+  list: 'list',
+  status: 'status',
+};
+
+/** The table columns of a mart from the one catalog (reports/catalog.ts). */
+export function columnsOf(mart: string, keys: readonly string[]): TableColumn[] {
+  return catalogColumns(mart, keys).map((col) => ({ key: col.key, label: col.label, kind: HTML_KINDS[col.kind] }));
+}
 
 const BUCKETS = [
   { key: 'bucket_current', name: 'Current', color: '#43a047' },
@@ -223,24 +273,34 @@ export async function arAgingSection(ctx: ReportContext): Promise<Section> {
       'open_credits',
       'open_total',
     ];
-    const totals = await aggregate(ctx, mart, Object.fromEntries([...sums.map((c) => [c, `coalesce(sum(${c}), 0)`]), ['customers', 'count(*)']]));
+    const totals = await aggregate(
+      ctx,
+      mart,
+      Object.fromEntries([
+        ...sums.map((c) => [c, `coalesce(sum(${c}), 0)`]),
+        ['customers', 'count(*)'],
+        // What the customers owe once their credits are applied: open total + open credits (negative).
+        ['net_after_credits', 'coalesce(sum(open_total + open_credits), 0)'],
+      ]),
+    );
     s.headlines = [
       { label: 'Open, net of retainage', value: totals.open_net_of_retainage, kind: 'money', figure: 'ar.open_net_of_retainage' },
       { label: '90+ days past due', value: totals.bucket_90_plus, kind: 'money', figure: 'ar.bucket_90_plus' },
       { label: 'Retainage open', value: totals.retainage_open, kind: 'money', figure: 'ar.retainage_open' },
       { label: 'Open credits', value: totals.open_credits, kind: 'money', figure: 'ar.open_credits' },
       { label: 'Open total', value: totals.open_total, kind: 'money', figure: 'ar.open_total' },
+      { label: 'Net AR after credits', value: totals.net_after_credits, kind: 'money', figure: 'ar.net_after_credits' },
     ];
     const name = ctx.marts.get(mart)?.has('customer_name') ? 'customer_name' : 'customer_code';
-    const columns: TableColumn[] = [
-      text('customer_code', 'Customer'),
-      text('customer_name', 'Name'),
-      ...BUCKETS.map((b) => money(b.key, b.name)),
-      money('open_net_of_retainage', 'Net of retainage'),
-      money('retainage_open', 'Retainage open'),
-      money('open_credits', 'Open credits'),
-      money('open_total', 'Open total'),
-    ];
+    const columns = columnsOf(mart, [
+      'customer_code',
+      'customer_name',
+      ...BUCKETS.map((b) => b.key),
+      'open_net_of_retainage',
+      'retainage_open',
+      'open_credits',
+      'open_total',
+    ]);
     s.table = await topRows(ctx, mart, columns, [], 'open_total desc, customer_code', 'ar-aging.xlsx');
     s.table.totals = { customer_code: 'Total', ...totals, customer_name: `${totals.customers ?? '0'} customers` };
     if (s.table.total === 0) {
@@ -278,7 +338,6 @@ async function findingsSection(
   base: Section,
   spec: {
     filter: string[];
-    amount: string;
     amountLabel: string;
     category: string;
     chartBy: 'count' | 'amount';
@@ -290,7 +349,8 @@ async function findingsSection(
   },
 ): Promise<Section> {
   return build(ctx, base, async (s) => {
-    const totals = await aggregate(ctx, s.mart, { findings: 'count(*)', amount: `coalesce(sum(${spec.amount}), 0)` }, spec.filter);
+    // The mart's own amount_at_risk, the column marts.close_status sums: one definition.
+    const totals = await aggregate(ctx, s.mart, { findings: 'count(*)', amount: 'coalesce(sum(amount_at_risk), 0)' }, spec.filter);
     s.headlines = [
       { label: 'Findings', value: totals.findings, kind: 'count', figure: `${spec.figure}.open_findings` },
       { label: spec.amountLabel, value: totals.amount, kind: 'money', figure: `${spec.figure}.amount_at_risk` },
@@ -300,12 +360,12 @@ async function findingsSection(
       s.empty = spec.empty;
       return;
     }
-    const value = spec.chartBy === 'count' ? 'count(*)' : `coalesce(sum(${spec.amount}), 0)`;
+    const value = spec.chartBy === 'count' ? 'count(*)' : 'coalesce(sum(amount_at_risk), 0)';
     const categories = await perCategory(ctx, s.mart, spec.category, value, spec.filter);
     s.chart = barChart({
       name: s.id,
       title: `${s.title} — ${spec.chartBy === 'count' ? 'findings' : spec.amountLabel.toLowerCase()} by ${spec.category.replace(/_/g, ' ')}`,
-      data: categories.map((c) => ({ label: c.label ?? '(none)', series: spec.chartBy === 'count' ? 'Findings' : spec.amountLabel, value: Number(c.value) })),
+      data: categories.map((c) => ({ label: typeLabel(c.label), series: spec.chartBy === 'count' ? 'Findings' : spec.amountLabel, value: Number(c.value) })),
       series: [{ name: spec.chartBy === 'count' ? 'Findings' : spec.amountLabel, color: spec.color }],
       format: spec.chartBy === 'count' ? 'count' : 'money',
     });
@@ -324,26 +384,23 @@ export function invoiceStatusSection(ctx: ReportContext): Promise<Section> {
     ),
     {
       filter: ['drift_type is not null'],
-      // As marts.close_status counts it: the difference for an amount mismatch, else the invoice.
-      amount:
-        "case when drift_type = 'amount_mismatch' then abs(coalesce(buildops_total, 0) - coalesce(spectrum_gross, 0)) else coalesce(buildops_total, spectrum_gross, 0) end",
       amountLabel: 'Amount at risk',
       category: 'drift_type',
-      chartBy: 'count',
+      chartBy: 'amount',
       color: '#ef6c00',
       figure: 'invoice_status',
-      columns: [
-        text('drift_type', 'Drift'),
-        text('invoice_number', 'Invoice'),
-        text('buildops_invoice_id', 'BuildOps id'),
-        text('job_number', 'Job'),
-        text('customer_code', 'Customer'),
-        text('buildops_status', 'BuildOps status'),
-        text('spectrum_status', 'Spectrum status'),
-        money('buildops_total', 'BuildOps total'),
-        money('spectrum_gross', 'Spectrum gross'),
-      ],
-      orderBy: 'coalesce(buildops_total, spectrum_gross) desc nulls last, invoice_number',
+      columns: columnsOf('invoice_status', [
+        'drift_type',
+        'invoice_number',
+        'job_number',
+        'customer_code',
+        'buildops_status',
+        'spectrum_status',
+        'buildops_total',
+        'spectrum_gross',
+        'amount_at_risk',
+      ]),
+      orderBy: 'amount_at_risk desc nulls last, invoice_number',
       empty: 'No drift: every invoice agrees between the two systems.',
     },
   );
@@ -361,25 +418,24 @@ export function costCodeDriftSection(ctx: ReportContext): Promise<Section> {
     ),
     {
       filter: [],
-      amount: 'amount',
-      amountLabel: 'Amount affected',
+      amountLabel: 'Amount at risk',
       category: 'finding_type',
       chartBy: 'count',
       color: '#8e24aa',
       figure: 'cost_code_drift',
-      columns: [
-        text('finding_type', 'Finding'),
-        text('item_code', 'Item'),
-        text('job_number', 'Job'),
-        text('phase_code', 'Phase'),
-        text('cost_type', 'Cost type'),
-        text('mapped_phase_code', 'Mapped phase'),
-        text('mapped_cost_type', 'Mapped type'),
-        text('invoice_number', 'Invoice'),
-        money('amount', 'Amount'),
-        text('detail', 'Detail'),
-      ],
-      orderBy: 'amount desc nulls last, finding_type, item_code',
+      columns: columnsOf('cost_code_drift', [
+        'finding_type',
+        'item_code',
+        'job_number',
+        'phase_code',
+        'cost_type',
+        'mapped_phase_code',
+        'mapped_cost_type',
+        'invoice_number',
+        'amount_at_risk',
+        'detail',
+      ]),
+      orderBy: 'amount_at_risk desc nulls last, finding_type, item_code',
       empty: 'No cost-code drift.',
     },
   );
@@ -397,22 +453,20 @@ export function billingDuplicatesSection(ctx: ReportContext): Promise<Section> {
     ),
     {
       filter: [],
-      amount: 'amount_at_risk',
       amountLabel: 'Amount at risk',
       category: 'finding_type',
       chartBy: 'amount',
       color: '#c62828',
       figure: 'billing_duplicates',
-      columns: [
-        text('finding_type', 'Finding'),
-        text('source_system', 'System'),
-        text('job_number', 'Job'),
-        text('application_number', 'Application'),
-        text('invoice_number', 'Invoice'),
-        text('buildops_invoice_id', 'BuildOps id'),
-        money('amount_at_risk', 'At risk'),
-        text('detail', 'Detail'),
-      ],
+      columns: columnsOf('billing_duplicates', [
+        'finding_type',
+        'source_system',
+        'job_number',
+        'application_number',
+        'invoice_number',
+        'amount_at_risk',
+        'detail',
+      ]),
       orderBy: 'amount_at_risk desc nulls last, finding_type, job_number',
       empty: 'No double billing found.',
     },
@@ -432,28 +486,28 @@ export async function retainageSection(ctx: ReportContext): Promise<Section> {
     const totals = await aggregate(ctx, mart, {
       jobs: 'count(*)',
       mismatches: "sum(case when status = 'mismatch' then 1 else 0 end)",
-      difference: "coalesce(sum(case when status = 'mismatch' then abs(difference) else 0 end), 0)",
+      difference: 'coalesce(sum(amount_at_risk), 0)',
       open: 'coalesce(sum(spectrum_retainage_open), 0)',
     });
     s.headlines = [
       { label: 'Jobs with retainage', value: totals.jobs, kind: 'count' },
       { label: 'Mismatched jobs', value: totals.mismatches ?? '0', kind: 'count', figure: 'retainage_reconciliation.open_findings' },
-      { label: 'Σ |difference| on mismatches', value: totals.difference, kind: 'money', figure: 'retainage_reconciliation.amount_at_risk' },
+      { label: 'Amount at risk (Σ |difference| on mismatches)', value: totals.difference, kind: 'money', figure: 'retainage_reconciliation.amount_at_risk' },
       { label: 'Retainage open in Spectrum', value: totals.open, kind: 'money' },
     ];
     s.table = await topRows(
       ctx,
       mart,
-      [
-        text('job_number', 'Job'),
-        text('customer_code', 'Customer'),
-        money('buildops_retainage_billed', 'BuildOps billed'),
-        money('spectrum_retainage_billed', 'Spectrum billed'),
-        money('spectrum_retainage_paid', 'Spectrum paid'),
-        money('spectrum_retainage_open', 'Spectrum open'),
-        money('difference', 'Difference'),
-        { key: 'status', label: 'Status', kind: 'status' },
-      ],
+      columnsOf('retainage_reconciliation', [
+        'job_number',
+        'customer_code',
+        'buildops_retainage_billed',
+        'spectrum_retainage_billed',
+        'spectrum_retainage_paid',
+        'spectrum_retainage_open',
+        'difference',
+        'status',
+      ]),
       [],
       "case when status = 'mismatch' then 0 else 1 end, abs(difference) desc, job_number",
     );
@@ -461,25 +515,93 @@ export async function retainageSection(ctx: ReportContext): Promise<Section> {
       s.empty = 'No job has retainage billed.';
       return;
     }
-    const jobs = await ctx.warehouse.query<{ job_number: string; buildops: string; spectrum: string }>(
-      `select job_number, cast(buildops_retainage_billed as varchar) as buildops, cast(spectrum_retainage_billed as varchar) as spectrum
-       from marts.${mart} ${where(ctx, mart)} order by case when status = 'mismatch' then 0 else 1 end, abs(difference) desc, job_number limit ${CHART_ROWS}`,
+    // The point is the differences: one bar per mismatched job, BuildOps minus Spectrum.
+    const jobs = await ctx.warehouse.query<{ job_number: string; job_description: string | null; difference: string }>(
+      `select t.job_number, ${ctx.marts.has('job_directory') ? 'jd.job_description' : 'cast(null as varchar) as job_description'}, cast(t.difference as varchar) as difference
+       from marts.${mart} t ${ctx.marts.has('job_directory') ? 'left join marts.job_directory jd on jd.company_code = t.company_code and jd.job_number = t.job_number' : ''}
+       ${where(ctx, mart, "status = 'mismatch'")
+         .replace(/\bcompany_code\b/g, 't.company_code')
+         .replace(/\bstatus\b/g, 't.status')}
+       order by abs(t.difference) desc, t.job_number limit ${CHART_ROWS}`,
     );
-    const labels = jobs.map((j) => String(j.job_number));
-    s.chart = barChart({
-      name: 'retainage',
-      title: 'Retainage billed — BuildOps against Spectrum (mismatches first)',
-      data: jobs.flatMap((j) => [
-        { label: String(j.job_number), series: 'BuildOps', value: Number(j.buildops ?? 0), panel: 'BuildOps billed' },
-        { label: String(j.job_number), series: 'Spectrum', value: Number(j.spectrum ?? 0), panel: 'Spectrum billed' },
-      ]),
-      labels,
-      panels: ['BuildOps billed', 'Spectrum billed'],
-      series: [
-        { name: 'BuildOps', color: '#0277bd' },
-        { name: 'Spectrum', color: '#5c6bc0' },
-      ],
+    if (jobs.length > 0) {
+      const label = (j: { job_number: string; job_description: string | null }): string =>
+        j.job_description ? `${j.job_number} ${j.job_description}` : String(j.job_number);
+      s.chart = barChart({
+        name: 'retainage',
+        title: 'Retainage billed: BuildOps minus Spectrum, on the jobs that differ',
+        data: jobs.map((j) => ({
+          label: label(j),
+          series: toCents(j.difference) >= 0n ? 'BuildOps billed more' : 'Spectrum billed more',
+          value: Number(j.difference),
+        })),
+        labels: jobs.map(label),
+        series: [
+          { name: 'BuildOps billed more', color: '#0277bd' },
+          { name: 'Spectrum billed more', color: '#5c6bc0' },
+        ],
+      });
+    }
+  });
+}
+
+/** From BuildOps' AR to Spectrum's to the general ledger: the bridge as a waterfall, and each control account's tie-out. */
+export async function arBridgeSection(ctx: ReportContext): Promise<Section> {
+  const base = section(
+    'ar-gl-tieout',
+    'AR bridge and GL tie-out',
+    'ar_gl_tieout',
+    "From BuildOps' open AR to Spectrum's, every dollar on a line (invoices not in Spectrum, awaiting posting, Spectrum-only items, amount and payment differences), then Spectrum's receivables against the AR control accounts of the general ledger: journal entries posted straight to an account explain a difference; the rest is unexplained.",
+  );
+  return build(ctx, base, async (s) => {
+    const mart = s.mart;
+    const gl = await aggregate(ctx, mart, {
+      subledger: 'coalesce(sum(subledger_balance), 0)',
+      gl: 'coalesce(sum(gl_balance), 0)',
+      explained: 'coalesce(sum(explained_by_entries), 0)',
+      unexplained: 'coalesce(sum(amount_at_risk), 0)',
     });
+    const steps = ctx.marts.has('ar_bridge_summary')
+      ? await ctx.warehouse.query<{ line: string; records: number; amount: string }>(
+          `select line, records, cast(amount as varchar) as amount from marts.ar_bridge_summary ${where(ctx, 'ar_bridge_summary')} order by step`,
+        )
+      : [];
+    const start = steps.find((r) => r.line === 'buildops_open_ar');
+    const end = steps.find((r) => r.line === 'spectrum_open_ar');
+    s.headlines = [
+      ...(start ? [{ label: 'BuildOps open AR', value: start.amount, kind: 'money' as const, figure: 'bridge.buildops_open_ar' }] : []),
+      ...(end ? [{ label: 'Spectrum open AR', value: end.amount, kind: 'money' as const, figure: 'bridge.spectrum_open_ar' }] : []),
+      { label: 'General ledger (AR accounts)', value: gl.gl, kind: 'money', figure: 'gl.balance' },
+      { label: 'Explained by journal entries', value: gl.explained, kind: 'money' },
+      { label: 'Amount at risk (unexplained)', value: gl.unexplained, kind: 'money', figure: 'ar_gl_tieout.amount_at_risk' },
+    ];
+    s.table = await topRows(
+      ctx,
+      mart,
+      columnsOf(mart, ['gl_account', 'description', 'subledger_balance', 'gl_balance', 'difference', 'explained_by_entries', 'unexplained', 'status']),
+      [],
+      'gl_account',
+    );
+    if (s.table.total === 0) {
+      s.empty = 'No AR control account is set in Spectrum (CR_INSTALLATION_MC).';
+      return;
+    }
+    if (start && end) {
+      const glDifference = Number(gl.gl) - Number(end.amount);
+      s.chart = waterfallChart({
+        name: 'ar-gl-tieout',
+        title: 'BuildOps open AR → each bridge line → Spectrum open AR → the general ledger',
+        steps: [
+          { label: typeLabel('buildops_open_ar'), value: Number(start.amount), kind: 'total' },
+          ...steps
+            .filter((r) => r.line !== 'buildops_open_ar' && r.line !== 'spectrum_open_ar' && Number(r.records) > 0)
+            .map((r) => ({ label: typeLabel(r.line), value: Number(r.amount), kind: 'change' as const })),
+          { label: typeLabel('spectrum_open_ar'), value: Number(end.amount), kind: 'total' },
+          ...(glDifference !== 0 ? [{ label: 'GL minus subledger', value: glDifference, kind: 'change' as const }] : []),
+          { label: 'General ledger', value: Number(gl.gl), kind: 'total' },
+        ],
+      });
+    }
   });
 }
 
@@ -497,7 +619,7 @@ export async function complianceSection(ctx: ReportContext): Promise<Section> {
     const totals = await aggregate(ctx, mart, {
       assignments: 'count(*)',
       blocked: `sum(case when ${blocked} then 1 else 0 end)`,
-      held: `coalesce(sum(case when ${blocked} then open_ap_amount else 0 end), 0)`,
+      held: 'coalesce(sum(amount_at_risk), 0)',
     });
     s.headlines = [
       { label: 'Active assignments', value: totals.assignments, kind: 'count' },
@@ -507,16 +629,16 @@ export async function complianceSection(ctx: ReportContext): Promise<Section> {
     s.table = await topRows(
       ctx,
       mart,
-      [
-        text('vendor_code', 'Vendor'),
-        text('vendor_name', 'Name'),
-        text('job_number', 'Job'),
-        { key: 'reasons', label: 'Reasons', kind: 'list' },
-        { key: 'coi_expires_on', label: 'COI expires', kind: 'date' },
-        { key: 'w9_on_file', label: 'W-9', kind: 'bool' },
-        { key: 'lien_waiver_on', label: 'Lien waiver', kind: 'date' },
-        money('open_ap_amount', 'Open AP'),
-      ],
+      columnsOf('subcontractor_compliance', [
+        'vendor_code',
+        'vendor_name',
+        'job_number',
+        'reasons',
+        'coi_expires_on',
+        'w9_on_file',
+        'lien_waiver_on',
+        'amount_at_risk',
+      ]),
       [blocked],
       'open_ap_amount desc nulls last, vendor_code, job_number',
     );
@@ -547,7 +669,7 @@ export async function serviceBatchesSection(ctx: ReportContext): Promise<Section
   );
   return build(ctx, base, async (s) => {
     const mart = s.mart;
-    const totals = await aggregate(ctx, mart, { batches: 'count(*)', tickets: 'coalesce(sum(ticket_count), 0)', total: 'coalesce(sum(total_amount), 0)' });
+    const totals = await aggregate(ctx, mart, { batches: 'count(*)', tickets: 'coalesce(sum(ticket_count), 0)', total: 'coalesce(sum(amount_at_risk), 0)' });
     s.headlines = [
       { label: 'Batches', value: totals.batches, kind: 'count', figure: 'service_ticket_batches.open_findings' },
       { label: 'Tickets', value: totals.tickets, kind: 'count' },
@@ -556,15 +678,7 @@ export async function serviceBatchesSection(ctx: ReportContext): Promise<Section
     s.table = await topRows(
       ctx,
       mart,
-      [
-        text('customer_code', 'Customer'),
-        { key: 'issue_date', label: 'Issue date', kind: 'date' },
-        text('cost_center', 'Cost center'),
-        { key: 'ticket_count', label: 'Tickets', kind: 'count' },
-        money('subtotal', 'Subtotal'),
-        money('tax_amount', 'Tax'),
-        money('total_amount', 'Total'),
-      ],
+      columnsOf('service_ticket_batches', ['customer_code', 'issue_date', 'cost_center', 'ticket_count', 'subtotal', 'tax_amount', 'total_amount']),
       [],
       'total_amount desc, batch_key',
     );
@@ -598,6 +712,8 @@ export async function wipSection(ctx: ReportContext): Promise<Section> {
       under: 'coalesce(sum(case when over_under_billing < 0 then over_under_billing else 0 end), 0)',
       net: 'coalesce(sum(over_under_billing), 0)',
       unprocessed: 'coalesce(sum(unprocessed_labor_cost), 0)',
+      over_budget: 'sum(case when amount_at_risk > 0 then 1 else 0 end)',
+      overrun: 'coalesce(sum(amount_at_risk), 0)',
     });
     s.headlines = [
       { label: 'Active jobs', value: totals.jobs, kind: 'count' },
@@ -605,26 +721,28 @@ export async function wipSection(ctx: ReportContext): Promise<Section> {
       { label: 'Under-billed', value: totals.under, kind: 'money', figure: 'wip.under_billed' },
       { label: 'Net over/(under)', value: totals.net, kind: 'money' },
       { label: 'Labor not yet costed', value: totals.unprocessed, kind: 'money' },
+      { label: 'Jobs over budget', value: totals.over_budget ?? '0', kind: 'count', figure: 'wip_schedule.open_findings' },
+      { label: 'Amount at risk (cost beyond estimate)', value: totals.overrun, kind: 'money', figure: 'wip_schedule.amount_at_risk' },
     ];
     const order = 'abs(over_under_billing) desc nulls last, job_number';
     s.table = await topRows(
       ctx,
       mart,
-      [
-        text('job_number', 'Job'),
-        text('customer_code', 'Customer'),
-        money('contract_amount', 'Contract'),
-        money('estimated_cost', 'Est. cost'),
-        money('cost_with_unprocessed', 'Cost incl. uncosted labor'),
-        money('unprocessed_labor_cost', 'Uncosted labor'),
-        { key: 'percent_complete', label: '% complete', kind: 'percent' },
-        money('earned_revenue', 'Earned'),
-        money('billed_to_date', 'Billed'),
-        money('over_under_billing', 'Over/(under)'),
-        money('over_under_billing_payroll_only', 'Over/(under), payroll only'),
-        money('gross_profit_to_date', 'Gross profit'),
-        text('detail', 'Detail'),
-      ],
+      columnsOf('wip_schedule', [
+        'job_number',
+        'customer_code',
+        'contract_amount',
+        'estimated_cost',
+        'cost_with_unprocessed',
+        'unprocessed_labor_cost',
+        'percent_complete',
+        'earned_revenue',
+        'billed_to_date',
+        'over_under_billing',
+        'over_under_billing_payroll_only',
+        'gross_profit_to_date',
+        'detail',
+      ]),
       [],
       order,
     );
@@ -633,7 +751,12 @@ export async function wipSection(ctx: ReportContext): Promise<Section> {
       return;
     }
     const jobs = await ctx.warehouse.query<{ job_number: string; value: string }>(
-      `select job_number, cast(over_under_billing as varchar) as value from marts.${mart} ${where(ctx, mart, 'over_under_billing is not null')} order by ${order} limit ${CHART_ROWS}`,
+      `select ${ctx.marts.has('job_directory') ? "t.job_number || coalesce(' ' || jd.job_description, '')" : 't.job_number'} as job_number, cast(t.over_under_billing as varchar) as value
+       from marts.${mart} t ${ctx.marts.has('job_directory') ? 'left join marts.job_directory jd on jd.company_code = t.company_code and jd.job_number = t.job_number' : ''}
+       ${where(ctx, mart, 'over_under_billing is not null')
+         .replace(/\bcompany_code\b/g, 't.company_code')
+         .replace(/\bover_under_billing\b/g, 't.over_under_billing')}
+       order by abs(t.over_under_billing) desc nulls last, t.job_number limit ${CHART_ROWS}`,
     );
     s.chart = barChart({
       name: 'wip',
@@ -648,104 +771,31 @@ export async function wipSection(ctx: ReportContext): Promise<Section> {
   });
 }
 
-interface DerivedCheck {
-  check: string;
-  area: string;
-  filter: string;
-  count: string;
-  amount: string;
-  what: string;
-}
-
-// When marts.close_status was not built, the pane is derived from the marts present by these rules.
-const DERIVED_CHECKS: readonly DerivedCheck[] = [
-  {
-    check: 'ar_aging',
-    area: 'AR',
-    filter: "aging_bucket = '90+'",
-    count: 'count(*)',
-    amount: 'open_net_of_retainage',
-    what: 'invoices more than 90 days past due',
-  },
-  {
-    check: 'invoice_status',
-    area: 'AR',
-    filter: 'drift_type is not null',
-    count: 'count(*)',
-    amount:
-      "case when drift_type = 'amount_mismatch' then abs(coalesce(buildops_total, 0) - coalesce(spectrum_gross, 0)) else coalesce(buildops_total, spectrum_gross, 0) end",
-    what: 'invoices drifting between the systems',
-  },
-  { check: 'cost_code_drift', area: 'Job cost', filter: '1 = 1', count: 'count(*)', amount: 'amount', what: 'cost-code mapping findings' },
-  { check: 'billing_duplicates', area: 'Billing', filter: '1 = 1', count: 'count(*)', amount: 'amount_at_risk', what: 'double-billing findings' },
-  {
-    check: 'retainage_reconciliation',
-    area: 'Billing',
-    filter: "status = 'mismatch'",
-    count: 'count(*)',
-    amount: 'abs(difference)',
-    what: 'jobs whose retainage does not reconcile',
-  },
-  {
-    check: 'subcontractor_compliance',
-    area: 'AP',
-    filter: 'not is_compliant',
-    count: 'count(*)',
-    amount: 'open_ap_amount',
-    what: 'subcontractor assignments blocked from AP release',
-  },
-  {
-    check: 'service_ticket_batches',
-    area: 'AR',
-    filter: '1 = 1',
-    count: 'count(*)',
-    amount: 'total_amount',
-    what: 'service-ticket batches waiting to be invoiced',
-  },
-  { check: 'wip_schedule', area: 'Job cost', filter: 'over_under_billing > 0', count: 'count(*)', amount: 'over_under_billing', what: 'over-billed jobs' },
-];
-
 /** The close status: every check with its status and amount at risk, from marts.close_status or derived from the marts present. */
 export async function closePane(ctx: ReportContext): Promise<ClosePane> {
   const mart = 'close_status';
   let rows: CloseRow[];
-  let source: ClosePane['source'] = 'close_status';
+  const source: ClosePane['source'] = 'close_status';
+  // The close rules live in marts.close_status alone: without it the report says so and
+  // derives nothing (a second copy of the rules would disagree with the mart).
+  if (!ctx.marts.has(mart)) {
+    return {
+      rows: [],
+      exposure: null,
+      source,
+      unavailable:
+        'Not available: marts.close_status was not built, so this report cannot say what blocks the close. Run the models (plumbline models) once both sources are loaded.',
+      chart: null,
+    };
+  }
   try {
-    if (ctx.marts.has(mart)) {
+    {
       const columns = ctx.marts.get(mart)!;
       const optional = (name: string, fallback: string): string => (columns.has(name) ? name : `${fallback} as ${name}`);
       rows = await ctx.warehouse.query<CloseRow>(
         `select "check", ${optional('area', "''")}, open_findings, cast(coalesce(amount_at_risk, 0) as varchar) as amount_at_risk, ${optional('last_loaded_at', 'null')}, status, ${optional('detail', "''")}
          from marts.close_status ${where(ctx, mart)}`,
       );
-    } else {
-      source = 'derived';
-      rows = [];
-      for (const check of DERIVED_CHECKS) {
-        if (!ctx.marts.has(check.check)) {
-          rows.push({
-            check: check.check,
-            area: check.area,
-            open_findings: 0,
-            amount_at_risk: '0.00',
-            last_loaded_at: null,
-            status: 'not built',
-            detail: notBuilt(check.check),
-          });
-          continue;
-        }
-        const totals = await aggregate(ctx, check.check, { n: check.count, amount: `coalesce(sum(${check.amount}), 0)` }, [check.filter]);
-        const n = Number(totals.n ?? 0);
-        rows.push({
-          check: check.check,
-          area: check.area,
-          open_findings: n,
-          amount_at_risk: totals.amount ?? '0.00',
-          last_loaded_at: null,
-          status: n > 0 ? 'attention' : 'ok',
-          detail: `${check.what[0]!.toUpperCase()}${check.what.slice(1)}: ${n}`,
-        });
-      }
     }
     const rank = (status: string): number => ['blocking', 'attention', 'ok'].indexOf(status) + 1 || 9;
     const cents = (r: CloseRow): bigint => toCents(r.amount_at_risk);
@@ -753,22 +803,32 @@ export async function closePane(ctx: ReportContext): Promise<ClosePane> {
       (a, b) => rank(a.status) - rank(b.status) || (cents(b) > cents(a) ? 1 : cents(b) < cents(a) ? -1 : 0) || String(a.check).localeCompare(String(b.check)),
     );
   } catch (error) {
-    return { rows: [], source, unavailable: `Could not be read from marts.${mart}: ${errorMessage(error)}`, chart: null };
+    return { rows: [], exposure: null, source, unavailable: `Could not be read from marts.${mart}: ${errorMessage(error)}`, chart: null };
   }
-  const drawn = rows.filter((r) => STATUS_COLORS.some((s) => s.name === r.status));
-  const byMoney = drawn.some((r) => toCents(r.amount_at_risk) !== 0n);
+  // Only what blocks the close is charted, and only checks with money at risk: unlike amounts
+  // (exposure, cash held) are never drawn on one axis with it.
+  const drawn = rows.filter((r) => r.status === 'blocking' && toCents(r.amount_at_risk) !== 0n);
   const chart =
     drawn.length === 0
       ? null
       : barChart({
           name: 'close-status',
-          title: byMoney ? 'Amount at risk by check' : 'Open findings by check',
-          data: drawn.map((r) => ({ label: r.check, series: r.status, value: byMoney ? Number(r.amount_at_risk) : Number(r.open_findings) })),
-          labels: drawn.map((r) => r.check),
+          title: 'What blocks the close — amount at risk by check',
+          data: drawn.map((r) => ({ label: checkLabel(r.check), series: r.status, value: Number(r.amount_at_risk) })),
+          labels: drawn.map((r) => checkLabel(r.check)),
           series: [...STATUS_COLORS],
-          format: byMoney ? 'money' : 'count',
+          format: 'money',
         });
-  return { rows, source, unavailable: null, chart };
+  return { rows, exposure: await pastDue(ctx), source, unavailable: null, chart };
+}
+
+/** Past-due AR net of retainage per bucket (1–30 … 90+), summed over every customer in SQL. */
+async function pastDue(ctx: ReportContext): Promise<ExposureBucket[] | null> {
+  const mart = 'ar_aging_by_customer';
+  if (!ctx.marts.has(mart)) return null;
+  const past = BUCKETS.filter((b) => b.key !== 'bucket_current');
+  const sums = await aggregate(ctx, mart, Object.fromEntries(past.map((b) => [b.key, `coalesce(sum(${b.key}), 0)`])));
+  return past.map((b) => ({ key: b.key, label: `${b.name} days`, amount: sums[b.key] ?? '0.00' }));
 }
 
 /** The latest successful load per source, from meta.loads (the one thing the report reads outside marts). */

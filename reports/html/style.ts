@@ -15,6 +15,15 @@ nav a { color: #0b57d0; text-decoration: none; }
 section { padding: 22px 0 18px; border-bottom: 1px solid var(--rule); }
 .pane { background: var(--band); margin: 16px -20px 0; padding: 18px 20px; border-bottom: none; }
 .summary { font-size: 1.05rem; }
+.close-groups { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 12px; margin: 8px 0 12px; }
+.close-group { background: #fff; border: 1px solid var(--rule); border-radius: 6px; padding: 10px 14px; }
+.close-group h3 { font-size: 1.02rem; margin: 0 0 2px; display: flex; justify-content: space-between; gap: 10px; }
+.close-total { font-variant-numeric: tabular-nums; }
+.close-list { list-style: none; margin: 6px 0 0; padding: 0; }
+.close-list li { padding: 4px 0; border-top: 1px solid var(--rule); }
+.close-amount { display: inline-block; min-width: 7.5em; font-weight: bold; font-variant-numeric: tabular-nums; }
+.close-detail { color: var(--muted); font-size: 0.84rem; }
+details.close-all > summary { cursor: pointer; margin: 6px 0; font-weight: 600; }
 .kpis { display: flex; flex-wrap: wrap; gap: 10px; margin: 10px 0 14px; }
 .kpi { border: 1px solid var(--rule); border-radius: 6px; padding: 8px 12px; min-width: 150px; background: #fff; }
 .kpi-label { display: block; color: var(--muted); font-size: 0.8rem; }
@@ -39,12 +48,38 @@ tbody tr:nth-child(even) { background: #fafbfc; }
 .status-blocking { background: var(--blocking); }
 .status-unknown { background: var(--muted); }
 footer { padding: 18px 20px 30px; }
+@media screen and (min-width: 1000px) {
+  /* On a desktop every column is on screen: headers and text wrap, amounts and codes stay whole. */
+  header, main, footer { max-width: 1400px; }
+  table { table-layout: auto; font-size: 0.8rem; }
+  th { white-space: normal; overflow-wrap: break-word; }
+  td { white-space: normal; overflow-wrap: break-word; }
+  td.num { white-space: nowrap; }
+  th, td { padding: 4px 5px; }
+  td.detail { min-width: 180px; max-width: 360px; }
+}
 @media (max-width: 640px) {
   body { font-size: 14px; }
   header, main, footer { padding: 0 12px; }
   .pane { margin: 12px -12px 0; padding: 14px 12px; }
   h1 { font-size: 1.25rem; }
   .kpi { min-width: 0; flex: 1 1 40%; }
+  /* A phone reads each table row as a card: money first, every cell named. */
+  .table-wrap { border: none; background: none; }
+  table, tbody, tfoot, tr, td { display: block; width: 100%; }
+  thead { display: none; }
+  tr { display: flex; flex-wrap: wrap; border: 1px solid var(--rule); border-radius: 4px; margin: 0 0 8px; padding: 4px 6px; background: #fff; }
+  td { border: none; padding: 2px 4px; white-space: normal; overflow-wrap: anywhere; flex: 1 1 45%; text-align: left; }
+  td::before { content: attr(data-label); display: block; color: var(--muted); font-size: 0.72rem; }
+  td:first-child { order: -2; flex-basis: 100%; font-weight: bold; }
+  td.money { order: -1; font-weight: bold; }
+  td.num { text-align: left; }
+  td:empty { display: none; }
+  td.detail { flex-basis: 100%; min-width: 0; max-width: none; }
+  tfoot td { border-top: none; }
+  /* Charts keep their drawn size (text at 11 px) and scroll inside their frame. */
+  figure.chart { overflow-x: auto; }
+  figure.chart svg { max-width: none !important; }
 }
 @media print {
   @page { size: letter landscape; margin: 12mm; }
@@ -58,6 +93,8 @@ footer { padding: 18px 20px 30px; }
   table { font-size: 8pt; }
   th, td { padding: 3px 4px; }
   th { white-space: normal; }
+  td { white-space: normal; overflow-wrap: anywhere; }
+  td.num { white-space: nowrap; overflow-wrap: normal; }
   td.detail { white-space: normal; overflow-wrap: anywhere; min-width: 0; max-width: none; width: 30%; }
   th { position: static; }
   thead { display: table-header-group; }

@@ -6,6 +6,7 @@ import { serializeGroundTruth, type GroundTruth } from '../ground-truth.ts';
 import { DEFAULT_AS_OF } from './catalog.ts';
 import { dayOf, isoDay, monthEnd, monthStart, weekday } from './calendar.ts';
 import { complianceRows } from './compliance.ts';
+import { LedgerBuilder } from './ledger.ts';
 import { buildMaster } from './master.ts';
 import type { Scale } from './model.ts';
 import { createRandom } from './random.ts';
@@ -72,6 +73,7 @@ export async function generateContractor(store: Store, options: GenerateOptions)
     new Map(master.jobs.map((j) => [j.id, j])),
     new Map(master.customers.flatMap((c) => (c.code ? [[c.code, c.spectrumName] as const] : []))),
   );
+  const ledger = new LedgerBuilder(master, asOf, random.fork('ledger'));
   const sink = await createStoreSink(store.connection);
   try {
     writeMaster(master, sink, random, compliance, {
@@ -83,6 +85,7 @@ export async function generateContractor(store: Store, options: GenerateOptions)
       truth.observe(sim);
       insights.observe(sim);
       writeJob(sim, sink, random, asOf);
+      ledger.observe(sim);
     }
     for (const req of requirements) sink.mapping('customer_requirements', [req.customerCode, req.complianceType, cents(req.minimumCents)]);
     for (const sim of insightPlantJobs(master, insightCustomers, ctx, random)) {
@@ -90,12 +93,14 @@ export async function generateContractor(store: Store, options: GenerateOptions)
       truth.observe(sim);
       insights.observe(sim);
       writeJob(sim, sink, random, asOf);
+      ledger.observe(sim);
     }
+    ledger.write(sink);
     writeSecondCompany(master, sink, payrollThrough);
   } finally {
     sink.close();
   }
-  const result = truth.finish();
+  const result = { ...truth.finish(), ...ledger.finish() };
   const finished = insights.finish(result.wip_schedule, result.subcontractor_compliance, compliance, requirements);
   result.subcontractor_compliance = finished.compliance;
   result.insights = finished.insights;

@@ -165,6 +165,10 @@ export function writeJob(sim: SimulatedJob, sink: Sink, random: Random, asOf: nu
   }
 
   for (const cm of sim.creditMemos) {
+    // Installations differ on the sign of a credit memo's header and detail (spectrum.md): every
+    // other memo is exported positive, so consumers must take −|amount| for type C. The open
+    // item and the AR job-cost row stay signed (negative).
+    const memoAmount = Number(cm.number.replace(/\D/g, '')) % 2 === 0 ? Math.abs(cm.amountCents) : cm.amountCents;
     const base = {
       Customer_Code: customer,
       Invoice_Or_Transaction: cm.number,
@@ -176,7 +180,7 @@ export function writeJob(sim: SimulatedJob, sink: Sink, random: Random, asOf: nu
         ...base,
         Invoice_Date: cm.day,
         Due_Date: cm.day,
-        Invoice_Extension: cm.amountCents,
+        Invoice_Extension: memoAmount,
         Sales_Tax_Amount: 0,
         Retention_Amount: 0,
         Retention_Percent: percentText(0),
@@ -197,7 +201,7 @@ export function writeJob(sim: SimulatedJob, sink: Sink, random: Random, asOf: nu
         Phase_Code: cm.product.map?.phase,
         Cost_Type: cm.product.map?.costType,
         GL_Account: cm.product.glRevenue,
-        Line_Extension: cm.amountCents,
+        Line_Extension: memoAmount,
         Retention_Amount: 0,
         Sales_Tax_Amount: 0,
       }),

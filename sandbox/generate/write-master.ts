@@ -2,6 +2,7 @@
 
 import { AR_GL_ACCOUNT, COMPANY, COST_CENTERS, DEPARTMENTS, GL_ACCOUNTS, PHASE_MASK, TAX_CODES } from './catalog.ts';
 import { isoDay } from './calendar.ts';
+import { RETENTION_GL_ACCOUNT } from './ledger.ts';
 import type { Master } from './master.ts';
 import { cents, percentText } from './money.ts';
 import type { Random } from './random.ts';
@@ -127,7 +128,7 @@ export function writeMaster(master: Master, sink: Sink, random: Random, complian
       Cost_Center_Enabled: 'Y',
     }),
   );
-  sink.spectrum('CR_INSTALLATION_MC', co({ AR_GL_Account: AR_GL_ACCOUNT, Invoice_Date_In_GL_Period: 'Y' }));
+  sink.spectrum('CR_INSTALLATION_MC', co({ AR_GL_Account: AR_GL_ACCOUNT, Invoice_Date_In_GL_Period: 'Y', Retention_GL_Account: RETENTION_GL_ACCOUNT }));
   for (const module of ['AR', 'AP', 'JC', 'GL', 'PR'])
     sink.spectrum(
       'SY_PROCESSING_DATES_MC',

@@ -70,6 +70,7 @@ const W = {
   Cost_Center: 10,
   GL_Account: 12,
   AR_GL_Account: 12,
+  Retention_GL_Account: 12,
   Employee_Code: 10,
 } as const;
 
@@ -254,7 +255,16 @@ export const SPECTRUM_TABLES = {
   SY_PROCESSING_DATES_MC: [company, col('Module', 'text'), col('Current_Date', 'datetime'), col('Min_Date', 'datetime'), col('Max_Date', 'datetime')],
   SY_TAX_CODES_MC: [company, col('Code', 'text'), col('Kind', 'text'), col('Rate', 'rate'), col('Status', 'flag')],
   JC_INSTALLATION_MC: [company, col('Phase_Mask', 'text'), col('Utilize_Tax_Classification', 'flag'), col('Cost_Center_Enabled', 'flag')],
-  CR_INSTALLATION_MC: [company, code('AR_GL_Account'), col('Invoice_Date_In_GL_Period', 'flag')],
+  CR_INSTALLATION_MC: [company, code('AR_GL_Account'), col('Invoice_Date_In_GL_Period', 'flag'), code('Retention_GL_Account')],
+  GL_TRANSACTION_HISTORY_MC: [
+    company,
+    code('GL_Account'),
+    col('Transaction_Date', 'datetime'),
+    col('Amount', 'money'),
+    col('Source_Module', 'text'),
+    col('Reference', 'text'),
+    col('Description', 'text'),
+  ],
 } as const satisfies Record<string, readonly SpectrumColumn[]>;
 
 /** A Spectrum table name (`CR_INVOICE_HEADER_MC`, ...). */

@@ -30,6 +30,7 @@ it('writes every file with its header only and names the missing marts in the ma
     'not available: marts.ar_feed_invoices was not built — its sources are not loaded',
     'not available: marts.ar_feed_payments was not built — its sources are not loaded',
     'not available: marts.ar_aging_by_customer was not built — its sources are not loaded',
+    'not available: marts.customer_directory was not built — its sources are not loaded',
   ]);
   expect(Object.values(manifest.files).every((f) => f.rows === 0)).toBe(true);
   expect(readFileSync(join(feed.dir, 'payments.csv'), 'utf8')).toBe(

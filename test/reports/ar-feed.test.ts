@@ -34,6 +34,11 @@ describeEachWarehouse('AR feed', (factory) => {
   let manifest: FeedManifest;
   let dir: string;
 
+  /** The injected open invoice ZZH001. */
+  function hackRow(rows: Record<string, unknown>[]): Record<string, unknown> | undefined {
+    return rows.find((r) => r.invoice_number === 'ZZH001');
+  }
+
   async function one<T>(sql: string): Promise<T> {
     const [row] = await warehouse.query<Record<string, unknown>>(sql);
     return Object.values(row ?? {})[0] as T;
@@ -81,6 +86,13 @@ describeEachWarehouse('AR feed', (factory) => {
     await warehouse.query(`insert into raw.spectrum__cr_billing_header_mc
       (company_code, job_number, application_number, period_end_date, revised_contract_amount, complete_to_date, previous_billed, amount_due, retention_amount, invoice_or_transaction)
       values ('${company}', 'ZJOB9', 1, CAST('2026-10-31' AS DATE), 5000.00, 500.00, 0.00, 500.00, 0.00, 'ZZH002')`);
+    // ZZH003: a retention release billing (its gross is all retainage), paid off.
+    await warehouse.query(`insert into raw.spectrum__cr_invoice_header_mc
+      (company_code, invoice_or_transaction, customer_code, job_number, invoice_date, due_date, invoice_extension, retention_amount, remarks, transaction_type, terms_code)
+      values ('${company}', 'ZZH003', 'ZZHACK', 'ZJOB9', CAST('2026-10-15' AS DATE), CAST('2026-11-14' AS DATE), 250.00, 250.00, null, 'I', 'N30')`);
+    await warehouse.query(`insert into raw.spectrum__cr_pay_adjust_history_mc
+      (company_code, customer_code, invoice_or_transaction, transaction_date, transaction_type, invoice_type, amount, check_number, day_seq)
+      values ('${company}', 'ZZHACK', 'ZZH003', CAST('2026-11-05' AS DATE), 'P', 'R', 250.00, '7788', 992)`);
     await rebuild(warehouse, config, truth.asOf);
     out = mkdtempSync(join(tmpdir(), 'plumbline-feed-'));
     const written = await writeArFeed({ warehouse, outDir: join(out, 'first'), asOf: truth.asOf, companyCode: null, logger: silentLogger });
@@ -98,6 +110,15 @@ describeEachWarehouse('AR feed', (factory) => {
     expect(manifest.as_of).toBe(truth.asOf);
     expect(manifest.window).toEqual({ since: null, through: truth.asOf, since_source: 'all history' });
     expect(manifest.not_available).toEqual([]);
+    // The manifest says each file's fields and types, in order, as the files have them.
+    expect(manifest.schema.invoices?.slice(0, 3)).toEqual([
+      { name: 'company_code', type: 'text' },
+      { name: 'invoice_number', type: 'text' },
+      { name: 'spectrum_invoice_number', type: 'text' },
+    ]);
+    const header = readFileSync(join(dir, 'invoices.csv'), 'utf8').split('\r\n')[0];
+    expect(header).toBe(manifest.schema.invoices?.map((f) => f.name).join(','));
+    expect(manifest.schema.customers?.map((f) => f.name)).toEqual(expect.arrayContaining(['address_1', 'city', 'state', 'zip_code', 'phone', 'terms_code']));
     expect(Object.keys(manifest.files).sort()).toEqual(['applications', 'customers', 'invoices', 'payments'].flatMap((n) => [`${n}.csv`, `${n}.jsonl`]).sort());
   });
 
@@ -124,8 +145,15 @@ describeEachWarehouse('AR feed', (factory) => {
     expect(totals.open_net_of_retainage).toBe(String(await one('select cast(sum(open_net_of_retainage) as varchar) from marts.ar_aging')));
     expect(totals.gross_amount).toBe(String(await one('select cast(sum(gross_amount) as varchar) from marts.ar_feed_invoices')));
     expect(money(open.reduce((s, r) => s + cents(r.retainage_open), 0n))).toBe(money(cents(truth.ar_aging.totals.retainage_open)));
-    expect(new Set(invoices.map((r) => r.invoice_type))).toEqual(new Set(['service', 'progress']));
-    const hack = invoices.find((r) => r.invoice_number === 'ZZH001');
+    expect(new Set(invoices.map((r) => r.invoice_type))).toEqual(new Set(['service', 'progress', 'retention']));
+    expect(invoices.find((r) => r.invoice_number === 'ZZH003')).toMatchObject({ invoice_type: 'retention', terms_code: 'N30' });
+    // What an AR tool needs to chase an invoice: status, terms, due date, PO, job and property.
+    expect(new Set(invoices.map((r) => r.status))).toEqual(new Set(['open', 'partial', 'retention_held', 'paid']));
+    expect(hackRow(invoices)).toMatchObject({ status: 'partial' });
+    const matched = invoices.filter((r) => r.buildops_invoice_id !== '');
+    expect(matched.every((r) => r.terms_code !== '' && r.due_date !== '' && r.property_id !== '' && r.job_description !== '')).toBe(true);
+    expect(matched.some((r) => r.po_number !== '')).toBe(true);
+    const hack = hackRow(invoices);
     expect(hack).toMatchObject({
       spectrum_invoice_number: 'ZZH001',
       buildops_invoice_id: '',
@@ -161,6 +189,22 @@ describeEachWarehouse('AR feed', (factory) => {
 
   it('customers: every customer of the feed, with the open AR of marts.ar_aging_by_customer', async () => {
     const customers = csvRows('customers');
+    // Address, phone and terms from Spectrum's customer master, for a dunning letter.
+    const master = await warehouse.query<{ customer_code: string; city: string; phone: string; terms_code: string }>(
+      `select customer_code, city, phone, terms_code from staging.stg_spectrum__customers where customer_code <> 'ZZHACK'`,
+    );
+    const byCode = new Map(master.map((m) => [m.customer_code, m]));
+    const known = customers.filter((c) => byCode.has(String(c.customer_code)));
+    expect(known.length).toBeGreaterThan(0);
+    for (const c of known) {
+      const m = byCode.get(String(c.customer_code))!;
+      expect({ city: c.city, phone: c.phone, terms_code: c.terms_code }, String(c.customer_code)).toEqual({
+        city: m.city ?? '',
+        phone: m.phone ?? '',
+        terms_code: m.terms_code ?? '',
+      });
+    }
+    expect(known.every((c) => c.address_1 !== '' && c.zip_code !== '')).toBe(true);
     const totals = manifest.files['customers.csv']?.money_totals ?? {};
     expect(totals.open_total).toBe(String(await one('select cast(sum(open_total) as varchar) from marts.ar_aging_by_customer')));
     expect(totals.open_credits).toBe(truth.ar_aging.totals.open_credits);
@@ -171,10 +215,14 @@ describeEachWarehouse('AR feed', (factory) => {
   it('text that a spreadsheet would run is prefixed in the CSV and kept as it is in JSON Lines; money is a string', () => {
     expect(csvRows('customers').find((r) => r.customer_code === 'ZZHACK')?.customer_name).toBe(`'${INJECTED}`);
     expect(readFileSync(join(dir, 'customers.csv'), 'utf8')).toContain(`ZZHACK,"'=HYPERLINK(""http://x"",""y"")"`);
-    expect(csvRows('payments').find((r) => r.customer_code === 'ZZHACK')?.check_number).toBe("'=1+1");
+    expect(csvRows('payments').find((r) => r.customer_code === 'ZZHACK' && r.check_number !== '7788')?.check_number).toBe("'=1+1");
     const json = jsonRows('customers').find((r) => r.customer_code === 'ZZHACK');
     expect(json).toMatchObject({ customer_name: INJECTED, open_total: '600.00', open_credits: '0.00' });
-    expect(jsonRows('payments').find((r) => r.customer_code === 'ZZHACK')).toMatchObject({ check_number: '=1+1', amount: '400.00', application_count: 1 });
+    expect(jsonRows('payments').find((r) => r.customer_code === 'ZZHACK' && r.check_number !== '7788')).toMatchObject({
+      check_number: '=1+1',
+      amount: '400.00',
+      application_count: 1,
+    });
   });
 
   it('the next feed starts where the previous one ended; --since overrides it', async () => {

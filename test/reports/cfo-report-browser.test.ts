@@ -29,6 +29,7 @@ const SECTIONS = [
   'freshness',
   'trend',
   'ar-aging',
+  'ar-gl-tieout',
   'payment-status-drift',
   'cost-code-drift',
   'double-billing',
@@ -156,18 +157,48 @@ describe.skipIf(!found)(`CFO report in Chromium${found ? '' : ` — NOT RUN: ${w
     }
   });
 
-  it('reads on a phone: the page does not scroll sideways, wide tables scroll inside their frame', async () => {
+  /** Every table frame whose table is wider than the frame (a column hidden off to the side). */
+  async function overflowingTables(page: Page): Promise<string[]> {
+    // Browser-side code as text: the project's TypeScript has no DOM library.
+    return page.evaluate<string[]>(
+      "[...document.querySelectorAll('.table-wrap')].filter((el) => el.getBoundingClientRect().width > 0 && el.scrollWidth > el.clientWidth + 1).map((el) => (el.closest('section') || {}).id + ': ' + el.scrollWidth + ' > ' + el.clientWidth)",
+    );
+  }
+
+  it('at 1400 px no table hides a column: every table fits its frame; screenshot', async () => {
+    const { page, problems } = await open({ width: 1400, height: 900 });
+    try {
+      // Open the full list of close checks too: it must fit as well.
+      await page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })");
+      expect(await overflowingTables(page)).toEqual([]);
+      expect(await page.locator('.table-wrap').count()).toBeGreaterThanOrEqual(9);
+      await page.screenshot({ path: join(dir, 'desktop-1400.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('reads on a phone: no sideways scrolling, rows read as cards with the money first, chart text at least 10 px', async () => {
     const { page, problems } = await open({ width: 390, height: 844 });
     try {
-      // Browser-side code as text: the project's TypeScript has no DOM library.
+      await page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })");
       const widths = await page.evaluate<{ page: number; viewport: number }>('({ page: document.documentElement.scrollWidth, viewport: window.innerWidth })');
       expect(widths.page).toBeLessThanOrEqual(widths.viewport);
-      const overflow = await page.evaluate<{ scroll: number; client: number; style: string }>(
-        "(() => { const el = document.querySelector('section#ar-aging .table-wrap'); return { scroll: el.scrollWidth, client: el.clientWidth, style: getComputedStyle(el).overflowX }; })()",
+      expect(await overflowingTables(page)).toEqual([]);
+      // An AR aging row reads as a card: its customer on top, then the money before any other text.
+      const order = await page.evaluate<string[]>(
+        "(() => { const cells = [...document.querySelector('section#ar-aging tbody tr').children].filter((c) => c.getBoundingClientRect().height > 0); cells.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top || a.getBoundingClientRect().left - b.getBoundingClientRect().left); return cells.map((c) => c.className.includes('money') ? 'money' : 'text'); })()",
       );
-      expect(overflow.style).toBe('auto');
-      expect(overflow.scroll).toBeGreaterThan(overflow.client);
-      await page.screenshot({ path: join(dir, 'phone.png'), fullPage: false });
+      expect(order[0]).toBe('text');
+      expect(order[1]).toBe('money');
+      expect(order.slice(1).indexOf('text') === -1 || order.slice(1).indexOf('text') > order.slice(1).lastIndexOf('money')).toBe(true);
+      // The smallest chart text as drawn on the screen (font size × the SVG's scale).
+      const smallest = await page.evaluate<number>(
+        "Math.min(...[...document.querySelectorAll('figure.chart > svg')].flatMap((svg) => { const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; return [...svg.querySelectorAll('text')].map((t) => parseFloat(getComputedStyle(t).fontSize) * scale); }))",
+      );
+      expect(smallest).toBeGreaterThanOrEqual(10);
+      await page.screenshot({ path: join(dir, 'phone-390.png'), fullPage: true });
       expect(problems).toEqual([]);
     } finally {
       await page.close();

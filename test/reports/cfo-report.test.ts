@@ -12,6 +12,9 @@ import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import type { GroundTruth } from '../../sandbox/index.ts';
 import { escapeHtml, formatDate, formatMoney } from '../../reports/html/format.ts';
+import ExcelJS from 'exceljs';
+import { writeWorkbooks } from '../../reports/excel/index.ts';
+import { FINDING_SHEETS } from '../../reports/excel/reconciliation.ts';
 import { writeCfoReport } from '../../reports/html/index.ts';
 import type { PlumblineConfig } from '../../scheduler/config.ts';
 import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
@@ -46,6 +49,7 @@ const SECTIONS = [
   'freshness',
   'trend',
   'ar-aging',
+  'ar-gl-tieout',
   'payment-status-drift',
   'cost-code-drift',
   'double-billing',
@@ -89,22 +93,21 @@ describe('a warehouse where no mart was built', () => {
     }
   });
 
-  it('without marts.close_status, the pane is derived from the marts present (a finding is attention)', async () => {
+  it('without marts.close_status, the pane says so and derives no close rules of its own', async () => {
     const dir = mkdtempSync(join(outRoot, 'derived-'));
     const warehouse = await openWarehouse(join(dir, 'derived.duckdb'));
     try {
       await warehouse.ensureReady();
       await warehouse.query(`create table marts.billing_duplicates as
-        select * from (values ('1', 'duplicate_invoice', 'buildops', 'J1', cast(1200.50 as decimal(18,2)), 'Invoice 2 repeats invoice 1'),
-                              ('1', 'duplicate_invoice', 'buildops', 'J2', cast(99.50 as decimal(18,2)), 'Invoice 4 repeats invoice 3'),
-                              ('2', 'duplicate_invoice', 'buildops', 'J9', cast(5000 as decimal(18,2)), 'another company'))
+        select * from (values ('1', 'duplicate_invoice', 'buildops', 'J1', cast(1200.50 as decimal(18,2)), 'Invoice 2 repeats invoice 1'))
           t(company_code, finding_type, source_system, job_number, amount_at_risk, detail)`);
       const result = await writeCfoReport({ warehouse, outDir: newOutDir(), asOf: '2026-11-15', companyCode: '1', logger: silentLogger });
-      const pane = sectionHtml(readFileSync(result.html, 'utf8'), 'close-status');
-      expect(pane).toContain('marts.close_status was not built: this pane is derived from the marts present');
-      const row = /<tr><td><span class="status status-attention">attention<\/span><\/td><td>billing_duplicates<\/td>.*?<\/tr>/.exec(pane);
-      expect(cells(row![0]).slice(1, 5)).toEqual(['billing_duplicates', 'Billing', '2', '$1,300.00']);
-      expect(pane).toMatch(/<td><span class="status status-unknown">not built<\/span><\/td><td>wip_schedule<\/td>/);
+      const html = readFileSync(result.html, 'utf8');
+      const pane = sectionHtml(html, 'close-status');
+      expect(pane).toContain('marts.close_status was not built, so this report cannot say what blocks the close');
+      expect(pane).not.toContain('<table');
+      // The section of the mart that exists still shows its own amount_at_risk.
+      expect(sectionHtml(html, 'double-billing')).toContain('<span class="kpi-value">$1,200.50</span>');
     } finally {
       await warehouse.close();
     }
@@ -131,8 +134,16 @@ describeEachWarehouse('CFO report of the sandbox', (factory) => {
   });
 
   it("the AR aging totals row equals the ground truth's totals, bucket by bucket", async () => {
-    const result = await writeCfoReport({ warehouse, outDir: newOutDir(), asOf: truth.asOf, companyCode: truth.companyCode, logger: silentLogger });
+    const result = await writeCfoReport({
+      warehouse,
+      outDir: newOutDir(),
+      asOf: truth.asOf,
+      companyCode: truth.companyCode,
+      companyName: 'Acme Mechanical',
+      logger: silentLogger,
+    });
     const html = readFileSync(result.html, 'utf8');
+    expect(html).toContain(`<h1>Close status and findings — Acme Mechanical, as of ${formatDate(truth.asOf)}</h1>`);
     const section = sectionHtml(html, 'ar-aging');
     const totals = cells(/<tfoot>(.*?)<\/tfoot>/s.exec(section)![1]!);
     const t = truth.ar_aging.totals;
@@ -143,19 +154,39 @@ describeEachWarehouse('CFO report of the sandbox', (factory) => {
       ),
     );
     expect(section).toContain(`<span class="kpi-value">${formatMoney(t.open_total)}</span>`);
+    // Net AR after credits: what the customers owe once their open credits are applied.
+    const net = (Number(t.open_total.replace('.', '')) + Number(t.open_credits.replace('.', ''))) / 100;
+    expect(section).toContain(`<span class="kpi-label">Net AR after credits</span><span class="kpi-value">${formatMoney(net.toFixed(2))}</span>`);
+    // The bridge's two ends are the ground truth's, and the GL tie-out section draws the waterfall.
+    const bridge = sectionHtml(html, 'ar-gl-tieout');
+    expect(bridge).toContain(`<span class="kpi-label">BuildOps open AR</span><span class="kpi-value">${formatMoney(truth.ar_bridge!.buildops_open_ar)}</span>`);
+    expect(bridge).toContain(`<span class="kpi-label">Spectrum open AR</span><span class="kpi-value">${formatMoney(truth.ar_bridge!.spectrum_open_ar)}</span>`);
+    expect(bridge).toContain('<figure class="chart">');
+    expect(sectionHtml(html, 'close-status')).toContain('<a href="#ar-gl-tieout">Receivables do not tie to the general ledger</a>');
+    // The exposure is the past-due buckets net of retainage, with its own total.
+    const pastDue = ['1-30', '31-60', '61-90', '90+'].reduce((sum, b) => sum + Number(t[b as '90+'].replace('.', '')), 0) / 100;
+    expect(sectionHtml(html, 'close-status')).toContain(
+      `<h3>Exposure: past-due receivables <span class="close-total">${formatMoney(pastDue.toFixed(2))}</span></h3>`,
+    );
     // The close pane is marts.close_status, every check of it, blocking first.
     const pane = sectionHtml(html, 'close-status');
     expect(pane).not.toContain('was not built');
     const checks = await warehouse.query<{ check: string; status: string }>(
       `select "check", status from marts.close_status where company_code = '${truth.companyCode}'`,
     );
-    const shown = [...pane.matchAll(/<tr><td><span class="status status-(\w+)">\w+<\/span><\/td><td>([^<]+)<\/td>/g)].map((m) => ({
-      status: m[1],
-      check: m[2],
+    const shown = [...pane.matchAll(/<tr data-check="(\w+)"><td class="num">[^<]*<\/td><td><span class="status status-(\w+)">/g)].map((m) => ({
+      status: m[2],
+      check: m[1],
     }));
     expect([...shown].sort((a, b) => a.check!.localeCompare(b.check!))).toEqual([...checks].sort((a, b) => a.check.localeCompare(b.check)));
     const rank = shown.map((r) => ['blocking', 'attention', 'ok'].indexOf(r.status!));
     expect(rank).toEqual([...rank].sort((a, b) => a - b));
+    // The first screen separates what blocks the close, the exposure and cash held, each with its own total, in plain words.
+    expect(pane).toMatch(/<h3>What blocks the close <span class="close-total">/);
+    expect(pane).toMatch(/<h3>Exposure: past-due receivables <span class="close-total">/);
+    expect(pane).toMatch(/<h3>Cash held or owed <span class="close-total">/);
+    expect(pane).toContain('<a href="#double-billing">Double billing</a>');
+    expect(pane).not.toContain('>billing_duplicates<');
     // A section's headline amount is the close pane's amount for its check.
     const [drift] = await warehouse.query<{ amount: string }>(
       `select cast(amount_at_risk as varchar) as amount from marts.close_status where "check" = 'invoice_status' and company_code = '${truth.companyCode}'`,
@@ -169,6 +200,54 @@ describeEachWarehouse('CFO report of the sandbox', (factory) => {
     expect(html).toContain(`as of ${formatDate(truth.asOf)}`);
     // Self-contained: no scripts, nothing fetched.
     expect(html).not.toMatch(/<script|<link|<img|src=|@import|url\(/i);
+  });
+
+  it('every check shows one amount: the close pane, its section and the reconciliation workbook all read amount_at_risk', async () => {
+    const outDir = newOutDir();
+    const options = { warehouse, outDir, asOf: truth.asOf, companyCode: truth.companyCode, logger: silentLogger };
+    const html = readFileSync((await writeCfoReport(options)).html, 'utf8');
+    await writeWorkbooks(options);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(outDir, 'reconciliation.xlsx'));
+    const summary = workbook.getWorksheet('Summary')!;
+    const summaryAmount = new Map<string, number>();
+    summary.eachRow((row) => {
+      const first = row.getCell(1).value as ExcelJS.CellValue;
+      const name = first !== null && typeof first === 'object' && 'result' in first ? String(first.result) : String(first);
+      const amount = row.getCell(4).value as ExcelJS.CellValue;
+      if (amount !== null && typeof amount === 'object' && 'result' in amount) summaryAmount.set(name, Number(amount.result));
+    });
+    const rows = await warehouse.query<{ check: string; amount: string }>(
+      `select "check", cast(amount_at_risk as varchar) as amount from marts.close_status where company_code = '${truth.companyCode}' and amount_at_risk is not null`,
+    );
+    const pane = sectionHtml(html, 'close-status');
+    const sectionOf: Record<string, string> = {
+      invoice_status: 'payment-status-drift',
+      cost_code_drift: 'double-billing',
+      billing_duplicates: 'double-billing',
+      retainage_reconciliation: 'retainage',
+      subcontractor_compliance: 'subcontractors-blocked',
+      service_ticket_batches: 'service-ticket-batches',
+      wip_schedule: 'wip',
+      ar_gl_tieout: 'ar-gl-tieout',
+    };
+    sectionOf.cost_code_drift = 'cost-code-drift';
+    let compared = 0;
+    for (const { check, amount } of rows) {
+      const row = new RegExp(`<tr data-check="${check}"><td class="num">([^<]*)</td>`).exec(pane);
+      expect(row?.[1], `${check} in the close pane`).toBe(formatMoney(amount));
+      const sheet = FINDING_SHEETS.find((s) => s.mart === check);
+      if (sheet?.amount) {
+        expect(summaryAmount.get(sheet.name), `${check} on the workbook Summary`).toBeCloseTo(Number(amount), 2);
+        compared += 1;
+      }
+      const id = sectionOf[check];
+      if (id) expect(sectionHtml(html, id), `${check} in its section`).toContain(`<span class="kpi-value">${formatMoney(amount)}</span>`);
+    }
+    // Every finding sheet with an amount was compared, and some amounts are not zero.
+    expect(compared).toBe(FINDING_SHEETS.filter((s) => s.amount && rows.some((r) => r.check === s.mart)).length);
+    expect(compared).toBeGreaterThanOrEqual(7);
+    expect(rows.some((r) => Number(r.amount) !== 0)).toBe(true);
   });
 
   it('the trend appears on a second run with a later as-of, and compares with the latest earlier run', async () => {

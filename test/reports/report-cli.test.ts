@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import type { CliRun } from '../support/cli.ts';
+import { formatDate } from '../../reports/html/format.ts';
 import { removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'plumbline-report-cli-'));
@@ -81,5 +82,17 @@ describe('plumbline report and the reports stage', () => {
     const bad = await plumbline(['report', '--config', config, '--as-of', asOf, '--since', asOf]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`--since "${asOf}": use a date YYYY-MM-DD before the as-of date`);
+  });
+
+  it('report is of the date the marts were built for: another --as-of is refused (exit 2) with the way to rebuild', async () => {
+    const other = await plumbline(['report', '--config', config, '--as-of', '2026-11-30', '--out', join(work, 'other')]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(`The marts were built as of ${asOf}`);
+    expect(other.stderr).toContain('plumbline models --as-of 2026-11-30');
+    expect(existsSync(join(work, 'other', 'cfo-report.html'))).toBe(false);
+    // Without --as-of the report takes the marts' date, whatever today is.
+    const own = await plumbline(['report', '--config', config, '--out', join(work, 'own')]);
+    expect(own.code, own.stderr).toBe(0);
+    expect(readFileSync(join(work, 'own', 'cfo-report.html'), 'utf8')).toContain(`as of ${formatDate(asOf)}`);
   });
 });

@@ -18,6 +18,7 @@ import { silentLogger } from '../../lib/logger.ts';
 import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import { writeWorkbooks } from '../../reports/excel/index.ts';
+import { importNotes } from '../../reports/excel/notes.ts';
 import { FINDING_SHEETS, writeReconciliationWorkbook } from '../../reports/excel/reconciliation.ts';
 import { DATE_FORMAT, MONEY_FORMAT } from '../../reports/excel/sheet.ts';
 import type { GroundTruth } from '../../sandbox/index.ts';
@@ -104,6 +105,11 @@ function sheetOf(workbook: ExcelJS.Workbook, name: string): ExcelJS.Worksheet {
   return sheet;
 }
 
+/** A date cell as YYYY-MM-DD. */
+function excelDay(value: ExcelJS.CellValue): string {
+  return value instanceof Date ? value.toISOString().slice(0, 10) : String(value);
+}
+
 function headerIndex(sheet: ExcelJS.Worksheet, header: string): number {
   const values = sheet.getRow(1).values as unknown[];
   const index = values.indexOf(header);
@@ -121,7 +127,7 @@ function rowLabelled(sheet: ExcelJS.Worksheet, label: string): ExcelJS.Row {
 describe('workbooks read back with exceljs (no LibreOffice needed)', () => {
   it('ar-aging.xlsx: Summary, By customer, Detail; frozen header, filter, accounting money, real dates', async () => {
     const workbook = await readWorkbook('ar-aging.xlsx');
-    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Summary', 'By customer', 'Detail']);
+    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Summary', 'By customer', 'Detail', 'By job', 'Retainage receivable']);
     const [openInvoices] = await warehouse.query<{ n: number }>('select count(*) as n from marts.ar_aging');
     for (const name of ['By customer', 'Detail']) {
       const sheet = sheetOf(workbook, name);
@@ -237,6 +243,38 @@ describe('workbooks read back with exceljs (no LibreOffice needed)', () => {
   });
 });
 
+describe('workpaper notes', () => {
+  it('a note typed on an exception sheet survives notes import and the next workbook; first_seen is the as-of it appeared', async () => {
+    const typed = join(out, 'typed.xlsx');
+    const workbook = await readWorkbook('reconciliation.xlsx');
+    const sheet = sheetOf(workbook, 'Invoice status drift');
+    const keyAt = headerIndex(sheet, 'Finding key');
+    const key = String(sheet.getRow(2).getCell(keyAt).value);
+    expect(key).toMatch(/^invoice_status\|/);
+    expect(excelDay(sheet.getRow(2).getCell(headerIndex(sheet, 'First seen')).value)).toBe(asOf);
+    sheet.getRow(2).getCell(headerIndex(sheet, 'Owner')).value = 'J. Rivera';
+    sheet.getRow(2).getCell(headerIndex(sheet, 'Review status')).value = 'in progress';
+    sheet.getRow(2).getCell(headerIndex(sheet, 'Notes')).value = 'Called the customer; credit memo coming';
+    await workbook.xlsx.writeFile(typed);
+
+    expect(await importNotes(warehouse, typed)).toMatchObject({ notes: 1 });
+    const next = join(out, 'next');
+    await writeWorkbooks({ warehouse, outDir: next, asOf, companyCode: null, logger: silentLogger });
+    const again = new ExcelJS.Workbook();
+    await again.xlsx.readFile(join(next, 'reconciliation.xlsx'));
+    const rebuilt = sheetOf(again, 'Invoice status drift');
+    let found: ExcelJS.Row | null = null;
+    rebuilt.eachRow((row) => {
+      if (String(row.getCell(headerIndex(rebuilt, 'Finding key')).value) === key) found = row;
+    });
+    expect(found).not.toBeNull();
+    const row = found as unknown as ExcelJS.Row;
+    expect(row.getCell(headerIndex(rebuilt, 'Owner')).value).toBe('J. Rivera');
+    expect(row.getCell(headerIndex(rebuilt, 'Review status')).value).toBe('in progress');
+    expect(row.getCell(headerIndex(rebuilt, 'Notes')).value).toBe('Called the customer; credit memo coming');
+  });
+});
+
 describe.skipIf(!soffice)(`workbooks opened in LibreOffice${soffice ? '' : ` — NOT RUN: ${noLibreOffice}`}`, () => {
   let csvDir: string;
 
@@ -289,6 +327,46 @@ describe.skipIf(!soffice)(`workbooks opened in LibreOffice${soffice ? '' : ` —
       { timeout: 180_000 },
     );
   }, 200_000);
+
+  it('every sheet prints landscape, one page wide, header repeated, with a header and a page-n-of-m footer; LibreOffice renders the expected pages', async () => {
+    const pdfDir = join(out, 'pdf');
+    await run(soffice as string, ['--headless', '--convert-to', 'pdf', '--outdir', pdfDir, join(out, 'ar-aging.xlsx'), join(out, 'reconciliation.xlsx')], {
+      timeout: 180_000,
+    });
+    for (const name of ['ar-aging', 'reconciliation']) {
+      const workbook = await readWorkbook(`${name}.xlsx`);
+      // The print setup as Excel reads it.
+      let expectedMax = 0;
+      for (const sheet of workbook.worksheets) {
+        expect(sheet.pageSetup.orientation, `${name} ${sheet.name}`).toBe('landscape');
+        expect(sheet.pageSetup.fitToPage && sheet.pageSetup.fitToWidth === 1 && sheet.pageSetup.fitToHeight === 0, `${name} ${sheet.name}`).toBe(true);
+        expect(sheet.headerFooter.oddHeader, sheet.name).toContain(`As of ${asOf}`);
+        expect(sheet.headerFooter.oddFooter, sheet.name).toContain('Page &P of &N');
+        expect(sheet.headerFooter.oddFooter, sheet.name).toMatch(/Run \S+/);
+        if (sheet.name !== 'Summary' && sheet.rowCount > 1) expect(sheet.pageSetup.printTitlesRow, sheet.name).toBe('1:1');
+        // Landscape letter, one page wide: at least 25 rows a page.
+        expectedMax += Math.max(1, Math.ceil(sheet.rowCount / 25));
+      }
+      const pdf = readFileSync(join(pdfDir, `${name}.pdf`), 'latin1');
+      const pages = (pdf.match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+      const boxes = [...pdf.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)].map((m) => Number(m[1]) > Number(m[2]));
+      process.stderr.write(`[workbooks] ${name}.pdf: ${pages} pages for ${workbook.worksheets.length} sheets (at most ${expectedMax} expected)\n`);
+      expect(pages).toBeGreaterThanOrEqual(workbook.worksheets.length);
+      expect(pages).toBeLessThanOrEqual(expectedMax);
+      expect(boxes.length).toBeGreaterThan(0);
+      expect(boxes.every(Boolean)).toBe(true);
+    }
+    // The Summary carries the sign-off block; wide sheets keep their key columns frozen.
+    const reconciliation = await readWorkbook('reconciliation.xlsx');
+    expect(() => rowLabelled(sheetOf(reconciliation, 'Summary'), 'Prepared by')).not.toThrow();
+    expect(() => rowLabelled(sheetOf(reconciliation, 'Summary'), 'Reviewed by')).not.toThrow();
+    const wip = sheetOf(reconciliation, 'WIP schedule');
+    expect(wip.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
+    expect((wip.views[0] as { xSplit?: number }).xSplit).toBeGreaterThanOrEqual(2);
+    // The new sheets are there.
+    expect(reconciliation.worksheets.map((w) => w.name)).toEqual(expect.arrayContaining(['AR bridge', 'GL tie-out', 'GL entries']));
+    expect((await readWorkbook('ar-aging.xlsx')).worksheets.map((w) => w.name)).toEqual(['Summary', 'By customer', 'Detail', 'By job', 'Retainage receivable']);
+  });
 
   it('LibreOffice recalculates the formulas (a wrong cached result is replaced)', () => {
     expect(readdirSync(csvDir)).toContain('recalc-check-Check.csv');

@@ -164,6 +164,11 @@ describe('plumbline CLI', () => {
     const paths = reports![1]!.trim().split(/\n\s*/);
     expect(paths[0]).toMatch(/plumbline-reports[\\/]\d{4}-\d{2}-\d{2}[\\/]cfo-report\.html$/);
     for (const path of paths) expect(existsSync(path), path).toBe(true);
+    // The demo ran the previous month end first: its report shows a trend against it.
+    const html = readFileSync(paths[0]!, 'utf8');
+    const trend = html.slice(html.indexOf('<section id="trend"'), html.indexOf('</section>', html.indexOf('<section id="trend"')));
+    expect(trend).toContain('Against the report as of Oct 31, 2026');
+    expect(trend).not.toContain('No earlier report');
     const warehouse = join(work, 'plumbline-demo', 'warehouse.duckdb');
     const truth = JSON.parse(readFileSync(join(work, 'plumbline-demo', 'ground-truth.json'), 'utf8')) as { companyCode: string };
     const check = await plumbline([

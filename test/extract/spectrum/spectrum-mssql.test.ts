@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openWarehouse } from '../../../load/index.ts';
-import { createSpectrumSqlResources } from '../../../extract/spectrum/index.ts';
+import { SPECTRUM_TABLE_NAMES, createSpectrumSqlResources } from '../../../extract/spectrum/index.ts';
 import { loadAll } from './helpers.ts';
 
 const url = process.env.PLUMBLINE_TEST_MSSQL_URL;
@@ -40,7 +40,7 @@ if (!url) {
       const warehouse = await openWarehouse(join(dir, 'w.duckdb'));
       try {
         const results = await loadAll(warehouse, sql.resources);
-        expect(results.size).toBe(21);
+        expect(results.size).toBe(SPECTRUM_TABLE_NAMES.length);
         for (const [name, result] of results)
           process.stderr.write(`[spectrum mssql] ${name}: ${result.rowsLoaded} rows, ${result.rowsQuarantined} quarantined\n`);
       } finally {

@@ -8,7 +8,7 @@ import { PlumblineError, TransientError, errorWithFix } from '../../../lib/error
 import { loadResource, newLoadId, openWarehouse } from '../../../load/index.ts';
 import type { Warehouse } from '../../../load/index.ts';
 import type { Resource } from '../../../extract/types.ts';
-import { createSpectrumSqlResources } from '../../../extract/spectrum/index.ts';
+import { SPECTRUM_TABLE_NAMES, createSpectrumSqlResources } from '../../../extract/spectrum/index.ts';
 import { describeEachWarehouse } from '../../support/warehouses.ts';
 import { AS_OF, compareAll, loadAll, quarantineOf, sqlOptions, startSandbox, storeRun, storeTotals, warehouseTotals } from './helpers.ts';
 import type { Sandbox } from './helpers.ts';
@@ -48,10 +48,10 @@ describeEachWarehouse('spectrum SQL: every table', (factory) => {
   test('loads every table with the sandbox counts and money totals, company 1 only', async () => {
     const sql = createSpectrumSqlResources(sqlOptions(sandbox));
     close = sql.close;
-    expect(sql.resources.map((r) => r.name)).toHaveLength(21);
+    expect(sql.resources.map((r) => r.name)).toHaveLength(SPECTRUM_TABLE_NAMES.length);
     const t0 = performance.now();
     const results = await loadAll(warehouse, sql.resources);
-    process.stderr.write(`[spectrum sql ${factory.kind}] 21 tables in ${Math.round(performance.now() - t0)} ms\n`);
+    process.stderr.write(`[spectrum sql ${factory.kind}] ${SPECTRUM_TABLE_NAMES.length} tables in ${Math.round(performance.now() - t0)} ms\n`);
     for (const [name, result] of results) expect(result.rowsQuarantined, name).toBe(0);
     const { expected, loaded } = await compareAll(sandbox.store, warehouse);
     expect(loaded).toEqual(expected);

@@ -36,6 +36,7 @@ export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise
   expect([...rows.keys()].sort()).toEqual(
     [
       'ar_aging',
+      'ar_gl_tieout',
       'billing_duplicates',
       'cost_code_drift',
       'freshness_buildops',
@@ -75,6 +76,14 @@ export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise
     open_findings: mismatched.length,
     amount_at_risk: cents(mismatched.map((r) => r.difference.replace('-', ''))),
     status: 'attention',
+  });
+
+  // The planted posting the subledger never saw leaves the AR account unexplained: blocking, by that amount.
+  const unexplained = (truth.ar_gl_tieout ?? []).filter((r) => r.status === 'unexplained');
+  expect(rows.get('ar_gl_tieout')).toMatchObject({
+    open_findings: unexplained.length,
+    amount_at_risk: cents((truth.ar_gl_tieout ?? []).map((r) => r.unexplained.replace('-', ''))),
+    status: 'blocking',
   });
 
   const blocked = truth.subcontractor_compliance.filter((r) => !r.is_compliant);

@@ -60,10 +60,18 @@ export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise
         join raw.spectrum__jc_job_master_mc j on trim(j.company_code) = trim(t.company_code) and trim(j.job_number) = trim(t.job_number)
         where trim(j.status_code) = 'A' and trim(t.tran_type_code) <> 'AR' and t.tran_date <= cast('${truth.asOf}' as date)) as spectrum_cost,
       (select cast(coalesce(sum(billed_to_date), 0) as varchar) from marts.wip_schedule) as wip_billed,
-      (select cast(coalesce(sum(h.invoice_extension), 0) as varchar)
+      (select cast(coalesce(sum(case when trim(h.transaction_type) = 'C' then -abs(h.invoice_extension) else h.invoice_extension end), 0) as varchar)
         from raw.spectrum__cr_invoice_header_mc h
         join raw.spectrum__jc_job_master_mc j on trim(j.company_code) = trim(h.company_code) and trim(j.job_number) = trim(h.job_number)
         where trim(j.status_code) = 'A' and cast(h.invoice_date as date) <= cast('${truth.asOf}' as date)) as spectrum_billed`);
+  // The sandbox exports some credit memos positive and some negative (installations differ):
+  // billed_to_date must subtract both, so both forms are in the data this test reads.
+  const [forms] = await warehouse.query<{ positive: number; negative: number }>(`
+    select cast(sum(case when invoice_extension > 0 then 1 else 0 end) as integer) as positive,
+      cast(sum(case when invoice_extension < 0 then 1 else 0 end) as integer) as negative
+    from raw.spectrum__cr_invoice_header_mc where trim(transaction_type) = 'C'`);
+  expect(Number(forms?.positive)).toBeGreaterThan(0);
+  expect(Number(forms?.negative)).toBeGreaterThan(0);
   expect(ties?.wip_cost).toBe(ties?.spectrum_cost);
   expect(ties?.wip_billed).toBe(ties?.spectrum_billed);
   const cents = (money: string): bigint => BigInt(money.replace('.', ''));

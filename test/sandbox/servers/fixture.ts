@@ -23,7 +23,7 @@ export async function openFixtureStore(): Promise<Store> {
       ('Z01', '${pad('5000', 12)}', 'Direct labor cost', 'E', 'Y', '${pad('L', 3)}');
     INSERT INTO spectrum."SY_TAX_CODES_MC" VALUES ('Z01', 'TX', 'SALES_TAX', 0.0825, 'A'), ('Z01', 'TC1', 'TAX_CLASS', 0, 'A');
     INSERT INTO spectrum."JC_INSTALLATION_MC" VALUES ('Z01', '99-999', 'N', 'Y');
-    INSERT INTO spectrum."CR_INSTALLATION_MC" VALUES ('Z01', '${pad('1200', 12)}', 'Y');
+    INSERT INTO spectrum."CR_INSTALLATION_MC" VALUES ('Z01', '${pad('1200', 12)}', 'Y', NULL);
     INSERT INTO spectrum."SY_PROCESSING_DATES_MC" VALUES ('Z01', 'AR', TIMESTAMP '2026-11-15', TIMESTAMP '2026-11-01', TIMESTAMP '2026-11-30');
     INSERT INTO spectrum."JC_JOB_MASTER_MC" VALUES
       ('Z01', ${j('J1001')}, 'Chiller retrofit', 'A', ${j('C100')}, ${j('200')}, 'D1', 125000.00, 'TX', NULL, 10.0000, 'F'),

@@ -1,0 +1,117 @@
+/**
+ * Workpaper memory: each exception sheet carries, per finding, its key, the date it was first
+ * seen (from the findings every earlier report recorded) and what a person wrote about it
+ * (owner, status, notes). `plumbline notes import <workbook>` reads those cells back into
+ * `meta.finding_notes` by finding key, so the next night's workbook carries them again.
+ */
+import ExcelJS from 'exceljs';
+import type { Warehouse } from '../../load/index.ts';
+import type { ColumnSpec } from './sheet.ts';
+import { sqlText } from './sheet.ts';
+
+/** The columns whose values make a finding's key, per finding mart. */
+export const FINDING_KEYS: Record<string, readonly string[]> = {
+  invoice_status: ['buildops_invoice_id'],
+  cost_code_drift: ['finding_type', 'item_code', 'job_number', 'gl_account', 'invoice_number', 'line_number'],
+  billing_duplicates: ['finding_type', 'job_number', 'application_number', 'item_number', 'invoice_number', 'buildops_pay_application_id'],
+  retainage_reconciliation: ['job_number'],
+  subcontractor_compliance: ['job_number', 'vendor_code'],
+  service_ticket_batches: ['batch_key'],
+  wip_schedule: ['job_number'],
+  ar_gl_tieout: ['gl_account'],
+};
+
+/** The SQL of a row's finding key: `<mart>|<company>|<key values>`. */
+export function findingKeySql(mart: string): string | null {
+  const keys = FINDING_KEYS[mart];
+  if (!keys) return null;
+  return [`'${mart}'`, 'company_code', ...keys].map((k, i) => (i === 0 ? k : `coalesce(cast(${k} as varchar), '')`)).join(" || '|' || ");
+}
+
+export const NOTE_HEADERS = { key: 'Finding key', firstSeen: 'First seen', owner: 'Owner', status: 'Review status', notes: 'Notes' } as const;
+
+/** The workpaper columns of an exception sheet (empty for a mart with no finding key). */
+export function noteColumns(mart: string): ColumnSpec[] {
+  const key = findingKeySql(mart);
+  if (key === null) return [];
+  const needs = ['company_code', ...(FINDING_KEYS[mart] ?? [])];
+  const note = (column: string): string => `(select n.${column} from meta.finding_notes n where n.finding_key = ${key})`;
+  return [
+    { key: 'finding_key', header: NOTE_HEADERS.key, kind: 'text', expr: key, needs },
+    {
+      key: 'first_seen',
+      header: NOTE_HEADERS.firstSeen,
+      kind: 'date',
+      expr: `(select min(h.as_of) from meta.finding_history h where h.finding_key = ${key})`,
+      needs,
+    },
+    { key: 'owner', header: NOTE_HEADERS.owner, kind: 'text', expr: note('owner'), needs },
+    { key: 'review_status', header: NOTE_HEADERS.status, kind: 'text', expr: note('status'), needs },
+    { key: 'notes', header: NOTE_HEADERS.notes, kind: 'text', expr: note('notes'), needs },
+  ];
+}
+
+/** Records this report's findings of a mart under its as-of date (replacing that date's), for first_seen. */
+export async function recordFindings(warehouse: Warehouse, mart: string, where: string, asOf: string): Promise<void> {
+  const key = findingKeySql(mart);
+  if (key === null) return;
+  const date = `cast(${sqlText(asOf)} as date)`;
+  await warehouse.transaction(async (tx) => {
+    await tx.query(`delete from meta.finding_history where mart = ${sqlText(mart)} and as_of = ${date}`);
+    await tx.query(`insert into meta.finding_history (finding_key, mart, as_of) select distinct ${key}, ${sqlText(mart)}, ${date} from marts.${mart} ${where}`);
+  });
+}
+
+/** What `notes import` found in a workbook. */
+export interface NotesImport {
+  sheets: number;
+  notes: number;
+}
+
+const cellText = (value: ExcelJS.CellValue): string => {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object' && 'result' in value) return String(value.result ?? '');
+  if (typeof value === 'object' && 'richText' in value) return value.richText.map((t) => t.text).join('');
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return String(value);
+};
+
+/** Reads the owner, status and notes typed on every exception sheet of `path` into meta.finding_notes, by finding key. */
+export async function importNotes(warehouse: Warehouse, path: string, now = new Date()): Promise<NotesImport> {
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.readFile(path);
+  const notes = new Map<string, { owner: string; status: string; notes: string }>();
+  let sheets = 0;
+  for (const sheet of workbook.worksheets) {
+    const header = (sheet.getRow(1).values as ExcelJS.CellValue[]).map((v) => cellText(v));
+    const at = (name: string): number => header.indexOf(name);
+    if (at(NOTE_HEADERS.key) < 1) continue;
+    sheets += 1;
+    sheet.eachRow((row, number) => {
+      if (number === 1) return;
+      const key = cellText(row.getCell(at(NOTE_HEADERS.key)).value).trim();
+      if (key === '' || key === 'Total') return;
+      const read = (name: string): string =>
+        at(name) > 0
+          ? cellText(row.getCell(at(name)).value)
+              .trim()
+              .replace(/^'/, '')
+          : '';
+      const entry = { owner: read(NOTE_HEADERS.owner), status: read(NOTE_HEADERS.status), notes: read(NOTE_HEADERS.notes) };
+      if (entry.owner || entry.status || entry.notes) notes.set(key, entry);
+    });
+  }
+  if (notes.size > 0) {
+    const at = now.toISOString().replace('T', ' ').replace('Z', '');
+    await warehouse.transaction(async (tx) => {
+      const keys = [...notes.keys()];
+      await tx.query(`delete from meta.finding_notes where finding_key in (${keys.map(sqlText).join(', ')})`);
+      const values = [...notes.entries()].map(
+        ([key, n]) =>
+          `(${sqlText(key)}, ${n.owner ? sqlText(n.owner) : 'null'}, ${n.status ? sqlText(n.status) : 'null'}, ${n.notes ? sqlText(n.notes) : 'null'}, ${sqlText(path)}, cast(${sqlText(at)} as timestamp))`,
+      );
+      await tx.query(`insert into meta.finding_notes (finding_key, owner, status, notes, source_file, updated_at) values ${values.join(', ')}`);
+    });
+  }
+  return { sheets, notes: notes.size };
+}
