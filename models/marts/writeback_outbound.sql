@@ -227,5 +227,5 @@ select
 from outbound_invoices i
 left join staging.stg_mappings__department_cost_centers cc on cc.department_name = i.department_name
 cross join run_company rc
-left join staging.stg_spectrum__cr_settings cr on cr.company_code = rc.company_code
+left join staging.stg_spectrum__ar_settings cr on cr.company_code = rc.company_code
 left join staging.stg_spectrum__customers sc on sc.company_code = rc.company_code and sc.customer_code = i.customer_code

@@ -49,7 +49,7 @@ ar_period as (
 
 cr_settings as (
   select ar_gl_account, invoice_date_in_gl_period
-  from staging.stg_spectrum__cr_settings
+  from staging.stg_spectrum__ar_settings
   where company_code = (select company_code from run_company)
 ),
 

@@ -12,11 +12,12 @@ import { silentLogger } from '../../lib/logger.ts';
 import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import { LATEST_MIGRATION, migrationSteps } from '../../load/meta-migrations.ts';
-import { META_TABLES } from '../../load/meta-tables.ts';
+import { META_MIGRATIONS, META_TABLES } from '../../load/meta-tables.ts';
 import { metaDb } from '../../load/meta-database.ts';
 import { configSchema } from '../../scheduler/config.ts';
 import { runPipeline } from '../../scheduler/pipeline.ts';
 import { loadSecrets } from '../../scheduler/secrets.ts';
+import { filesConfig, sandboxExport } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 import type { WarehouseFactory } from '../support/warehouses.ts';
 
@@ -88,6 +89,9 @@ it('migration 1 is frozen: its tables are the ones it shipped with (a later tabl
   for (const table of META_TABLES) expect(table.since ?? 1, table.name).toBeLessThanOrEqual(LATEST_MIGRATION);
 });
 
+/** Every migration this version has, in order: a new warehouse and a migrated one record them all. */
+const MIGRATION_IDS = META_MIGRATIONS.map((m) => m.id);
+
 describeEachWarehouse('meta migrations', (factory) => {
   afterAll(() => factory.cleanup());
 
@@ -101,7 +105,7 @@ describeEachWarehouse('meta migrations', (factory) => {
 
     const warehouse = await openWarehouse(location);
     try {
-      expect((await appliedMigrations(warehouse)).map((m) => m.id)).toEqual([1, 2]);
+      expect((await appliedMigrations(warehouse)).map((m) => m.id)).toEqual(MIGRATION_IDS);
       // Every table the release wrote is still there with every row; the run records are new.
       const after = await rowCounts(factory, location);
       for (const [table, n] of before) expect(after.get(table), table).toBe(n);
@@ -113,9 +117,11 @@ describeEachWarehouse('meta migrations', (factory) => {
         expect(columns, table.name).toEqual(expect.arrayContaining(table.columns.map(([name]) => name)));
       }
 
-      // The migrated warehouse works: the models rebuild and the run is stored.
-      const config = { ...configSchema.parse({ company: { code: '1', time_zone: 'America/Chicago' } }), baseDir: process.cwd(), file: null };
-      const result = await runPipeline({ warehouse, config, secrets: loadSecrets({}), logger: silentLogger, asOf: '2026-11-15', stages: ['models'] });
+      // The migrated warehouse works: the next nightly run loads on top of it (adding the columns
+      // this version extracts and 0.1.0 did not), the models rebuild, and the run is stored.
+      const { dir, truth } = await sandboxExport(1, 'tiny');
+      const config = filesConfig(dir, truth, location);
+      const result = await runPipeline({ warehouse, config, secrets: loadSecrets({}), logger: silentLogger, asOf: '2026-11-15', stages: ['load', 'models'] });
       expect(result.status, result.message ?? '').toBe('ok');
       const runs = await metaDb(warehouse).selectFrom('meta.runs').selectAll().execute();
       expect(runs.map((r) => [r.run_id, r.status, r.trigger, r.as_of])).toEqual([[result.runId, 'ok', 'manual', '2026-11-15']]);
@@ -129,7 +135,7 @@ describeEachWarehouse('meta migrations', (factory) => {
     const first = await openWarehouse(location);
     const applied = await appliedMigrations(first);
     await first.close();
-    expect(applied.map((m) => m.id)).toEqual([1, 2]);
+    expect(applied.map((m) => m.id)).toEqual(MIGRATION_IDS);
     const second = await openWarehouse(location);
     try {
       expect(await appliedMigrations(second)).toEqual(applied);
@@ -146,6 +152,8 @@ describeEachWarehouse('meta migrations', (factory) => {
       .values({ id: 999, description: 'from the future', plumbline_version: '9.0.0', applied_at: null })
       .execute();
     await warehouse.close();
-    await expect(openWarehouse(location)).rejects.toThrow(/migrated by a newer plumbline \(meta migration 999; this version knows up to 2\)/);
+    await expect(openWarehouse(location)).rejects.toThrow(
+      new RegExp(`migrated by a newer plumbline \\(meta migration 999; this version knows up to ${MIGRATION_IDS[MIGRATION_IDS.length - 1]}\\)`),
+    );
   });
 });
