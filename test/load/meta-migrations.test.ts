@@ -14,7 +14,6 @@ import type { Warehouse } from '../../load/index.ts';
 import { LATEST_MIGRATION, migrationSteps } from '../../load/meta-migrations.ts';
 import { META_MIGRATIONS, META_TABLES } from '../../load/meta-tables.ts';
 import { metaDb } from '../../load/meta-database.ts';
-import { configSchema } from '../../scheduler/config.ts';
 import { runPipeline } from '../../scheduler/pipeline.ts';
 import { loadSecrets } from '../../scheduler/secrets.ts';
 import { filesConfig, sandboxExport } from '../support/sandbox-warehouse.ts';
