@@ -92,7 +92,7 @@ function printTable(rows: readonly Measurement[]): void {
   const cells = rows.map((m) => [
     m.scale,
     m.warehouse,
-    m.stage + (m.ok ? '' : ` FAILED: ${m.error ?? ''}`.slice(0, 120)),
+    m.stage + (m.ok ? '' : ` FAILED: ${(m.error ?? '').split('\n')[0]}`.slice(0, 120)),
     String(m.rows),
     m.seconds.toFixed(2),
     String(Math.round(m.rowsPerSecond)),
