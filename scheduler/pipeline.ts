@@ -12,6 +12,7 @@ import { errorMessage } from '../lib/errors.ts';
 import type { Secrets } from './secrets.ts';
 import { configuredSources } from './sources.ts';
 import type { Warehouse } from '../load/types.ts';
+import type { Resource } from '../extract/types.ts';
 import { runModels, sqlDate, sqlString } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
 import type { PlumblineConfig } from './config.ts';
@@ -170,32 +171,46 @@ export async function runReports(
   return result.paths;
 }
 
-/** Extracts and loads every configured resource; a failing resource is rolled back and reported, the others go on. */
+/**
+ * Extracts and loads every configured resource; a failing resource is rolled back and reported, the others go on.
+ * The sources run at once (one waits on the network while the other parses), their resources one after another.
+ */
 async function extractAndLoad(options: PipelineOptions, runId: string): Promise<ResourceLoad[]> {
-  const { logger, warehouse } = options;
+  const { logger } = options;
   const sources = await configuredSources(options.config, options.secrets, logger);
-  const loads: ResourceLoad[] = [];
+  const loads: (ResourceLoad | undefined)[] = new Array(sources.resources.length);
   try {
     if (sources.resources.length === 0) logger.info('extract.none', 'No sources configured (sources.*.kind is none): nothing to extract');
-    for (const resource of sources.resources) {
-      const name = `${resource.source}.${resource.name}`;
-      const fullRefresh = options.fullRefresh?.includes(name) || options.fullRefresh?.includes(resource.source) || false;
-      try {
-        const result = await loadResource(warehouse, resource, runId, { fullRefresh, asOf: options.asOf });
-        loads.push({ resource: name, rows: result.rowsLoaded, quarantined: result.rowsQuarantined, seconds: result.seconds, error: null });
-        const quarantine = result.rowsQuarantined > 0 ? `, ${result.rowsQuarantined} quarantined (see meta.quarantine)` : '';
-        logger.info('load.done', `${name}: ${result.rowsLoaded} rows${quarantine} in ${result.seconds.toFixed(1)}s`, {
-          resource: name,
-          rows: result.rowsLoaded,
-          quarantined: result.rowsQuarantined,
-        });
-      } catch (error) {
-        loads.push({ resource: name, rows: 0, quarantined: 0, seconds: 0, error: errorMessage(error) });
-        logger.error('load.failed', `${name}: ${errorMessage(error)}`, { resource: name });
-      }
-    }
+    const bySource = new Map<string, number[]>();
+    sources.resources.forEach((resource, i) => bySource.set(resource.source, [...(bySource.get(resource.source) ?? []), i]));
+    // Each load holds a connection of its own for its transaction, so two sources never share one.
+    await Promise.all(
+      [...bySource.values()].map(async (indexes) => {
+        for (const i of indexes) loads[i] = await extractAndLoadOne(options, runId, sources.resources[i]!);
+      }),
+    );
   } finally {
     await sources.close();
   }
-  return loads;
+  return loads.filter((l): l is ResourceLoad => l !== undefined);
+}
+
+/** One resource's extract and load, reported (never thrown). */
+async function extractAndLoadOne(options: PipelineOptions, runId: string, resource: Resource): Promise<ResourceLoad> {
+  const { logger, warehouse } = options;
+  const name = `${resource.source}.${resource.name}`;
+  const fullRefresh = options.fullRefresh?.includes(name) || options.fullRefresh?.includes(resource.source) || false;
+  try {
+    const result = await loadResource(warehouse, resource, runId, { fullRefresh, asOf: options.asOf });
+    const quarantine = result.rowsQuarantined > 0 ? `, ${result.rowsQuarantined} quarantined (see meta.quarantine)` : '';
+    logger.info('load.done', `${name}: ${result.rowsLoaded} rows${quarantine} in ${result.seconds.toFixed(1)}s`, {
+      resource: name,
+      rows: result.rowsLoaded,
+      quarantined: result.rowsQuarantined,
+    });
+    return { resource: name, rows: result.rowsLoaded, quarantined: result.rowsQuarantined, seconds: result.seconds, error: null };
+  } catch (error) {
+    logger.error('load.failed', `${name}: ${errorMessage(error)}`, { resource: name });
+    return { resource: name, rows: 0, quarantined: 0, seconds: 0, error: errorMessage(error) };
+  }
 }
