@@ -45,29 +45,34 @@ async function runLoad(options: LoadStageOptions, context: StageContext<Warehous
   const stopped = new Map<string, string>();
   let runStopped: string | null = null;
   const dataSources = new Set(sources.resources.map((r) => r.source).filter((s) => s !== MAPPINGS_SOURCE));
+  // The sources load at once (one waits on the network while another parses), each source's
+  // resources one after another; every load has a connection and a transaction of its own.
+  const bySource = new Map<string, number[]>();
+  sources.resources.forEach((resource, i) => bySource.set(resource.source, [...(bySource.get(resource.source) ?? []), i]));
+  const results: (StepResult | undefined)[] = new Array(sources.resources.length);
   try {
-    for (const resource of sources.resources) {
-      if (context.signal.aborted) break;
-      const name = `${resource.source}.${resource.name}`;
-      const notTried = runStopped ?? stopped.get(resource.source);
-      if (notTried) {
-        const step = stepResult(name, 'skipped', { reason: notTried });
-        steps.push(step);
-        await context.recordStep(step);
-        continue;
-      }
-      const step = await loadOne(options, context, resource, name);
-      steps.push(step);
-      await context.recordStep(step);
-      if (step.error && step.status === 'failed') {
-        const because = `not tried: ${resource.source} stopped at ${name}: ${messageWithFix(step.error)}`;
-        if (step.error.scope === 'source') stopped.set(resource.source, because);
-        if (step.error.scope === 'run') runStopped = because;
-      }
-    }
+    await Promise.all(
+      [...bySource.values()].map(async (indexes) => {
+        for (const i of indexes) {
+          if (context.signal.aborted) return;
+          const resource = sources.resources[i]!;
+          const name = `${resource.source}.${resource.name}`;
+          const notTried = runStopped ?? stopped.get(resource.source);
+          const step = notTried ? stepResult(name, 'skipped', { reason: notTried }) : await loadOne(options, context, resource, name);
+          results[i] = step;
+          await context.recordStep(step);
+          if (step.error && step.status === 'failed') {
+            const because = `not tried: ${resource.source} stopped at ${name}: ${messageWithFix(step.error)}`;
+            if (step.error.scope === 'source') stopped.set(resource.source, because);
+            if (step.error.scope === 'run') runStopped = because;
+          }
+        }
+      }),
+    );
   } finally {
     await sources.close();
   }
+  for (const step of results) if (step) steps.push(step);
   for (const [source, because] of stopped) {
     const skipped = steps.filter((s) => s.status === 'skipped' && s.name.startsWith(`${source}.`)).length;
     if (skipped > 0) logger.warn('load.source_stopped', `${source}: its ${skipped} other resource(s) were not tried (${because.replace(/^not tried: /, '')})`);

@@ -8,3 +8,4 @@ export { readGroundTruth, writeGroundTruth, type GroundTruth } from './ground-tr
 export type { Scale } from './generate/model.ts';
 export { SCALE_NAMES } from './generate/scales.ts';
 export { DEFAULT_AS_OF, COMPANY, OTHER_COMPANY } from './generate/catalog.ts';
+export { changeRecords, type ChangedRecords } from './change-records.ts';

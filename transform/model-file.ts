@@ -52,7 +52,9 @@ export function readModel(root: string, path: string): Model {
     schema: layer,
     relation,
     path: rel,
-    materialized: header.materialized ?? (layer === 'marts' ? 'table' : 'view'),
+    // Intermediate models are tables: a view would be run again by each of its checks and by
+    // every model that reads it (the chain beneath included), and they are read many times.
+    materialized: header.materialized ?? (layer === 'staging' ? 'view' : 'table'),
     grain: header.grain,
     description: header.description,
     checks: header.checks,

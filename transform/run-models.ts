@@ -67,6 +67,8 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
   const unusable = new Map<string, string>(); // model name → why what reads it must be skipped
   const failedWithPrevious = new Set<string>(); // failed this run, but their previous relation is still there
   const sources = await existingSources(options.warehouse);
+  // The kind of every model's relation now, read once and kept as models build (a catalog query per model cost more than some models).
+  const kinds = await relationKinds(options.warehouse);
   // {{ run_id }} lets a model read this run's own rows of meta.model_runs (close_status does).
   const run: RunModelsOptions = { ...options, vars: { ...options.vars, run_id: sqlString(options.runId) } };
   for (const model of models) {
@@ -84,8 +86,15 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
       unusable.set(model.name, 'was skipped');
       logger.warn('model.skipped', `${model.name} ${result.error}`, { model: model.name });
     } else {
-      result = await buildModel(run, model);
+      const previous = kinds.get(model.name) ?? null;
+      result = await buildModel(run, model, previous);
       if (result.status === 'success') {
+        kinds.set(model.name, model.materialized);
+        // A view dropped with CASCADE took the views reading it along: read the catalog again.
+        if (previous === 'view' && model.materialized === 'table' && options.warehouse.kind === 'postgres') {
+          kinds.clear();
+          for (const [name, kind] of await relationKinds(options.warehouse)) kinds.set(name, kind);
+        }
         logger.info('model.built', `${model.name} ${result.materialized} ${result.rows ?? 0} rows in ${result.seconds.toFixed(2)}s`, {
           model: model.name,
           rows: result.rows,
@@ -93,7 +102,7 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
         });
       } else {
         unusable.set(model.name, 'failed');
-        if (await relationKind(options.warehouse, model.schema, model.relation)) failedWithPrevious.add(model.name);
+        if (kinds.has(model.name)) failedWithPrevious.add(model.name);
         logger.error('model.failed', `${model.name} failed: ${result.error}`, { model: model.name, error: result.error });
       }
     }
@@ -105,27 +114,29 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
   return results;
 }
 
-async function buildModel(options: RunModelsOptions, model: Model): Promise<ModelResult> {
+async function buildModel(options: RunModelsOptions, model: Model, existing: 'table' | 'view' | null): Promise<ModelResult> {
   const started = performance.now();
   const { warehouse } = options;
   const target = qualified(model.schema, model.relation);
   try {
     const sql = renderSql(model.sql, options.vars, model.path);
-    const existing = await relationKind(warehouse, model.schema, model.relation);
     const rows = await warehouse.transaction(async (tx) => {
       if (model.materialized === 'view') {
-        if (existing === 'table') await tx.query(`DROP TABLE ${target}`);
+        if (existing === 'table') await tx.query(`DROP TABLE IF EXISTS ${target}`);
         await replaceView(warehouse, tx, target, sql);
         await runChecks(tx, model, target, options.vars);
-        return count(tx, target);
+        // Not counted: counting a view runs it, and the chain of views beneath it, once more.
+        return null;
       }
       const building = qualified(model.schema, `${model.relation}__building`);
       await tx.query(`DROP TABLE IF EXISTS ${building}`);
       await tx.query(`CREATE TABLE ${building} AS ${sql}`);
       await runChecks(tx, model, building, options.vars);
       const built = await count(tx, building);
-      if (existing === 'view') await tx.query(`DROP VIEW ${target}`);
-      if (existing === 'table') await tx.query(`DROP TABLE ${target}`);
+      // A view that becomes a table (intermediate models were views before): on Postgres the views
+      // reading it go too, and are rebuilt later in this run.
+      if (existing === 'view') await tx.query(`DROP VIEW IF EXISTS ${target}${warehouse.kind === 'postgres' ? ' CASCADE' : ''}`);
+      if (existing === 'table') await tx.query(`DROP TABLE IF EXISTS ${target}`);
       await tx.query(`ALTER TABLE ${building} RENAME TO ${quoteIdent(model.relation)}`);
       return built;
     });
@@ -153,13 +164,16 @@ async function replaceView(warehouse: Warehouse, tx: WarehouseTransaction, targe
   }
 }
 
+/** Counts every check's offending rows in one query (a round trip per check cost more than the checks), then samples the first that failed. */
 async function runChecks(tx: WarehouseTransaction, model: Model, relation: string, vars: Readonly<Record<string, string>>): Promise<void> {
-  for (const check of model.checks) {
-    const offending = checkQuery(check, relation, vars, model.path);
-    const [counted] = await tx.query<{ n: number }>(`SELECT count(*) AS n FROM (${offending}) AS offending`);
-    const n = Number(counted?.n ?? 0);
+  if (model.checks.length === 0) return;
+  const queries = model.checks.map((check) => checkQuery(check, relation, vars, model.path));
+  const counts = queries.map((offending, i) => `(SELECT count(*) FROM (${offending}) AS offending) AS c${i}`);
+  const [counted] = await tx.query<Record<string, number>>(`SELECT ${counts.join(', ')}`);
+  for (const [i, check] of model.checks.entries()) {
+    const n = Number(counted?.[`c${i}`] ?? 0);
     if (n > 0) {
-      const sample = await tx.query(`SELECT * FROM (${offending}) AS offending LIMIT ${SAMPLE_ROWS}`);
+      const sample = await tx.query(`SELECT * FROM (${queries[i]}) AS offending LIMIT ${SAMPLE_ROWS}`);
       throw new CheckFailed({ name: check.name, count: n, sample });
     }
   }
@@ -191,13 +205,12 @@ async function existingSources(warehouse: Warehouse): Promise<Set<string>> {
   return new Set(rows.map((r) => `${r.table_schema}.${r.table_name}`));
 }
 
-async function relationKind(warehouse: Warehouse, schema: string, name: string): Promise<'table' | 'view' | null> {
-  const rows = await warehouse.query<{ table_type: string }>(`SELECT table_type FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`, [
-    schema,
-    name,
-  ]);
-  const type = rows[0]?.table_type;
-  return type === undefined ? null : type === 'VIEW' ? 'view' : 'table';
+/** The kind of every relation in the model schemas, by qualified name. */
+async function relationKinds(warehouse: Warehouse): Promise<Map<string, 'table' | 'view'>> {
+  const rows = await warehouse.query<{ table_schema: string; table_name: string; table_type: string }>(
+    `SELECT table_schema, table_name, table_type FROM information_schema.tables WHERE table_schema IN ('staging', 'intermediate', 'marts')`,
+  );
+  return new Map(rows.map((r) => [`${r.table_schema}.${r.table_name}`, r.table_type === 'VIEW' ? 'view' : 'table']));
 }
 
 async function count(tx: WarehouseTransaction, relation: string): Promise<number> {

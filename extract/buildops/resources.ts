@@ -3,9 +3,7 @@
  * lag window) or from a file export. Both go through the same validation, de-duplication and
  * record → rows mapping; only where the records come from differs.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ExtractContext, LoadBatch, QuarantineRecord, Resource, Row, TableSpec } from '../types.ts';
@@ -13,6 +11,7 @@ import type { BuildOpsClientOptions } from './api-client.ts';
 import { BuildOpsClient } from './api-client.ts';
 import type { EndpointSpec } from './endpoints.ts';
 import { BUILDOPS_ENDPOINT_SPECS } from './endpoints.ts';
+import { jsonArrayBatches } from './json-array-file.ts';
 import { endpointTables, issueReasons, quarantineOf, recordSchema, recordToRows } from './records.ts';
 
 export const DEFAULT_TIME_ZONE = 'America/Chicago';
@@ -225,19 +224,14 @@ export function createBuildOpsFileResources(options: BuildOpsFileResourceOptions
     async *extract(): AsyncIterable<LoadBatch> {
       const stream = new RecordStream(spec, timeZone, 0, undefined);
       const file = join(options.dir, 'buildops', `${spec.endpoint}.json`);
-      const read = await readRecords(file);
-      if (read.kind === 'missing') {
+      // Streamed: records come out as they parse. A file that is not a whole JSON array fails
+      // this resource (rolled back) naming the file, rather than loading none of it quietly.
+      const batches = await jsonArrayBatches(file, FILE_BATCH_RECORDS);
+      if (!batches) {
         logger.info('extract.file', `BuildOps ${spec.endpoint}: no file ${file}, no records`, { endpoint: spec.endpoint, file });
         return;
       }
-      if (read.kind === 'invalid') {
-        logger.warn('extract.file', `BuildOps ${spec.endpoint}: ${read.reason}`, { endpoint: spec.endpoint, file });
-        yield stream.batch([], [{ recordKey: file, rawRecord: { file, head: read.head }, reasons: [read.reason] }]);
-        return;
-      }
-      for (let i = 0; i < read.records.length; i += FILE_BATCH_RECORDS) {
-        yield stream.batch(read.records.slice(i, i + FILE_BATCH_RECORDS));
-      }
+      for await (const records of batches) yield stream.batch(records);
       logger.info('extract.file', `BuildOps ${spec.endpoint}: ${stream.counts.loaded} records from ${file}, ${stream.counts.quarantined} quarantined`, {
         endpoint: spec.endpoint,
         file,
@@ -245,26 +239,4 @@ export function createBuildOpsFileResources(options: BuildOpsFileResourceOptions
       });
     },
   }));
-}
-
-type FileRead = { kind: 'missing' } | { kind: 'invalid'; reason: string; head: string } | { kind: 'records'; records: unknown[] };
-
-async function readRecords(file: string): Promise<FileRead> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') return { kind: 'missing' };
-    throw error;
-  }
-  const head = text.slice(0, 500);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch (error) {
-    return { kind: 'invalid', reason: `${file}: not valid JSON (${errorMessage(error)})`, head };
-  }
-  if (!Array.isArray(parsed))
-    return { kind: 'invalid', reason: `${file}: expected a JSON array of records, found ${parsed === null ? 'null' : typeof parsed}`, head };
-  return { kind: 'records', records: parsed };
 }

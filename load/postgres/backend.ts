@@ -35,7 +35,9 @@ const typeParsers = {
 
 /** Opens a Postgres database as a warehouse backend. */
 export async function openPostgresBackend(url: string): Promise<Backend> {
-  const pool = new pg.Pool({ connectionString: url, types: typeParsers as pg.CustomTypesConfig, max: 4, options: '-c timezone=UTC' });
+  // jit=off: the models' estimates over trimmed text keys are far too high, so JIT compiled every
+  // mart with full optimisation — seconds of compiling per query that itself runs in under one.
+  const pool = new pg.Pool({ connectionString: url, types: typeParsers as pg.CustomTypesConfig, max: 4, options: '-c timezone=UTC -c jit=off' });
   pool.on('error', () => undefined); // an idle client's error surfaces on the next query instead
   try {
     const client = await pool.connect();

@@ -27,11 +27,22 @@ by_key as (
   join keyed k on k.company_code = a.company_code and k.invoice_number = a.invoice_number
 ),
 
-by_number as (
-  select a.company_code, a.job_number, a.application_number, b.buildops_invoice_id
+unkeyed as (
+  select a.*
   from applications a
-  join staging.stg_buildops__invoices b on b.invoice_number = a.invoice_number or b.accounting_ref_id = a.invoice_number
   where not exists (select 1 from keyed k where k.company_code = a.company_code and k.invoice_number = a.invoice_number)
+),
+
+-- The number or the accountingRefId, as two equi-joins (the union below drops the overlap): an
+-- OR in one ON leaves DuckDB no hash key, and it falls back to a nested loop.
+by_number as (
+  select u.company_code, u.job_number, u.application_number, b.buildops_invoice_id
+  from unkeyed u
+  join staging.stg_buildops__invoices b on b.invoice_number = u.invoice_number
+  union
+  select u.company_code, u.job_number, u.application_number, b.buildops_invoice_id
+  from unkeyed u
+  join staging.stg_buildops__invoices b on b.accounting_ref_id = u.invoice_number
 )
 
 select company_code, job_number, application_number, buildops_invoice_id from by_key

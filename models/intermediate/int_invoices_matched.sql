@@ -70,7 +70,10 @@ select
     when by_number.buildops_invoice_id is not null then 'invoice_number'
   end as match_method
 from keyed k
+-- The conditions on k alone are folded into the join keys (a key that is null matches nothing):
+-- an ON that tests one side against a constant leaves DuckDB no hash key, and it falls back to
+-- a nested loop (test/models/join-plans.test.ts).
 left join buildops by_key
-  on k.in_run_company = 1 and by_key.buildops_invoice_id = k.remarks_buildops_id
+  on by_key.buildops_invoice_id = case when k.in_run_company = 1 then k.remarks_buildops_id end
 left join buildops_by_number by_number
-  on k.in_run_company = 1 and k.remarks_buildops_id is null and by_number.invoice_number = k.invoice_number
+  on by_number.invoice_number = case when k.in_run_company = 1 and k.remarks_buildops_id is null then k.invoice_number end

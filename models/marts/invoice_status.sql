@@ -84,14 +84,18 @@ spectrum_side as (
     coalesce(p.retainage_paid, 0) as retainage_paid,
     p.last_payment_date
   from matches m
+  -- Which side a match is on is folded into the key (null matches nothing): an ON testing m
+  -- against a constant leaves DuckDB no hash key, and it falls back to a nested loop.
   left join staging.stg_spectrum__invoice_headers h
-    on m.spectrum_source = 'posted' and h.company_code = m.company_code and h.invoice_number = m.invoice_number
+    on h.company_code = m.company_code and h.invoice_number = case when m.spectrum_source = 'posted' then m.invoice_number end
   left join staging.stg_spectrum__unposted_invoices u
-    on m.spectrum_source = 'unposted' and u.company_code = m.company_code and u.invoice_number = m.invoice_number
+    on u.company_code = m.company_code and u.invoice_number = case when m.spectrum_source = 'unposted' then m.invoice_number end
   left join open_items o
-    on m.spectrum_source = 'posted' and o.company_code = m.company_code and o.customer_code = m.customer_code and o.invoice_number = m.invoice_number
+    on o.company_code = m.company_code and o.customer_code = m.customer_code
+    and o.invoice_number = case when m.spectrum_source = 'posted' then m.invoice_number end
   left join payments p
-    on m.spectrum_source = 'posted' and p.company_code = m.company_code and p.customer_code = m.customer_code and p.invoice_number = m.invoice_number
+    on p.company_code = m.company_code and p.customer_code = m.customer_code
+    and p.invoice_number = case when m.spectrum_source = 'posted' then m.invoice_number end
 ),
 
 joined as (

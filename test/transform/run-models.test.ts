@@ -141,8 +141,9 @@ describeEachWarehouse('model runner', (factory) => {
       results.map((r) => [r.name, r.status, r.materialized, r.rows]),
       JSON.stringify(results),
     ).toEqual([
-      ['staging.stg_test__invoices', 'success', 'view', 3],
-      ['intermediate.int_a_invoices_dated', 'success', 'view', 3],
+      // a view is not counted: counting it would run it (and the views beneath it) again
+      ['staging.stg_test__invoices', 'success', 'view', null],
+      ['intermediate.int_a_invoices_dated', 'success', 'table', 3],
       ['marts.a_aging', 'success', 'table', 2],
     ]);
     expect(results.every((r) => r.seconds >= 0)).toBe(true);
@@ -262,5 +263,24 @@ describeEachWarehouse('model runner', (factory) => {
     expect(results.map((r) => r.status)).toEqual(['success', 'success']);
     expect(await warehouse.query('select * from staging.stg_v')).toEqual([{ customer: 'ACME' }]);
     expect(await warehouse.listRelations('marts')).toEqual([{ name: 'm', kind: 'table' }]);
+  });
+
+  it('an intermediate view of an older version, read by another view, becomes a table', async () => {
+    await seed(warehouse, [{ id: '1', customer: 'ACME', amount: '1.00', due_on: '2026-11-01' }]);
+    const older = {
+      'intermediate/int_a.sql': '-- materialized: view\nselect id, amount from raw.test__invoices',
+      'intermediate/int_b.sql': '-- materialized: view\nselect id from intermediate.int_a',
+    };
+    await runModels({ warehouse, modelsDir: modelsFolder(older), vars, runId: 'a' });
+    const newer = { 'intermediate/int_a.sql': 'select id, amount from raw.test__invoices', 'intermediate/int_b.sql': 'select id from intermediate.int_a' };
+    const results = await runModels({ warehouse, modelsDir: modelsFolder(newer), vars, runId: 'b' });
+    expect(results.map((r) => [r.name, r.status, r.materialized, r.rows])).toEqual([
+      ['intermediate.int_a', 'success', 'table', 1],
+      ['intermediate.int_b', 'success', 'table', 1],
+    ]);
+    expect(await warehouse.listRelations('intermediate')).toEqual([
+      { name: 'int_a', kind: 'table' },
+      { name: 'int_b', kind: 'table' },
+    ]);
   });
 });

@@ -178,10 +178,12 @@ test('retries that run out name the endpoint, the page, the status and what to c
   }
 });
 
-test('files: a missing file is no records; a file that does not parse is one quarantined record with the reason', async () => {
+test('files: a missing file is no records; a file cut short or not an array fails its resource naming the file, and loads nothing of it', async () => {
   const exportDir = join(dir, 'export');
   mkdirSync(join(exportDir, 'buildops'), { recursive: true });
-  writeFileSync(join(exportDir, 'buildops', 'vendors.json'), '[{"id": "v1", "name": "Cut off"');
+  // the first records parse before the cut: they must be rolled back with the rest
+  writeFileSync(join(exportDir, 'buildops', 'vendors.json'), '[{"id": "v0", "name": "Whole"}, {"id": "v1", "name": "Cut off"');
+  writeFileSync(join(exportDir, 'buildops', 'customers.json'), '{"items": [{"id": "c1"}]}');
   writeFileSync(
     join(exportDir, 'buildops', 'projects.json'),
     JSON.stringify([
@@ -190,18 +192,23 @@ test('files: a missing file is no records; a file that does not parse is one qua
     ]),
   );
   const warehouse = await newWarehouse();
-  const results = await loadAll(
-    warehouse,
-    createBuildOpsFileResources({ dir: exportDir, timeZone: 'America/Chicago', endpoints: ['vendors', 'projects', 'jobs'] }),
-  );
+  const resources = createBuildOpsFileResources({ dir: exportDir, timeZone: 'America/Chicago', endpoints: ['vendors', 'customers', 'projects', 'jobs'] });
+  const byName = new Map(resources.map((r) => [r.name, r]));
+  await expect(loadAll(warehouse, [byName.get('vendors')!])).rejects.toThrow(/vendors\.json: not valid JSON/);
+  await expect(loadAll(warehouse, [byName.get('customers')!])).rejects.toThrow(/customers\.json: expected a JSON array of records/);
+  const results = await loadAll(warehouse, [byName.get('projects')!, byName.get('jobs')!]);
   expect(results.get('jobs')!.rowsLoaded).toBe(0);
-  expect(results.get('vendors')!.rowsQuarantined).toBe(1);
   expect(results.get('projects')!.rowsByTable.buildops__projects).toBe(1);
-  const quarantine = await warehouse.query<{ resource: string; reasons: string }>(`SELECT resource, reasons FROM meta.quarantine ORDER BY resource`);
-  expect(quarantine.map((q) => [q.resource, JSON.parse(q.reasons)])).toEqual([
-    ['projects', ['contractAmount: expected number, received string']],
-    ['vendors', [expect.stringMatching(/vendors\.json: not valid JSON/)]],
+  const failed = await warehouse.query<{ resource: string; status: string }>(
+    `SELECT resource, status FROM meta.loads WHERE status = 'failed' ORDER BY resource`,
+  );
+  expect(failed).toEqual([
+    { resource: 'customers', status: 'failed' },
+    { resource: 'vendors', status: 'failed' },
   ]);
+  expect(await warehouse.listRelations('raw')).not.toContainEqual({ name: 'buildops__vendors', kind: 'table' });
+  const quarantine = await warehouse.query<{ resource: string; reasons: string }>(`SELECT resource, reasons FROM meta.quarantine ORDER BY resource`);
+  expect(quarantine.map((q) => [q.resource, JSON.parse(q.reasons)])).toEqual([['projects', ['contractAmount: expected number, received string']]]);
   const [project] = await warehouse.query<{ contract_amount: string; retainage_percent: string }>(
     `SELECT contract_amount, retainage_percent FROM raw.buildops__projects`,
   );

@@ -1,0 +1,176 @@
+/**
+ * One benchmark stage, run as its own process so its peak RSS is its own: reads a JSON job
+ * from argv, does it, and prints one `BENCH_RESULT {json}` line (rows, seconds, peak RSS).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { silentLogger } from '../lib/logger.ts';
+import { openWarehouse } from '../load/index.ts';
+import type { Warehouse } from '../load/index.ts';
+import { configSchema } from '../scheduler/config.ts';
+import type { PlumblineConfig } from '../scheduler/config.ts';
+import { runPipeline } from '../scheduler/pipeline.ts';
+import type { Stage } from '../scheduler/pipeline.ts';
+import { loadSecrets } from '../scheduler/secrets.ts';
+import type { Secrets } from '../scheduler/secrets.ts';
+import { loadWithDuckDbReaders } from './load-limit.ts';
+import { runModelSqlDirectly } from './model-limit.ts';
+import { naiveInsertLoad } from './naive-insert.ts';
+
+/** Where the sandbox's services are, as bench/serve-sandbox.ts prints them. */
+export interface SandboxUrls {
+  buildopsUrl: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  sqlHost: string;
+  sqlPort: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
+/** A stage to run, as the parent hands it over. */
+export type StageJob =
+  | { kind: 'pipeline'; warehouse: string; source: 'files' | 'api'; exportDir: string; stages: Stage[]; api?: SandboxUrls; outDir: string }
+  | { kind: 'report'; warehouse: string; report: 'html' | 'ar-aging' | 'reconciliation' | 'feed'; outDir: string }
+  | { kind: 'ref-readers'; exportDir: string; path: string }
+  | { kind: 'ref-models'; path: string }
+  | { kind: 'ref-naive'; exportDir: string; path: string; records: number };
+
+/** What a stage reports. */
+export interface StageResult {
+  rows: number;
+  seconds: number;
+  peakRssMb: number;
+  ok: boolean;
+  error: string | null;
+  /** Seconds of parts of the stage, where it has parts (a full run: load, models, reports). */
+  parts?: Record<string, number>;
+}
+
+const AS_OF = '2026-11-15';
+const COMPANY = '1';
+
+function benchConfig(job: Extract<StageJob, { kind: 'pipeline' }>): { config: PlumblineConfig; secrets: Secrets } {
+  const sources =
+    job.source === 'files'
+      ? { buildops: { kind: 'files', files_dir: job.exportDir }, spectrum: { kind: 'files', files_dir: job.exportDir } }
+      : {
+          buildops: { kind: 'api', base_url: job.api!.buildopsUrl, tenant_id: job.api!.tenantId },
+          spectrum: {
+            kind: 'sql',
+            server: job.api!.sqlHost,
+            port: job.api!.sqlPort,
+            database: job.api!.database,
+            encrypt: false,
+            trust_server_certificate: true,
+          },
+        };
+  const parsed = configSchema.parse({
+    company: { code: COMPANY },
+    warehouse: job.warehouse,
+    mappings_dir: join(job.exportDir, 'mappings'),
+    reports: { out_dir: job.outDir },
+    sources,
+  });
+  const secrets = loadSecrets(
+    job.api
+      ? {
+          BUILDOPS_CLIENT_ID: job.api.clientId,
+          BUILDOPS_CLIENT_SECRET: job.api.clientSecret,
+          SPECTRUM_SQL_USER: job.api.user,
+          SPECTRUM_SQL_PASSWORD: job.api.password,
+        }
+      : {},
+  );
+  return { config: { ...parsed, baseDir: job.outDir, file: null }, secrets };
+}
+
+async function runPipelineJob(job: Extract<StageJob, { kind: 'pipeline' }>): Promise<Omit<StageResult, 'peakRssMb'>> {
+  const { config, secrets } = benchConfig(job);
+  const warehouse = await openWarehouse(job.warehouse);
+  try {
+    const started = performance.now();
+    const result = await runPipeline({ warehouse, config, secrets, logger: silentLogger, asOf: AS_OF, stages: job.stages, reports: { outDir: job.outDir } });
+    const seconds = (performance.now() - started) / 1000;
+    const loadSeconds = result.loads.reduce((s, l) => s + l.seconds, 0);
+    const modelSeconds = result.models.reduce((s, m) => s + m.seconds, 0);
+    const errors = [
+      ...result.loads.filter((l) => l.error).map((l) => `${l.resource}: ${l.error}`),
+      ...result.models.filter((m) => m.status === 'failed').map((m) => `${m.name}: ${m.error}`),
+    ];
+    const loaded = result.loads.reduce((s, l) => s + l.rows, 0);
+    const built = result.models.reduce((s, m) => s + (m.rows ?? 0), 0);
+    return {
+      rows: loaded > 0 ? loaded : built,
+      seconds,
+      ok: result.ok,
+      error: errors.length > 0 ? errors.slice(0, 3).join('; ') : result.ok ? null : 'the run failed',
+      parts: { load: loadSeconds, models: modelSeconds, reports: Math.max(0, seconds - loadSeconds - modelSeconds) },
+    };
+  } finally {
+    await warehouse.close();
+  }
+}
+
+async function runReportJob(job: Extract<StageJob, { kind: 'report' }>): Promise<Omit<StageResult, 'peakRssMb'>> {
+  const warehouse: Warehouse = await openWarehouse(job.warehouse);
+  mkdirSync(job.outDir, { recursive: true });
+  const options = { warehouse, outDir: job.outDir, asOf: AS_OF, companyCode: COMPANY, logger: silentLogger };
+  try {
+    const started = performance.now();
+    if (job.report === 'html') await (await import('../reports/html/index.ts')).writeCfoReport(options);
+    if (job.report === 'ar-aging') await (await import('../reports/excel/ar-aging.ts')).writeArAgingWorkbook(options);
+    if (job.report === 'reconciliation') await (await import('../reports/excel/reconciliation.ts')).writeReconciliationWorkbook(options);
+    if (job.report === 'feed') await (await import('../reports/feed/index.ts')).writeArFeed(options);
+    const seconds = (performance.now() - started) / 1000;
+    const [row] = await warehouse.query<{ n: number }>(
+      job.report === 'feed'
+        ? 'select (select count(*) from marts.ar_feed_invoices) + (select count(*) from marts.ar_feed_payments) as n'
+        : job.report === 'ar-aging'
+          ? 'select count(*) as n from marts.ar_aging'
+          : 'select count(*) as n from marts.invoice_status',
+    );
+    return { rows: Number(row?.n ?? 0), seconds, ok: true, error: null };
+  } finally {
+    await warehouse.close();
+  }
+}
+
+async function run(job: StageJob): Promise<Omit<StageResult, 'peakRssMb'>> {
+  switch (job.kind) {
+    case 'pipeline':
+      return runPipelineJob(job);
+    case 'report':
+      return runReportJob(job);
+    case 'ref-readers': {
+      const started = performance.now();
+      const rows = await loadWithDuckDbReaders(job.exportDir, job.path);
+      return { rows, seconds: (performance.now() - started) / 1000, ok: true, error: null };
+    }
+    case 'ref-models': {
+      const started = performance.now();
+      const seconds = await runModelSqlDirectly(job.path, AS_OF, COMPANY);
+      return { rows: Object.keys(seconds).length, seconds: (performance.now() - started) / 1000, ok: true, error: null };
+    }
+    case 'ref-naive': {
+      const started = performance.now();
+      const rows = await naiveInsertLoad(job.exportDir, job.path, job.records);
+      return { rows, seconds: (performance.now() - started) / 1000, ok: true, error: null };
+    }
+  }
+}
+
+const job = JSON.parse(process.argv[2]!) as StageJob;
+let result: Omit<StageResult, 'peakRssMb'>;
+try {
+  result = await run(job);
+} catch (error) {
+  result = { rows: 0, seconds: 0, ok: false, error: error instanceof Error ? error.message : String(error) };
+}
+// maxRSS is in kilobytes: the whole process's peak, DuckDB's memory included.
+const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+process.stdout.write(`BENCH_RESULT ${JSON.stringify({ ...result, peakRssMb })}\n`);
+process.exit(0);
