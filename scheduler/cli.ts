@@ -221,7 +221,7 @@ async function withWarehouse(context: RunContext, options: { readOnly?: boolean 
       'warehouse.missing',
       `The warehouse ${location} does not exist yet (run plumbline run or plumbline demo first); querying an empty in-memory database instead`,
     );
-    warehouse = await openWarehouse(':memory:');
+    warehouse = await openWarehouse(':memory:', { readOnly: true });
   } else {
     warehouse = await context.openWarehouse(options);
   }

@@ -21,6 +21,19 @@ export interface DuckDbOptions {
   readOnly?: boolean;
 }
 
+/**
+ * A reader runs whatever SQL the user types: it opens the file read-only, with no access to any
+ * other file (no COPY TO, read_text, read_csv, glob, ATTACH), no extension installs or loads,
+ * and its configuration locked so that no query can turn any of that back on.
+ */
+const SANDBOX_CONFIG: Record<string, string> = {
+  enable_external_access: 'false',
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+  allow_community_extensions: 'false',
+  lock_configuration: 'true',
+};
+
 // DuckDB refuses a second instance on the same file in one process: share one, counted.
 const openInstances = new Map<string, { instance: Promise<Instance>; users: number }>();
 
@@ -30,7 +43,9 @@ export async function openDuckDbBackend(options: DuckDbOptions): Promise<Backend
   let entry = openInstances.get(key);
   if (!entry) {
     const path = options.path === ':memory:' ? ':memory:' : key;
-    entry = { instance: DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {}), users: 0 };
+    // An in-memory reader (no warehouse yet) is sandboxed the same way; it just cannot be read-only.
+    const config = !options.readOnly ? {} : path === ':memory:' ? SANDBOX_CONFIG : { ...SANDBOX_CONFIG, access_mode: 'READ_ONLY' };
+    entry = { instance: DuckDBInstance.create(path, config), users: 0 };
     openInstances.set(key, entry);
   }
   let instance: Instance;
