@@ -19,7 +19,7 @@ import { formatCsv, formatJsonRow, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 import { parseStages, runPipeline, runReports } from './pipeline.ts';
 import { configPath } from './config.ts';
-import { createRunContext, maskSecrets, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
+import { createRunContext, maskRows, maskSecrets, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
 import type { GlobalOptions, RunContext } from './run-context.ts';
 
 const TABLE_ROW_LIMIT = 1000;
@@ -154,7 +154,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       if (opts.csv) {
         let header = true;
         for await (const rows of warehouse.stream(query)) {
-          const text = formatCsv(rows);
+          const text = formatCsv(maskRows(rows));
           out(header ? text : text.slice(text.indexOf('\n') + 1));
           header = false;
         }
@@ -163,7 +163,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
         let first = true;
         out('[');
         for await (const rows of warehouse.stream(query)) {
-          for (const row of rows) {
+          for (const row of maskRows(rows)) {
             out(`${first ? '\n  ' : ',\n  '}${formatJsonRow(row)}`);
             first = false;
           }
@@ -174,7 +174,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
         let total = 0;
         for await (const rows of warehouse.stream(query)) {
           total += rows.length;
-          if (shown.length < TABLE_ROW_LIMIT) shown.push(...rows.slice(0, TABLE_ROW_LIMIT - shown.length));
+          if (shown.length < TABLE_ROW_LIMIT) shown.push(...maskRows(rows.slice(0, TABLE_ROW_LIMIT - shown.length)));
         }
         out(formatTable(shown) + '\n');
         if (total > shown.length) out(`(showing the first ${shown.length} of ${total} rows; use --csv or --json for all)\n`);

@@ -7,7 +7,8 @@ import { createLogger } from '../lib/logger.ts';
 import type { Logger } from '../lib/logger.ts';
 import { dateInTimeZone, isIsoDate } from '../lib/dates.ts';
 import { openWarehouse } from '../load/open-warehouse.ts';
-import type { Warehouse } from '../load/types.ts';
+import type { Row, Warehouse } from '../load/types.ts';
+import { maskText, maskValue } from '../lib/mask.ts';
 import { configPath, loadConfig } from './config.ts';
 import type { PlumblineConfig } from './config.ts';
 import { loadSecrets, warehouseLocation } from './secrets.ts';
@@ -37,9 +38,13 @@ const knownSecrets = new Set<string>();
 
 /** Text with every known secret replaced by ***. */
 export function maskSecrets(text: string): string {
-  let out = text;
-  for (const secret of knownSecrets) out = out.split(secret).join('***');
-  return out;
+  return maskText(text, knownSecrets);
+}
+
+/** Result rows with every known secret masked in their values, before they are formatted. */
+export function maskRows<T extends Row>(rows: readonly T[]): T[] {
+  if (knownSecrets.size === 0) return [...rows];
+  return rows.map((row) => maskValue(row, knownSecrets) as T);
 }
 
 /** Builds the context from the global CLI options and the environment. */
