@@ -57,6 +57,24 @@ export const META_TABLES: readonly MetaTable[] = [
       ['finished_at', 'timestamp'],
     ],
   },
+  {
+    // One row per table per load: its size before and after, for the volume check of
+    // marts.close_status (a snapshot that shrank, a source that loaded nothing).
+    name: 'load_volumes',
+    columns: [
+      ['load_id', 'varchar'],
+      ['source', 'varchar'],
+      ['resource', 'varchar'],
+      ['table_name', 'varchar'],
+      ['write_mode', 'varchar'],
+      ['rows_before', 'bigint'],
+      ['rows_after', 'bigint'],
+      ['rows_loaded', 'bigint'],
+      ['duplicates_replaced', 'bigint'],
+      ['values_noted', 'bigint'],
+      ['recorded_at', 'timestamp'],
+    ],
+  },
 ];
 
 /** Column order of `meta.quarantine`, for bulk appends. */

@@ -27,6 +27,10 @@ export interface LoadResult {
   rowsByTable: Record<string, number>;
   rowsLoaded: number;
   rowsQuarantined: number;
+  /** Keys that came more than once in this load: the later record (file or page order) was kept. */
+  duplicatesReplaced?: number;
+  /** Records loaded with a note in meta.quarantine (a value stripped of bytes no warehouse stores, a colliding field left out). */
+  valuesNoted?: number;
   newColumns: string[];
   state: unknown;
   seconds: number;

@@ -122,11 +122,12 @@ class RecordStream {
       }
       const fp = fingerprint(record, ms);
       if (this.seen.has(id)) {
-        // The same record on two pages (it moved while we paged). Only a newer version is loaded;
-        // it is then left out of `recent` so the next run reloads it alone and its child rows
-        // are replaced whole.
+        // The same record twice (it moved while we paged, or an export holds it twice). An older
+        // version is dropped; a newer or equally new one is loaded and replaces the earlier (the
+        // later record in page or file order wins, and the loader counts the replacement). It
+        // is then left out of `recent` so the next run reloads it alone, children replaced whole.
         const before = this.seen.get(id) ?? null;
-        if (ms === null || before === null || ms <= before) {
+        if (ms !== null && before !== null && ms < before) {
           this.counts.duplicates++;
           continue;
         }
