@@ -7,5 +7,13 @@ export async function loadResource(warehouse: Warehouse, resource: Resource, loa
   const state = context.fullRefresh ? undefined : await warehouse.getState(resource.source, resource.name);
   // A full refresh of one resource rewrites its tables and its state only; the others keep theirs.
   const mode = context.fullRefresh ? 'replace' : resource.mode;
-  return warehouse.load({ loadId, source: resource.source, resource: resource.name, tables: resource.tables, mode, batches: resource.extract(state, context) });
+  return warehouse.load({
+    loadId,
+    source: resource.source,
+    resource: resource.name,
+    tables: resource.tables,
+    mode,
+    batches: resource.extract(state, context),
+    allowMissing: context.allowMissing,
+  });
 }

@@ -256,6 +256,7 @@ class TableLoad {
   }
 
   private async loadBatch(batch: LoadBatch): Promise<void> {
+    if (batch.missingFile !== undefined) await this.refuseMissingFile(batch.missingFile);
     const loadedAt = new Date();
     const quarantine: QuarantineRecord[] = [...(batch.quarantine ?? [])];
     const notes: QuarantineRecord[] = [];
@@ -291,6 +292,24 @@ class TableLoad {
       this.state = batch.state;
       this.stateSeen = true;
     }
+  }
+
+  /**
+   * A file missing from an export means "no such records" only for a table that never held any:
+   * for one that did, the export lost a file, and loading it would empty the table.
+   */
+  private async refuseMissingFile(file: string): Promise<void> {
+    if (this.request.allowMissing) return;
+    const held: string[] = [];
+    for (const spec of this.request.tables) {
+      const rows = await this.countRows(qualified(spec.schema, spec.name));
+      if (rows > 0) held.push(`${spec.schema}.${spec.name} held ${rows} rows`);
+    }
+    if (held.length === 0) return;
+    const name = `${this.request.source}.${this.request.resource}`;
+    throw new PlumblineError(
+      `${file} is missing from the export, and ${held.join(', ')}: the table is kept as it was instead of being emptied. Restore the file, or if the table really is gone run with --allow-missing ${name}.`,
+    );
   }
 
   /**

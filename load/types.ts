@@ -18,6 +18,8 @@ export interface LoadRequest {
   tables: readonly TableSpec[];
   mode: WriteMode;
   batches: AsyncIterable<LoadBatch> | Iterable<LoadBatch>;
+  /** Accept a batch that says its file is missing even when the tables hold rows (`--allow-missing`). */
+  allowMissing?: boolean;
 }
 
 export interface LoadResult {

@@ -53,8 +53,12 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .option('--stages <list>', 'comma-separated stages to run (extract,load,models,reports,writeback)')
       .option('--files <dir>', 'read both systems from an export folder (contracts/files.md) instead of the configured sources')
       .option('--company <code>', 'the Spectrum company code to keep (overrides company.code)')
-      .option('--full-refresh <list>', 'comma-separated resources (buildops.invoices) or sources (spectrum) to re-read from scratch'),
-  ).action(async (opts: GlobalOptions & { asOf?: string; stages?: string; files?: string; company?: string; fullRefresh?: string }) => {
+      .option('--full-refresh <list>', 'comma-separated resources (buildops.invoices) or sources (spectrum) to re-read from scratch')
+      .option(
+        '--allow-missing <list>',
+        'comma-separated resources (spectrum.CR_OPEN_ITEM_MC) whose export file may be missing although the table holds rows: it is emptied',
+      ),
+  ).action(async (opts: GlobalOptions & { asOf?: string; stages?: string; files?: string; company?: string; fullRefresh?: string; allowMissing?: string }) => {
     const context = createRunContext(opts);
     const stages = parseStages(opts.stages);
     const asOf = resolveAsOf(opts.asOf, context.config);
@@ -70,7 +74,20 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      const result = await runPipeline({ warehouse, config: context.config, secrets: context.secrets, logger: context.logger, asOf, stages, fullRefresh });
+      const allowMissing = opts.allowMissing
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const result = await runPipeline({
+        warehouse,
+        config: context.config,
+        secrets: context.secrets,
+        logger: context.logger,
+        asOf,
+        stages,
+        fullRefresh,
+        allowMissing,
+      });
       if (result.loads.length > 0)
         out(
           formatTable(

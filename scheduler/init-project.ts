@@ -55,6 +55,20 @@ models:
 
 reports:
   out_dir: ./plumbline-reports
+
+checks:
+  # marts.close_status flags a snapshot table (open items, masters) that lost more than this
+  # share of its rows since its previous load: an export cut short looks exactly like that.
+  volume_drop_share: 0.2
+
+# Where plumbline sql and plumbline report read, when it is not the warehouse itself: on
+# Postgres, a URL of the read-only plumbline_reader role (see plumbline init --postgres).
+# reader_warehouse: postgres://plumbline_reader@db.example.com:5432/plumbline
+
+lock:
+  # A run waits this long for another run (or another process writing the DuckDB file) to
+  # finish, then stops and names it.
+  wait_seconds: 300
 `;
 
 const MAPPING_FILES: Record<string, string> = {

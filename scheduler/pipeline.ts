@@ -32,6 +32,8 @@ export interface PipelineOptions {
   asOf: string;
   /** Resources (`buildops.invoices`) or whole sources (`spectrum`) to re-read from scratch. */
   fullRefresh?: readonly string[];
+  /** Resources (or whole sources) whose export file may be missing although their tables hold rows. */
+  allowMissing?: readonly string[];
   stages: readonly Stage[];
   /** Model folders; defaults to the product's models plus the config's extra folders. */
   modelsDirs?: readonly string[];
@@ -87,6 +89,7 @@ export function modelVars(config: PlumblineConfig, asOf: string): Record<string,
     as_of: sqlDate(asOf),
     company_code: sqlString(config.company.code ?? ''),
     time_zone: sqlString(config.company.time_zone),
+    volume_drop_share: String(config.checks.volume_drop_share),
   };
 }
 
@@ -181,7 +184,8 @@ async function extractAndLoad(options: PipelineOptions, runId: string): Promise<
       const name = `${resource.source}.${resource.name}`;
       const fullRefresh = options.fullRefresh?.includes(name) || options.fullRefresh?.includes(resource.source) || false;
       try {
-        const result = await loadResource(warehouse, resource, runId, { fullRefresh, asOf: options.asOf });
+        const allowMissing = options.allowMissing?.includes(name) || options.allowMissing?.includes(resource.source) || false;
+        const result = await loadResource(warehouse, resource, runId, { fullRefresh, asOf: options.asOf, allowMissing });
         loads.push({ resource: name, rows: result.rowsLoaded, quarantined: result.rowsQuarantined, seconds: result.seconds, error: null });
         const quarantine = result.rowsQuarantined > 0 ? `, ${result.rowsQuarantined} quarantined (see meta.quarantine)` : '';
         logger.info('load.done', `${name}: ${result.rowsLoaded} rows${quarantine} in ${result.seconds.toFixed(1)}s`, {

@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../../lib/errors.ts';
+import { PlumblineError, errorMessage } from '../../lib/errors.ts';
+import { checkManifestCount, checkManifestListsMissing, decodeExportFile, readExportManifest } from '../export-files.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ExtractContext, LoadBatch, QuarantineRecord, Resource, Row, TableSpec } from '../types.ts';
@@ -45,6 +46,8 @@ export interface BuildOpsFileResourceOptions {
   timeZone?: string;
   endpoints?: readonly string[];
   logger?: Logger;
+  /** The files' encoding (a WHATWG label; default utf-8). */
+  encoding?: string;
 }
 
 function lastUpdatedMs(record: Record<string, unknown>, preferMillis: boolean): number | null {
@@ -222,16 +225,20 @@ export function createBuildOpsFileResources(options: BuildOpsFileResourceOptions
     async *extract(): AsyncIterable<LoadBatch> {
       const stream = new RecordStream(spec, timeZone, 0, undefined);
       const file = join(options.dir, 'buildops', `${spec.endpoint}.json`);
-      const read = await readRecords(file);
+      const manifest = readExportManifest(options.dir);
+      const relative = `buildops/${spec.endpoint}.json`;
+      const read = await readRecords(file, options.encoding);
       if (read.kind === 'missing') {
+        checkManifestListsMissing(manifest, relative, file);
         logger.info('extract.file', `BuildOps ${spec.endpoint}: no file ${file}, no records`, { endpoint: spec.endpoint, file });
+        // No records on a first load; the loader refuses it for a table that holds rows.
+        yield { ...stream.batch([]), missingFile: file };
         return;
       }
-      if (read.kind === 'invalid') {
-        logger.warn('extract.file', `BuildOps ${spec.endpoint}: ${read.reason}`, { endpoint: spec.endpoint, file });
-        yield stream.batch([], [{ recordKey: file, rawRecord: { file, head: read.head }, reasons: [read.reason] }]);
-        return;
-      }
+      // A cut, empty or non-array file fails its resource: loading "no records" from it would
+      // hide the loss (and turn every check that reads it green).
+      if (read.kind === 'invalid') throw new PlumblineError(`${read.reason}. Export it again.`);
+      checkManifestCount(manifest, relative, file, read.records.length);
       for (let i = 0; i < read.records.length; i += FILE_BATCH_RECORDS) {
         yield stream.batch(read.records.slice(i, i + FILE_BATCH_RECORDS));
       }
@@ -246,15 +253,16 @@ export function createBuildOpsFileResources(options: BuildOpsFileResourceOptions
 
 type FileRead = { kind: 'missing' } | { kind: 'invalid'; reason: string; head: string } | { kind: 'records'; records: unknown[] };
 
-async function readRecords(file: string): Promise<FileRead> {
+async function readRecords(file: string, encoding?: string): Promise<FileRead> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = decodeExportFile(await readFile(file), file, encoding);
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ENOENT') return { kind: 'missing' };
     throw error;
   }
   const head = text.slice(0, 500);
+  if (text.trim() === '') return { kind: 'invalid', reason: `${file} is empty: expected a JSON array of records`, head };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
