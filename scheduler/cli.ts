@@ -70,6 +70,15 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       context.config.sources.spectrum = { ...context.config.sources.spectrum, kind: 'files', files_dir: dir };
     }
     await withWarehouse(context, {}, async (warehouse) => {
+      // Whoever starts it (cron, a person, a scheduler), a run holds the warehouse lock throughout.
+      const lock = await context.acquireRunLock(warehouse);
+      try {
+        await runCommand(warehouse);
+      } finally {
+        await lock.release();
+      }
+    });
+    async function runCommand(warehouse: Warehouse): Promise<void> {
       const fullRefresh = opts.fullRefresh
         ?.split(',')
         .map((s) => s.trim())
@@ -97,7 +106,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       if (result.models.length > 0) out(formatModelResults(result.models) + '\n');
       if (result.reports.length > 0) out(formatReportPaths(result.reports));
       if (!result.ok) throw new PlumblineError(`Run ${result.runId} failed: see the results above`);
-    });
+    }
   });
 
   withCommonOptions(

@@ -7,6 +7,8 @@ import { createLogger } from '../lib/logger.ts';
 import type { Logger } from '../lib/logger.ts';
 import { dateInTimeZone, isIsoDate } from '../lib/dates.ts';
 import { openWarehouse } from '../load/open-warehouse.ts';
+import { acquireRunLock } from '../load/run-lock.ts';
+import type { RunLock } from '../load/run-lock.ts';
 import type { Row, Warehouse } from '../load/types.ts';
 import { maskText, maskValue } from '../lib/mask.ts';
 import { configPath, loadConfig } from './config.ts';
@@ -28,6 +30,8 @@ export interface RunContext {
   /** Where the warehouse is, with any secret filled in (never print this: use warehouse.displayName). */
   warehouseLocation: string;
   openWarehouse(options?: { readOnly?: boolean }): Promise<Warehouse>;
+  /** Takes the warehouse's run lock (waiting up to lock.wait_seconds); release it when the run ends. */
+  acquireRunLock(warehouse: Warehouse): Promise<RunLock>;
 }
 
 /** Events a terminal shows as one updating line per resource (the extractors' page progress). */
@@ -67,7 +71,9 @@ export function createRunContext(options: GlobalOptions, env: NodeJS.ProcessEnv 
     secrets,
     logger,
     warehouseLocation: location,
-    openWarehouse: (o = {}) => openWarehouse(location, o),
+    // A writer waits for another writer of a DuckDB file as long as a run waits for the run lock.
+    openWarehouse: (o = {}) => openWarehouse(location, { lockWaitMs: config.lock.wait_seconds * 1000, ...o }),
+    acquireRunLock: (warehouse) => acquireRunLock(warehouse, location, { waitSeconds: config.lock.wait_seconds }),
   };
 }
 
