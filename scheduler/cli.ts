@@ -14,6 +14,7 @@ import type { ModelResult } from '../transform/index.ts';
 import { runDemo } from './demo.ts';
 import { createLogger } from '../lib/logger.ts';
 import { initProject } from './init-project.ts';
+import { postgresRolesSql } from './postgres-roles.ts';
 import { addSandboxCommands, parseScale } from './sandbox-commands.ts';
 import { formatCsv, formatJsonRow, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
@@ -172,11 +173,14 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .description('run a read-only query against the warehouse and print the rows')
       .argument('<query>', 'SQL, e.g. "select * from marts.ar_aging limit 10"')
       .option('--json', 'print a JSON array of row objects')
-      .option('--csv', 'print CSV with a header row'),
-  ).action(async (query: string, opts: GlobalOptions & { json?: boolean; csv?: boolean }) => {
+      .option('--csv', 'print CSV with a header row')
+      .option('--reader <url>', 'read through this location instead (a Postgres URL of the read-only plumbline_reader role; overrides reader_warehouse)'),
+  ).action(async (query: string, opts: GlobalOptions & { json?: boolean; csv?: boolean; reader?: string }) => {
     if (opts.json && opts.csv) throw new UsageError('Choose one of --json and --csv');
     const context = createRunContext(opts);
-    await withWarehouse(context, { readOnly: true }, async (warehouse) => {
+    const reader = opts.reader ?? context.config.reader_warehouse;
+    const open = reader ? { ...context, warehouseLocation: reader, openWarehouse: () => openWarehouse(reader, { readOnly: true }) } : context;
+    await withWarehouse(open, { readOnly: true }, async (warehouse) => {
       if (opts.csv) {
         let header = true;
         for await (const rows of warehouse.stream(query)) {
@@ -213,7 +217,15 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     .description('write a commented starter plumbline.yaml and the mapping CSVs')
     .argument('[dir]', 'folder to write into', '.')
     .option('--force', 'overwrite existing files')
-    .action((dir: string, opts: { force?: boolean }) => {
+    .option(
+      '--postgres [database]',
+      'print the SQL that creates the plumbline_writer and plumbline_reader roles on a Postgres warehouse (default database: plumbline), instead of writing files',
+    )
+    .action((dir: string, opts: { force?: boolean; postgres?: string | boolean }) => {
+      if (opts.postgres !== undefined) {
+        out(postgresRolesSql(typeof opts.postgres === 'string' ? opts.postgres : 'plumbline'));
+        return;
+      }
       const written = initProject(resolve(dir), opts.force === true);
       out(
         `Wrote:\n${written.map((p) => `  ${p}`).join('\n')}\nNext: edit plumbline.yaml (sources, company code), set the secrets in the environment, then: plumbline run\n`,
