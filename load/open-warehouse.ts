@@ -17,6 +17,8 @@ export interface OpenWarehouseOptions {
   readOnly?: boolean;
   /** A DuckDB writer waits this long for another process writing the file (default 0). */
   lockWaitMs?: number;
+  /** DuckDB: no access to other files or extensions, configuration locked (what `report` needs, and no more). */
+  sandboxed?: boolean;
 }
 
 /** Opens (and prepares) the warehouse at `location`. */
@@ -31,6 +33,7 @@ export async function openWarehouse(location: string = DEFAULT_WAREHOUSE, option
       path: published && existsSync(published) ? published : path,
       readOnly: options.readOnly ?? false,
       lockWaitMs: options.lockWaitMs,
+      sandboxed: options.sandboxed,
     });
   }
   const warehouse = new SqlWarehouse(backend);

@@ -156,7 +156,9 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
         `The warehouse ${context.warehouseLocation} does not exist yet: run plumbline run (or plumbline demo) first, or name it with --warehouse`,
       );
     if (opts.company) context.config.company.code = opts.company;
-    await withWarehouse(context, {}, async (warehouse) => {
+    // The reports write their history into meta, so this is a writer, but one that needs no file
+    // but the warehouse: DuckDB runs it with external access off and its configuration locked.
+    await withWarehouse(context, { sandboxed: true }, async (warehouse) => {
       const paths = await runReports(warehouse, context.config, asOf, context.logger, {
         outDir: opts.out ? resolve(opts.out) : undefined,
         png: opts.png === true,
@@ -250,7 +252,11 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
   return program;
 }
 
-async function withWarehouse(context: RunContext, options: { readOnly?: boolean }, work: (warehouse: Warehouse) => Promise<void>): Promise<void> {
+async function withWarehouse(
+  context: RunContext,
+  options: { readOnly?: boolean; sandboxed?: boolean },
+  work: (warehouse: Warehouse) => Promise<void>,
+): Promise<void> {
   const location = context.warehouseLocation;
   const isFile = !/^[a-z]+:\/\//i.test(location);
   let warehouse: Warehouse;

@@ -29,7 +29,7 @@ export interface RunContext {
   logger: Logger;
   /** Where the warehouse is, with any secret filled in (never print this: use warehouse.displayName). */
   warehouseLocation: string;
-  openWarehouse(options?: { readOnly?: boolean }): Promise<Warehouse>;
+  openWarehouse(options?: { readOnly?: boolean; sandboxed?: boolean }): Promise<Warehouse>;
   /** Takes the warehouse's run lock (waiting up to lock.wait_seconds); release it when the run ends. */
   acquireRunLock(warehouse: Warehouse): Promise<RunLock>;
 }

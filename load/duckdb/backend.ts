@@ -24,6 +24,8 @@ export interface DuckDbOptions {
   readOnly?: boolean;
   /** How long to wait for another process writing the file to let it go (default 0: fail at once). */
   lockWaitMs?: number;
+  /** A writer that runs no SQL but its own (the reports): no other files, no extensions, configuration locked. */
+  sandboxed?: boolean;
 }
 
 const LOCK_POLL_MS = 250;
@@ -56,7 +58,13 @@ export async function openDuckDbBackend(options: DuckDbOptions): Promise<Backend
     if (!entry) {
       const path = options.path === ':memory:' ? ':memory:' : key;
       // An in-memory reader (no warehouse yet) is sandboxed the same way; it just cannot be read-only.
-      const config = !options.readOnly ? {} : path === ':memory:' ? SANDBOX_CONFIG : { ...SANDBOX_CONFIG, access_mode: 'READ_ONLY' };
+      const config = !options.readOnly
+        ? options.sandboxed
+          ? SANDBOX_CONFIG
+          : {}
+        : path === ':memory:'
+          ? SANDBOX_CONFIG
+          : { ...SANDBOX_CONFIG, access_mode: 'READ_ONLY' };
       entry = { instance: DuckDBInstance.create(path, config), users: 0 };
       openInstances.set(key, entry);
     }

@@ -55,3 +55,20 @@ describe('plumbline sql before any warehouse exists', () => {
     expect(result.stdout).not.toContain('hunter2');
   });
 });
+
+describe('the report command opens DuckDB sandboxed too', () => {
+  it('a sandboxed writer refuses other files and configuration changes, and still writes the warehouse', async () => {
+    const { openWarehouse } = await import('../../load/index.ts');
+    const path = join(dir, 'report-writer.duckdb');
+    const warehouse = await openWarehouse(path, { sandboxed: true });
+    try {
+      await expect(warehouse.query(`select * from read_text('${secrets}')`)).rejects.toThrow(/disabled|external/i);
+      await expect(warehouse.query(`copy (select 1) to '${join(dir, 'x.csv')}'`)).rejects.toThrow(/disabled|external/i);
+      await expect(warehouse.query('set enable_external_access = true')).rejects.toThrow(/lock|cannot/i);
+      await warehouse.query('create table meta.report_probe as select 1 as x');
+      expect(await warehouse.query('select x from meta.report_probe')).toEqual([{ x: 1 }]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
