@@ -50,6 +50,11 @@ export interface LoadBatch<State = unknown> {
   quarantine?: readonly QuarantineRecord[];
   /** The resource's extraction state after this batch; committed only with the rows. */
   state?: State;
+  /**
+   * The file this resource reads is not there (an export). The batch carries no rows; the
+   * loader refuses it when the resource's tables hold rows, unless the run allows it.
+   */
+  missingFile?: string;
 }
 
 /** What a resource's extraction is told about the run. */
@@ -58,6 +63,8 @@ export interface ExtractContext {
   fullRefresh: boolean;
   asOf: string;
   signal?: AbortSignal;
+  /** The run allows this resource's file to be missing even though its tables hold rows (`--allow-missing`). */
+  allowMissing?: boolean;
 }
 
 /** One extractable resource: its tables, its write mode and its batches. */

@@ -40,3 +40,21 @@ export function epochDaysToIsoDate(days: number): string {
 export function formatTimestamp(instant: Date): string {
   return instant.toISOString().replace('T', ' ').replace('Z', '');
 }
+
+const ISO_INSTANT_PARTS = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * An ISO-8601 date-time as a UTC instant, or null when it is not one. Strict: every part must
+ * exist on the calendar and the clock (2026-02-30 or 25:00 is refused, never rolled over).
+ * Text without a zone is UTC.
+ */
+export function parseStrictInstant(text: string): Date | null {
+  const match = ISO_INSTANT_PARTS.exec(text.trim());
+  if (!match) return null;
+  const [, day, hour = '00', minute = '00', second = '00', fraction = '', zone = 'Z'] = match;
+  if (!isIsoDate(day!) || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return null;
+  const zoneText = zone === 'Z' ? 'Z' : /^[+-]\d{4}$/.test(zone) ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  if (zoneText !== 'Z' && (Number(zoneText.slice(1, 3)) > 23 || Number(zoneText.slice(4, 6)) > 59)) return null;
+  const date = new Date(`${day}T${hour}:${minute}:${second}${fraction}${zoneText}`);
+  return Number.isNaN(date.getTime()) ? null : date;
+}

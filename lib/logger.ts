@@ -4,6 +4,8 @@
  * the logger are masked in every message and field before anything is written.
  */
 
+import { maskText, maskValue } from './mask.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
 
@@ -47,15 +49,13 @@ export function createLogger(options: LoggerOptions): Logger & { addSecret(value
   const progress = new Set(options.progressEvents ?? []);
   let progressShown = false;
 
-  const mask = (text: string): string => {
-    let out = text;
-    for (const secret of secrets) out = out.split(secret).join('***');
-    return out;
-  };
+  // The encoded line is masked again, in case a secret was split across values.
+  const mask = (text: string): string => maskText(text, secrets);
 
   const emit = (level: LogLevel, event: string, message: string, fields: LogFields = {}): void => {
     if (LEVEL_RANK[level] < minimum) return;
-    const record: LogRecord = { time: new Date().toISOString(), level, event, message, fields };
+    // Masked before encoding: JSON escapes a backslash, so `DOMAIN\user` would survive a mask of the encoded line.
+    const record: LogRecord = { time: new Date().toISOString(), level, event, message: mask(message), fields: maskValue(fields, secrets) as LogFields };
     if (options.format === 'human' && progress.has(event) && !options.write) {
       // Overwrite the same terminal line: clear it, print, no newline.
       process.stderr.write(`\r\x1b[2K${mask(toHumanLine(record))}`);

@@ -20,5 +20,7 @@ export interface Backend {
   sqlType(type: ColumnType): string;
   /** Reads a column's SQL type from information_schema back into a column type. */
   columnTypeFromCatalog(dataType: string, precision: number | null, scale: number | null): ColumnType;
+  /** DuckDB: publishes the copy readers open (see readerCopyPath); absent where readers share the database itself. */
+  publish?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -43,6 +43,7 @@ export async function loadResource<State>(
         mode,
         batches: resource.extract(state, context),
         signal: context.signal,
+        allowMissing: context.allowMissing,
       });
     },
     {

@@ -228,6 +228,25 @@ export const META_TABLES: readonly MetaTable[] = [
     primaryKey: ['finding_key', 'as_of'],
     since: 3,
   },
+  {
+    // One row per table per load: its size before and after, for the volume check of
+    // marts.close_status (a snapshot that shrank, a source that loaded nothing).
+    name: 'load_volumes',
+    columns: [
+      ['load_id', 'varchar'],
+      ['source', 'varchar'],
+      ['resource', 'varchar'],
+      ['table_name', 'varchar'],
+      ['write_mode', 'varchar'],
+      ['rows_before', 'bigint'],
+      ['rows_after', 'bigint'],
+      ['rows_loaded', 'bigint'],
+      ['duplicates_replaced', 'bigint'],
+      ['values_noted', 'bigint'],
+      ['recorded_at', 'timestamp'],
+    ],
+    since: 4,
+  },
 ];
 
 export interface MetaMigration {
@@ -249,6 +268,7 @@ export const META_MIGRATIONS: readonly MetaMigration[] = [
   },
   { id: 2, description: 'the write-back outbox (outbox) and its audit trail (outbox_events)' },
   { id: 3, description: 'workpaper notes (finding_notes) and the findings seen per report (finding_history)' },
+  { id: 4, description: 'the size of each table before and after each load (load_volumes), for the volume check' },
 ];
 
 /** Column order of `meta.quarantine`, for bulk appends. */

@@ -1,5 +1,7 @@
 /** Opens the warehouse a URL names: a DuckDB file path (the default) or a postgres:// URL. */
-import { openDuckDbBackend } from './duckdb/backend.ts';
+import { existsSync } from 'node:fs';
+import type { Backend } from './backend.ts';
+import { openDuckDbBackend, readerCopyPath } from './duckdb/backend.ts';
 import { openPostgresBackend } from './postgres/backend.ts';
 import { SqlWarehouse } from './sql-warehouse.ts';
 import type { Warehouse } from './types.ts';
@@ -7,17 +9,37 @@ import type { Warehouse } from './types.ts';
 export const DEFAULT_WAREHOUSE = './plumbline.duckdb';
 
 export interface OpenWarehouseOptions {
-  /** Open a DuckDB file read-only (several readers may share it; no writer may). */
+  /**
+   * Open for reading only. A DuckDB reader opens the copy the last writer published
+   * (`<name>.readers.duckdb`), so it never waits for a run and a run never waits for it; before
+   * any writer published one, it opens the file itself, read-only.
+   */
   readOnly?: boolean;
+  /** A DuckDB writer waits this long for another process writing the file (default 0). */
+  lockWaitMs?: number;
+  /** DuckDB: no access to other files or extensions, configuration locked (what `report` needs, and no more). */
+  sandboxed?: boolean;
 }
 
 /** Opens (and prepares) the warehouse at `location`. */
 export async function openWarehouse(location: string = DEFAULT_WAREHOUSE, options: OpenWarehouseOptions = {}): Promise<Warehouse> {
   const isPostgres = /^postgres(ql)?:\/\//i.test(location);
-  const backend = isPostgres
-    ? await openPostgresBackend(location)
-    : await openDuckDbBackend({ path: location.replace(/^duckdb:\/\//i, ''), readOnly: options.readOnly ?? false });
+  let backend: Backend;
+  if (isPostgres) backend = await openPostgresBackend(location);
+  else {
+    const path = location.replace(/^duckdb:\/\//i, '');
+    const published = path !== ':memory:' && options.readOnly ? readerCopyPath(path) : null;
+    backend = await openDuckDbBackend({
+      path: published && existsSync(published) ? published : path,
+      readOnly: options.readOnly ?? false,
+      lockWaitMs: options.lockWaitMs,
+      sandboxed: options.sandboxed,
+    });
+  }
   const warehouse = new SqlWarehouse(backend);
   if (!options.readOnly) await warehouse.ensureReady();
+  // A DuckDB file that has no reader copy yet gets one as soon as a writer opens it.
+  if (!isPostgres && !options.readOnly && location !== ':memory:' && !existsSync(readerCopyPath(location.replace(/^duckdb:\/\//i, ''))))
+    await backend.publish?.();
   return warehouse;
 }

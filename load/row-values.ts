@@ -3,7 +3,7 @@
  * decimal text, `YYYY-MM-DD` dates, UTC `Date` timestamps.
  */
 import { isDecimalText, normalizeDecimal } from '../lib/decimal.ts';
-import { isIsoDate } from '../lib/dates.ts';
+import { isIsoDate, parseStrictInstant } from '../lib/dates.ts';
 import type { ColumnType } from './types.ts';
 
 export type Coerced = { ok: true; value: unknown } | { ok: false; reason: string };
@@ -73,13 +73,29 @@ function coerceDecimal(value: unknown, precision: number, scale: number): Coerce
   return { ok: true, value: normalized };
 }
 
-// ISO text without a zone is UTC: the warehouse stores UTC instants only.
+// ISO text without a zone is UTC: the warehouse stores UTC instants only. Strict: no rollover.
 function parseInstant(text: string): Date | null {
-  const trimmed = text.trim();
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(trimmed)) return null;
-  const withT = trimmed.replace(' ', 'T');
-  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(withT) && withT.length > 10;
-  return new Date(hasZone ? withT : withT.length === 10 ? `${withT}T00:00:00Z` : `${withT}Z`);
+  return parseStrictInstant(text);
+}
+
+/**
+ * Text as both warehouses can store it, and what had to change: Postgres cannot store a NUL
+ * byte in text, and a lone UTF-16 surrogate is not a character in any encoding. The same rule
+ * on both backends, so they keep the same values.
+ */
+export function storableText(text: string): { text: string; changes: string[] } {
+  // Fast path: almost every value has neither.
+  // eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
+  if (!/[\u0000\uD800-\uDFFF]/.test(text)) return { text, changes: [] };
+  const changes: string[] = [];
+  const nuls = text.split('\u0000').length - 1;
+  let out = nuls > 0 ? text.split('\u0000').join('') : text;
+  const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+  const surrogates = out.match(lone)?.length ?? 0;
+  if (surrogates > 0) out = out.replace(lone, '\uFFFD');
+  if (nuls > 0) changes.push(`${nuls} NUL byte(s) removed (the warehouse cannot store them)`);
+  if (surrogates > 0) changes.push(`${surrogates} lone surrogate(s) replaced by U+FFFD (not a character in any encoding)`);
+  return { text: out, changes };
 }
 
 function describe(value: unknown): string {

@@ -8,7 +8,7 @@ import type { Backend, BackendConnection } from './backend.ts';
 import { qualified, quoteIdent, toColumnName } from './identifiers.ts';
 import { migrateMeta } from './meta-migrations.ts';
 import { QUARANTINE_COLUMNS } from './meta-tables.ts';
-import { coerceValue } from './row-values.ts';
+import { coerceValue, storableText } from './row-values.ts';
 import type {
   ColumnSpec,
   LoadBatch,
@@ -173,6 +173,8 @@ class TableLoad {
   private readonly newColumns: string[] = [];
   private ordinal = 0;
   private quarantined = 0;
+  private noted = 0;
+  private duplicates = 0;
   private state: unknown = undefined;
   private stateSeen = false;
   private readonly parentsSeen = new Set<string>();
@@ -222,6 +224,8 @@ class TableLoad {
       rowsByTable,
       rowsLoaded,
       rowsQuarantined: this.quarantined,
+      duplicatesReplaced: this.duplicates,
+      valuesNoted: this.noted,
       newColumns: this.newColumns,
       state: this.state,
       seconds: (finished.getTime() - this.started.getTime()) / 1000,
@@ -262,8 +266,10 @@ class TableLoad {
   }
 
   private async loadBatch(batch: LoadBatch): Promise<void> {
+    if (batch.missingFile !== undefined) await this.refuseMissingFile(batch.missingFile);
     const loadedAt = new Date();
     const quarantine: QuarantineRecord[] = [...(batch.quarantine ?? [])];
+    const notes: QuarantineRecord[] = [];
     const entries = batch.rows instanceof Map ? [...batch.rows.entries()] : Object.entries(batch.rows);
     if (this.request.mode !== 'append') await this.dropSupersededChildren(entries);
     for (const [tableName, rows] of entries) {
@@ -274,7 +280,12 @@ class TableLoad {
       for (const row of rows) {
         const converted = this.convertRow(table, row, loadedAt);
         if ('reasons' in converted) quarantine.push({ recordKey: keyOf(table.spec, row), rawRecord: row, reasons: converted.reasons });
-        else values.push(converted.values);
+        else {
+          values.push(converted.values);
+          if (converted.notes.length > 0) {
+            notes.push({ recordKey: keyOf(table.spec, row), rawRecord: row, reasons: converted.notes.map((n) => `loaded with a note: ${n}`) });
+          }
+        }
       }
       for (let i = 0; i < values.length; i += APPEND_BATCH_ROWS) {
         await this.conn.appendRows('meta', table.stage, [{ name: ORDINAL, type: 'bigint' }, ...table.columns], values.slice(i, i + APPEND_BATCH_ROWS));
@@ -282,10 +293,33 @@ class TableLoad {
       table.rows += values.length;
     }
     if (quarantine.length > 0) await this.writeQuarantine(quarantine, loadedAt);
+    if (notes.length > 0) {
+      await this.writeQuarantine(notes, loadedAt);
+      this.quarantined -= notes.length;
+      this.noted += notes.length;
+    }
     if ('state' in batch && batch.state !== undefined) {
       this.state = batch.state;
       this.stateSeen = true;
     }
+  }
+
+  /**
+   * A file missing from an export means "no such records" only for a table that never held any:
+   * for one that did, the export lost a file, and loading it would empty the table.
+   */
+  private async refuseMissingFile(file: string): Promise<void> {
+    if (this.request.allowMissing) return;
+    const held: string[] = [];
+    for (const spec of this.request.tables) {
+      const rows = await this.countRows(qualified(spec.schema, spec.name));
+      if (rows > 0) held.push(`${spec.schema}.${spec.name} held ${rows} rows`);
+    }
+    if (held.length === 0) return;
+    const name = `${this.request.source}.${this.request.resource}`;
+    throw new PlumblineError(
+      `${file} is missing from the export, and ${held.join(', ')}: the table is kept as it was instead of being emptied. Restore the file, or if the table really is gone run with --allow-missing ${name}.`,
+    );
   }
 
   /**
@@ -330,9 +364,12 @@ class TableLoad {
     }
   }
 
-  private convertRow(table: StagedTable, row: Row, loadedAt: Date): { values: unknown[] } | { reasons: string[] } {
-    const byColumn = new Map<string, unknown>();
-    for (const [field, value] of Object.entries(row)) byColumn.set(toColumnName(field), value);
+  /**
+   * A row as the stage's values, or why it cannot load. `notes` say what was changed or left out
+   * of a row that does load; they go to quarantine beside it, so no value changes unrecorded.
+   */
+  private convertRow(table: StagedTable, row: Row, loadedAt: Date): { values: unknown[]; notes: string[] } | { reasons: string[] } {
+    const { byColumn, notes } = fieldsByColumn(table, row);
     const reasons: string[] = [];
     for (const key of table.spec.primaryKey) {
       const value = byColumn.get(toColumnName(key));
@@ -344,11 +381,15 @@ class TableLoad {
       else if (column.name === '_loaded_at') values.push(loadedAt);
       else {
         const coerced = coerceValue(byColumn.get(column.name), column.type);
-        if (coerced.ok) values.push(coerced.value);
-        else reasons.push(`${column.name}: ${coerced.reason}`);
+        if (!coerced.ok) reasons.push(`${column.name}: ${coerced.reason}`);
+        else if (typeof coerced.value === 'string') {
+          const storable = storableText(coerced.value);
+          for (const change of storable.changes) notes.push(`${column.name}: ${change}; the record was loaded with the rest of the value`);
+          values.push(storable.text);
+        } else values.push(coerced.value);
       }
     }
-    return reasons.length > 0 ? { reasons } : { values };
+    return reasons.length > 0 ? { reasons } : { values, notes };
   }
 
   private async writeQuarantine(records: readonly QuarantineRecord[], at: Date): Promise<void> {
@@ -356,7 +397,7 @@ class TableLoad {
       this.request.loadId,
       this.request.source,
       this.request.resource,
-      r.recordKey,
+      r.recordKey === null ? null : storableText(r.recordKey).text,
       safeJson(r.rawRecord),
       JSON.stringify(r.reasons),
       at,
@@ -365,11 +406,55 @@ class TableLoad {
     this.quarantined += records.length;
   }
 
-  /** Moves the stage into the target according to the write mode. */
+  /** Publishes a staged table into its target and records its volume. */
   private async publish(table: StagedTable): Promise<void> {
     const { spec } = table;
     const target = qualified(spec.schema, spec.name);
     const stage = qualified('meta', table.stage);
+    const before = await this.countRows(target);
+    await this.moveStage(table, target, stage);
+    await this.recordVolume(table, before, await this.countRows(target));
+  }
+
+  private async countRows(relation: string): Promise<number> {
+    const [row] = await this.conn.query<{ n: number | string }>(`SELECT count(*) AS n FROM ${relation}`);
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Records the table's size before and after, and the keys that came more than once (the later
+   * record in file or page order won): the volume check of marts.close_status reads these.
+   */
+  private async recordVolume(table: StagedTable, before: number, after: number): Promise<void> {
+    const pk = table.spec.primaryKey.map((k) => quoteIdent(toColumnName(k)));
+    let duplicates = 0;
+    if (this.request.mode !== 'append' && pk.length > 0 && table.rows > 0) {
+      const keys = await this.countRows(`(SELECT 1 AS k FROM ${qualified('meta', table.stage)} GROUP BY ${pk.join(', ')}) AS keys`);
+      duplicates = table.rows - keys;
+      table.rows = keys;
+    }
+    if (table.spec === this.request.tables[0]) this.duplicates += duplicates;
+    await this.conn.query(
+      `INSERT INTO meta.load_volumes (load_id, source, resource, table_name, write_mode, rows_before, rows_after, rows_loaded, duplicates_replaced, values_noted, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        this.request.loadId,
+        this.request.source,
+        this.request.resource,
+        `${table.spec.schema}.${table.spec.name}`,
+        this.request.mode,
+        before,
+        after,
+        table.rows,
+        duplicates,
+        table.spec === this.request.tables[0] ? this.noted : 0,
+        new Date(),
+      ],
+    );
+  }
+
+  /** Moves the stage into the target according to the write mode. */
+  private async moveStage(table: StagedTable, target: string, stage: string): Promise<void> {
+    const { spec } = table;
     const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
     const pk = spec.primaryKey.map(toColumnName);
     const parent = this.request.tables[0]!;
@@ -413,4 +498,37 @@ function safeJson(value: unknown): string {
   } catch {
     return JSON.stringify(String(value));
   }
+}
+
+/**
+ * A row's fields by column name. Field names are normalised (`invoiceNumber` → `invoice_number`),
+ * so two fields can land on one column: the declared one (named as the table declares it, or
+ * as the column itself) wins, and the other is left out with a note. An undeclared field never
+ * fills or overrides a declared column (`TotalAmount` beside `total_amount`).
+ */
+function fieldsByColumn(table: StagedTable, row: Row): { byColumn: Map<string, unknown>; notes: string[] } {
+  const byColumn = new Map<string, unknown>();
+  const winner = new Map<string, { field: string; rank: number }>();
+  const notes: string[] = [];
+  const declared = new Map(table.spec.columns.map((c) => [c.name, toColumnName(c.name)]));
+  const declaredColumns = new Set(declared.values());
+  for (const [field, value] of Object.entries(row)) {
+    const column = toColumnName(field);
+    const rank = declared.get(field) === column ? 2 : field === column ? 1 : 0;
+    const held = winner.get(column);
+    const collides = held !== undefined || (rank === 0 && declaredColumns.has(column));
+    if (collides && (held === undefined || held.rank >= rank)) {
+      notes.push(
+        `field ${JSON.stringify(field)} becomes column ${column} after name normalisation, which ${held ? `field ${JSON.stringify(held.field)}` : 'a declared field'} holds; its value was not loaded (it is kept here)`,
+      );
+      continue;
+    }
+    if (held !== undefined)
+      notes.push(
+        `field ${JSON.stringify(held.field)} becomes column ${column} after name normalisation, which the declared field ${JSON.stringify(field)} holds; its value was not loaded (it is kept here)`,
+      );
+    winner.set(column, { field, rank });
+    byColumn.set(column, value);
+  }
+  return { byColumn, notes };
 }

@@ -29,6 +29,8 @@ export interface LoadStageOptions {
   openSources(): Promise<OpenedSources>;
   /** Resources (`buildops.invoices`) or whole sources (`spectrum`) to re-read from scratch. */
   fullRefresh?: readonly string[];
+  /** Resources or sources whose export file may be missing although their tables hold rows (`--allow-missing`). */
+  allowMissing?: readonly string[];
 }
 
 /** The load stage over the resources `openSources` gives. */
@@ -106,7 +108,12 @@ async function loadOne(options: LoadStageOptions, context: StageContext<Warehous
       context.warehouse,
       resource,
       context.runId,
-      { fullRefresh, asOf: context.asOf, signal: context.signal },
+      {
+        fullRefresh,
+        asOf: context.asOf,
+        signal: context.signal,
+        allowMissing: options.allowMissing?.includes(name) || options.allowMissing?.includes(resource.source) || false,
+      },
       { logger: context.logger },
     );
     const quarantine = result.rowsQuarantined > 0 ? `, ${result.rowsQuarantined} quarantined (see meta.quarantine)` : '';

@@ -20,6 +20,8 @@ export interface LoadRequest {
   batches: AsyncIterable<LoadBatch> | Iterable<LoadBatch>;
   /** Checked before each batch and before publishing: an abort rolls the whole load back. */
   signal?: AbortSignal;
+  /** Accept a batch that says its file is missing even when the tables hold rows (`--allow-missing`). */
+  allowMissing?: boolean;
 }
 
 export interface LoadResult {
@@ -29,6 +31,10 @@ export interface LoadResult {
   rowsByTable: Record<string, number>;
   rowsLoaded: number;
   rowsQuarantined: number;
+  /** Keys that came more than once in this load: the later record (file or page order) was kept. */
+  duplicatesReplaced?: number;
+  /** Records loaded with a note in meta.quarantine (a value stripped of bytes no warehouse stores, a colliding field left out). */
+  valuesNoted?: number;
   newColumns: string[];
   state: unknown;
   seconds: number;

@@ -4,6 +4,7 @@
  * Human output on a terminal; one JSON line per event when not a terminal or with --json-logs.
  */
 import { existsSync } from 'node:fs';
+import { openWarehouse } from '../load/open-warehouse.ts';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { PlumblineError, UsageError, errorWithFix } from '../lib/errors.ts';
@@ -14,6 +15,7 @@ import type { ModelResult } from '../transform/index.ts';
 import { runDemo } from './demo.ts';
 import { createLogger } from '../lib/logger.ts';
 import { initProject } from './init-project.ts';
+import { postgresRolesSql } from './postgres-roles.ts';
 import { addSandboxCommands, parseScale } from './sandbox-commands.ts';
 import { addWritebackCommands } from './writeback-commands.ts';
 import { addMappingsCommands } from './mappings-commands.ts';
@@ -25,7 +27,7 @@ import { formatStageResults } from './run-output.ts';
 import { SignalExit, cancelOnSignals, exitIfSignalled } from './signals.ts';
 import { readBuildInfo, reportAsOf } from '../reports/build-info.ts';
 import { configPath } from './config.ts';
-import { createRunContext, maskSecrets, processEnv, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
+import { createRunContext, maskRows, maskSecrets, processEnv, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
 import type { GlobalOptions, RunContext } from './run-context.ts';
 import { isInMemory, prepareWarehouseFolder, requireExistingWarehouse } from './warehouse-location.ts';
 
@@ -85,8 +87,12 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .option('--stages <list>', 'comma-separated stages to run (load,models,writeback,reports; extract is another name for load)')
       .option('--files <dir>', 'read both systems from an export folder (docs/export-folder.md) instead of the configured sources')
       .option('--company <code>', 'the Spectrum company code to keep (overrides company.code)')
-      .option('--full-refresh <list>', 'comma-separated resources (buildops.invoices) or sources (spectrum) to re-read from scratch'),
-  ).action(async (opts: GlobalOptions & { asOf?: string; stages?: string; files?: string; company?: string; fullRefresh?: string }) => {
+      .option('--full-refresh <list>', 'comma-separated resources (buildops.invoices) or sources (spectrum) to re-read from scratch')
+      .option(
+        '--allow-missing <list>',
+        'comma-separated resources (spectrum.CR_OPEN_ITEM_MC) whose export file may be missing although the table holds rows: it is emptied',
+      ),
+  ).action(async (opts: GlobalOptions & { asOf?: string; stages?: string; files?: string; company?: string; fullRefresh?: string; allowMissing?: string }) => {
     const context = runContext(opts);
     const stages = parseStages(opts.stages);
     const asOf = resolveAsOf(opts.asOf, context.config);
@@ -98,7 +104,20 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       context.config.sources.spectrum = { ...context.config.sources.spectrum, kind: 'files', files_dir: dir };
     }
     await withWarehouse(context, {}, async (warehouse) => {
+      // Whoever starts it (cron, a person, a scheduler), a run holds the warehouse lock throughout.
+      const lock = await context.acquireRunLock(warehouse);
+      try {
+        await runCommand(warehouse);
+      } finally {
+        await lock.release();
+      }
+    });
+    async function runCommand(warehouse: Warehouse): Promise<void> {
       const fullRefresh = opts.fullRefresh
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const allowMissing = opts.allowMissing
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
@@ -112,6 +131,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
           asOf,
           stages,
           fullRefresh,
+          allowMissing,
           signal: cancellation.signal,
         });
         out(formatStageResults(result.stages));
@@ -120,7 +140,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       } finally {
         cancellation.dispose();
       }
-    });
+    }
   });
 
   withCommonOptions(
@@ -163,7 +183,9 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     const context = runContext(opts);
     if (opts.asOf !== undefined) resolveAsOf(opts.asOf, context.config);
     if (opts.company) context.config.company.code = opts.company;
-    await withWarehouse(context, { mustExist: true }, async (warehouse) => {
+    // The reports write their history into meta, so this is a writer, but one that needs no file
+    // but the warehouse: DuckDB runs it with external access off and its configuration locked.
+    await withWarehouse(context, { mustExist: true, sandboxed: true }, async (warehouse) => {
       // The report is of the date the marts were built for; another --as-of is refused (exit 2).
       const asOf = reportAsOf(await readBuildInfo(warehouse), opts.asOf, () => resolveAsOf(undefined, context.config));
       if (opts.since !== undefined && (!isIsoDate(opts.since) || opts.since >= asOf))
@@ -202,26 +224,29 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .description('run a read-only query against the warehouse and print the rows')
       .argument('<query>', 'SQL, e.g. "select * from marts.ar_aging limit 10"')
       .option('--json', 'print a JSON array of row objects')
-      .option('--csv', 'print CSV with a header row'),
-  ).action(async (query: string, opts: GlobalOptions & { json?: boolean; csv?: boolean }) => {
+      .option('--csv', 'print CSV with a header row')
+      .option('--reader <url>', 'read through this location instead (a Postgres URL of the read-only plumbline_reader role; overrides reader_warehouse)'),
+  ).action(async (query: string, opts: GlobalOptions & { json?: boolean; csv?: boolean; reader?: string }) => {
     if (opts.json && opts.csv) throw new UsageError('Choose one of --json and --csv');
     const context = runContext(opts);
-    await withWarehouse(context, { readOnly: true }, async (warehouse) => {
+    const reader = opts.reader ?? context.config.reader_warehouse;
+    const open = reader ? { ...context, warehouseLocation: reader, openWarehouse: () => openWarehouse(reader, { readOnly: true }) } : context;
+    await withWarehouse(open, { readOnly: true }, async (warehouse) => {
       if (opts.csv) {
         let header = true;
         for await (const rows of warehouse.stream(query)) {
-          const text = formatCsv(rows);
+          const text = formatCsv(maskRows(rows));
           out(header ? text : text.slice(text.indexOf('\n') + 1));
           header = false;
         }
       } else if (opts.json) {
-        await writeJsonRows(warehouse.stream(query), out);
+        await writeJsonRows(maskedBatches(warehouse.stream(query)), out);
       } else {
         const shown: Row[] = [];
         let total = 0;
         for await (const rows of warehouse.stream(query)) {
           total += rows.length;
-          if (shown.length < TABLE_ROW_LIMIT) shown.push(...rows.slice(0, TABLE_ROW_LIMIT - shown.length));
+          if (shown.length < TABLE_ROW_LIMIT) shown.push(...maskRows(rows.slice(0, TABLE_ROW_LIMIT - shown.length)));
         }
         out(formatTable(shown) + '\n');
         if (total > shown.length) out(`(showing the first ${shown.length} of ${total} rows; use --csv or --json for all)\n`);
@@ -234,7 +259,15 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     .description('write a commented starter plumbline.yaml and the mapping CSVs')
     .argument('[dir]', 'folder to write into', '.')
     .option('--force', 'overwrite existing files')
-    .action((dir: string, opts: { force?: boolean }) => {
+    .option(
+      '--postgres [database]',
+      'print the SQL that creates the plumbline_writer and plumbline_reader roles on a Postgres warehouse (default database: plumbline), instead of writing files',
+    )
+    .action((dir: string, opts: { force?: boolean; postgres?: string | boolean }) => {
+      if (opts.postgres !== undefined) {
+        out(postgresRolesSql(typeof opts.postgres === 'string' ? opts.postgres : 'plumbline'));
+        return;
+      }
       const written = initProject(resolve(dir), opts.force === true);
       out(
         `Wrote:\n${written.map((p) => `  ${p}`).join('\n')}\nNext: edit plumbline.yaml (sources, company code), set the secrets in the environment, then: plumbline run (step by step: docs/connect.md)\n`,
@@ -270,14 +303,14 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
 
 async function withWarehouse(
   context: RunContext,
-  options: { readOnly?: boolean; mustExist?: boolean },
+  options: { readOnly?: boolean; mustExist?: boolean; sandboxed?: boolean },
   work: (warehouse: Warehouse) => Promise<void>,
 ): Promise<void> {
   const location = context.warehouseLocation;
   // A read never invents an empty warehouse (a mistyped path would look like "no findings").
   if (options.readOnly || options.mustExist) requireExistingWarehouse(location);
   else prepareWarehouseFolder(location);
-  const warehouse = await context.openWarehouse({ readOnly: options.readOnly === true && !isInMemory(location) });
+  const warehouse = await context.openWarehouse({ readOnly: options.readOnly === true && !isInMemory(location), sandboxed: options.sandboxed });
   try {
     await work(warehouse);
   } finally {
@@ -291,6 +324,11 @@ function throwIfRunFailed(result: PipelineResult): void {
   const usage = result.stages.flatMap((s) => s.errors).find((e) => e.kind === 'usage');
   if (usage) throw new UsageError(usage.message);
   throw new PlumblineError(`Run ${result.runId} ${result.status === 'partial' ? 'partly failed' : 'failed'}: ${result.message ?? 'see the results above'}`);
+}
+
+/** The batches of a query with every known secret masked in their values. */
+async function* maskedBatches(batches: AsyncIterable<Row[]>): AsyncIterable<Row[]> {
+  for await (const rows of batches) yield maskRows(rows);
 }
 
 /**

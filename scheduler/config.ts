@@ -21,6 +21,8 @@ const buildopsSource = z.strictObject({
   max_in_flight: z.number().int().min(1).max(10).default(4),
   lag_minutes: z.number().int().min(0).default(10),
   files_dir: z.string().optional(),
+  /** The encoding of the export files (a WHATWG label such as windows-1252); default UTF-8. */
+  encoding: z.string().optional(),
 });
 
 const spectrumSource = z.strictObject({
@@ -34,6 +36,8 @@ const spectrumSource = z.strictObject({
   /** Per-table query overrides: the settings tables have installation-specific names. */
   queries: z.record(z.string(), z.string()).default({}),
   files_dir: z.string().optional(),
+  /** The encoding of the export files (a WHATWG label such as windows-1252); default UTF-8. */
+  encoding: z.string().optional(),
   /** Spectrum Data Exchange, where write-back sends (company, time zone and TLS are shared with the SQL settings). */
   data_exchange: z
     .strictObject({
@@ -84,6 +88,12 @@ export const configSchema = z.strictObject({
     })
     .default({ buildops: buildopsSource.parse({}), spectrum: spectrumSource.parse({}) }),
   models: z.strictObject({ extra_dirs: z.array(z.string()).default([]) }).default({ extra_dirs: [] }),
+  /** marts.close_status's volume check: a snapshot table that lost more than this share since its previous load is flagged. */
+  checks: z.strictObject({ volume_drop_share: z.number().min(0).max(1).default(0.2) }).default({ volume_drop_share: 0.2 }),
+  /** Where `sql` and `report` read: a Postgres URL of a read-only role (plumbline init --postgres); default: the warehouse. */
+  reader_warehouse: z.string().optional(),
+  /** How long a run waits for another run (or a DuckDB writer) to release the warehouse before it gives up. */
+  lock: z.strictObject({ wait_seconds: z.number().min(0).default(300) }).default({ wait_seconds: 300 }),
   reports: z.strictObject({ out_dir: z.string().default('./plumbline-reports') }).default({ out_dir: './plumbline-reports' }),
   writeback: writebackSection.default(writebackSection.parse({})),
   insights: insightsSettings.default(insightsSettings.parse({})),

@@ -65,6 +65,20 @@ insights:
   window_months: 12       # months ending on the as-of date
   # overhead_rate: 0.35   # overhead as a fraction of burdened labor; unset = no overhead allocated
   overrun_tolerance: 0.10 # a phase projected more than 10% over its estimate is trending over
+
+checks:
+  # marts.close_status flags a snapshot table (open items, masters) that lost more than this
+  # share of its rows since its previous load: an export cut short looks exactly like that.
+  volume_drop_share: 0.2
+
+# Where plumbline sql and plumbline report read, when it is not the warehouse itself: on
+# Postgres, a URL of the read-only plumbline_reader role (see plumbline init --postgres).
+# reader_warehouse: postgres://plumbline_reader@db.example.com:5432/plumbline
+
+lock:
+  # A run waits this long for another run (or another process writing the DuckDB file) to
+  # finish, then stops and names it.
+  wait_seconds: 300
 `;
 
 const MAPPING_FILES: Record<string, string> = {

@@ -44,6 +44,8 @@ export interface PipelineOptions {
   asOf: string;
   /** Resources (`buildops.invoices`) or whole sources (`spectrum`) to re-read from scratch. */
   fullRefresh?: readonly string[];
+  /** Resources (or whole sources) whose export file may be missing although their tables hold rows. */
+  allowMissing?: readonly string[];
   stages: readonly Stage[];
   /** Model folders; defaults to the product's models plus the config's extra folders. */
   modelsDirs?: readonly string[];
@@ -83,7 +85,7 @@ const CONFIGURE_A_SOURCE =
 export const PIPELINE: readonly PipelineEntry[] = [
   {
     name: 'load',
-    create: (o) => loadStage({ openSources: () => configuredSources(o.config, o.secrets, o.logger), fullRefresh: o.fullRefresh }),
+    create: (o) => loadStage({ openSources: () => configuredSources(o.config, o.secrets, o.logger), fullRefresh: o.fullRefresh, allowMissing: o.allowMissing }),
     nothingRanFix: CONFIGURE_A_SOURCE,
   },
   {
@@ -159,6 +161,7 @@ export function modelVars(config: PlumblineConfig, asOf: string): Record<string,
     writeback_gl_date: sqlString(config.sources.spectrum.data_exchange.gl_date),
     writeback_confirm_days: String(config.writeback.confirm_within_days),
     ...insightVars(config),
+    volume_drop_share: String(config.checks.volume_drop_share),
   };
 }
 

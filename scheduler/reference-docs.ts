@@ -67,6 +67,17 @@ export const CONFIG_KEY_DOCS: Record<string, string> = {
     'Overhead as a fraction of burdened labor (0.35 = 35%), allocated in `marts.customer_profitability`. Unset: no overhead is allocated, and net profit and margin are null.',
   'insights.overrun_tolerance':
     'How far a phase’s projected cost may pass its estimate before `marts.phase_budgets` says `trending_over` (0.10 = 10%, the default).',
+  'sources.buildops.encoding':
+    'The encoding of the BuildOps export files (a WHATWG label such as `windows-1252`). Default UTF-8; a file not valid in its encoding fails naming it.',
+  'sources.spectrum.encoding':
+    'The encoding of the Spectrum export files (a WHATWG label such as `windows-1252`). Default UTF-8; a file not valid in its encoding fails naming it.',
+  checks: 'Thresholds of the checks in `marts.close_status`.',
+  'checks.volume_drop_share':
+    'A snapshot table (open items, masters) that lost more than this share of its rows since its previous load needs attention (0.2 = 20%, the default): an export cut short looks exactly like that.',
+  reader_warehouse:
+    'Where `plumbline sql` reads when it is not the warehouse itself: on Postgres, a URL of the read-only `plumbline_reader` role (`plumbline init --postgres` prints the SQL).',
+  lock: 'The warehouse lock every run holds.',
+  'lock.wait_seconds': 'How long a run waits for another run (or another process writing the DuckDB file) to finish before it stops and names it. Default 300.',
   writeback: 'Write-back into Spectrum (see docs/writeback-rules.md).',
   'writeback.enabled':
     'When true, `plumbline run` pushes between the models and the reports; default false (a run never pushes by surprise; `plumbline push` is explicit).',

@@ -7,7 +7,10 @@ import { createLogger } from '../lib/logger.ts';
 import type { Logger } from '../lib/logger.ts';
 import { dateInTimeZone, isIsoDate } from '../lib/dates.ts';
 import { openWarehouse } from '../load/open-warehouse.ts';
-import type { Warehouse } from '../load/types.ts';
+import { acquireRunLock } from '../load/run-lock.ts';
+import type { RunLock } from '../load/run-lock.ts';
+import type { Row, Warehouse } from '../load/types.ts';
+import { maskText, maskValue } from '../lib/mask.ts';
 import { configPath, loadConfig } from './config.ts';
 import type { PlumblineConfig } from './config.ts';
 import { loadSecrets, warehouseLocation } from './secrets.ts';
@@ -26,7 +29,9 @@ export interface RunContext {
   logger: Logger;
   /** Where the warehouse is, with any secret filled in (never print this: use warehouse.displayName). */
   warehouseLocation: string;
-  openWarehouse(options?: { readOnly?: boolean }): Promise<Warehouse>;
+  openWarehouse(options?: { readOnly?: boolean; sandboxed?: boolean }): Promise<Warehouse>;
+  /** Takes the warehouse's run lock (waiting up to lock.wait_seconds); release it when the run ends. */
+  acquireRunLock(warehouse: Warehouse): Promise<RunLock>;
 }
 
 /** The process's environment: the run context is where it is read (config and secrets take it from here). */
@@ -42,9 +47,13 @@ const knownSecrets = new Set<string>();
 
 /** Text with every known secret replaced by ***. */
 export function maskSecrets(text: string): string {
-  let out = text;
-  for (const secret of knownSecrets) out = out.split(secret).join('***');
-  return out;
+  return maskText(text, knownSecrets);
+}
+
+/** Result rows with every known secret masked in their values, before they are formatted. */
+export function maskRows<T extends Row>(rows: readonly T[]): T[] {
+  if (knownSecrets.size === 0) return [...rows];
+  return rows.map((row) => maskValue(row, knownSecrets) as T);
 }
 
 /** Builds the context from the global CLI options and the environment; `log` says where logs go (stderr by default). */
@@ -72,7 +81,9 @@ export function createRunContext(
     secrets,
     logger,
     warehouseLocation: location,
-    openWarehouse: (o = {}) => openWarehouse(location, o),
+    // A writer waits for another writer of a DuckDB file as long as a run waits for the run lock.
+    openWarehouse: (o = {}) => openWarehouse(location, { lockWaitMs: config.lock.wait_seconds * 1000, ...o }),
+    acquireRunLock: (warehouse) => acquireRunLock(warehouse, location, { waitSeconds: config.lock.wait_seconds }),
   };
 }
 

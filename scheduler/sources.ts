@@ -43,7 +43,7 @@ export async function configuredSources(config: PlumblineConfig, secrets: Secret
       }),
     );
   } else if (buildops.kind === 'files') {
-    resources.push(...createBuildOpsFileResources({ dir: filesDir(config, 'buildops', buildops.files_dir), timeZone, logger }));
+    resources.push(...createBuildOpsFileResources({ dir: filesDir(config, 'buildops', buildops.files_dir), timeZone, logger, encoding: buildops.encoding }));
   }
 
   if (spectrum.kind === 'sql') {
@@ -67,7 +67,7 @@ export async function configuredSources(config: PlumblineConfig, secrets: Secret
   } else if (spectrum.kind === 'files') {
     const dir = filesDir(config, 'spectrum', spectrum.files_dir);
     const company = config.company.code ?? (await onlyCompanyIn(dir));
-    if (company) resources.push(...createSpectrumFileResources({ dir, companyCodes: [company] }));
+    if (company) resources.push(...createSpectrumFileResources({ dir, companyCodes: [company], encoding: spectrum.encoding }));
   }
 
   // The mapping files load on every run, whatever the sources: the models join them to both.

@@ -7,7 +7,8 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { JSONParser } from '@streamparser/json-node';
-import { TerminalError, errorMessage } from '../../lib/errors.ts';
+import { PlumblineError, TerminalError, errorMessage } from '../../lib/errors.ts';
+import { textDecodingStream } from '../export-files.ts';
 
 /** How the file begins: missing, or the first character that is not white space (or a byte-order mark). */
 async function firstCharacter(file: string): Promise<{ missing: true } | { missing: false; first: string | null }> {
@@ -42,8 +43,8 @@ function invalid(file: string, why: string): TerminalError {
   });
 }
 
-/** The records of `file` in batches of `batchSize`, or null when there is no such file. */
-export async function jsonArrayBatches(file: string, batchSize: number): Promise<AsyncIterable<unknown[]> | null> {
+/** The records of `file` in batches of `batchSize`, or null when there is no such file; its bytes are decoded in `encoding` (default UTF-8, strictly). */
+export async function jsonArrayBatches(file: string, batchSize: number, encoding?: string): Promise<AsyncIterable<unknown[]> | null> {
   const start = await firstCharacter(file);
   if (start.missing) return null;
   if (start.first === null) throw invalid(file, 'the file is empty, not a JSON array of records');
@@ -52,8 +53,11 @@ export async function jsonArrayBatches(file: string, batchSize: number): Promise
     // `$.*`: every element of the top-level array, emitted whole and then forgotten (no stack kept).
     const parser = new JSONParser({ paths: ['$.*'], keepStack: false });
     const source = createReadStream(file);
+    const decoded = textDecodingStream(file, encoding);
     source.once('error', (error) => parser.destroy(error));
-    source.pipe(parser);
+    // A file that is not valid in its encoding fails naming the file and the encoding, never as mangled text.
+    decoded.once('error', (error) => parser.destroy(error));
+    source.pipe(decoded).pipe(parser);
     let batch: unknown[] = [];
     try {
       for await (const element of parser as AsyncIterable<{ value: unknown }>) {
@@ -64,6 +68,7 @@ export async function jsonArrayBatches(file: string, batchSize: number): Promise
         }
       }
     } catch (error) {
+      if (error instanceof PlumblineError) throw error;
       throw invalid(file, `not valid JSON (${errorMessage(error)})`);
     } finally {
       source.destroy();

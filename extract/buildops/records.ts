@@ -5,7 +5,7 @@
  * date in the company's time zone). The API and the file export share this code.
  */
 import { z } from 'zod';
-import { dateInTimeZone, isIsoDate } from '../../lib/dates.ts';
+import { dateInTimeZone, isIsoDate, parseStrictInstant } from '../../lib/dates.ts';
 import { decimalToUnscaled, moneyFromNumber, unscaledToDecimal } from '../../lib/decimal.ts';
 import type { ColumnSpec, ColumnType, QuarantineRecord, Row, TableSpec } from '../types.ts';
 import type { ChildSpec, EndpointSpec, FieldKind, FieldSpec } from './endpoints.ts';
@@ -32,7 +32,8 @@ function localColumn(field: FieldSpec): string {
 }
 
 function isInstantText(value: string): boolean {
-  return ISO_INSTANT.test(value) && !Number.isNaN(Date.parse(value));
+  // Strict: Date.parse rolls 2026-02-30 over to March 2.
+  return ISO_INSTANT.test(value) && parseStrictInstant(value) !== null;
 }
 
 function isEpochSeconds(value: unknown): boolean {

@@ -4,6 +4,7 @@
  * record → rows mapping; only where the records come from differs.
  */
 import { join } from 'node:path';
+import { checkManifestCount, checkManifestListsMissing, readExportManifest } from '../export-files.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ExtractContext, LoadBatch, QuarantineRecord, Resource, Row, TableSpec } from '../types.ts';
@@ -44,6 +45,8 @@ export interface BuildOpsFileResourceOptions {
   timeZone?: string;
   endpoints?: readonly string[];
   logger?: Logger;
+  /** The files' encoding (a WHATWG label; default utf-8). */
+  encoding?: string;
 }
 
 function lastUpdatedMs(record: Record<string, unknown>, preferMillis: boolean): number | null {
@@ -124,11 +127,12 @@ class RecordStream {
       }
       const fp = fingerprint(record, ms);
       if (this.seen.has(id)) {
-        // The same record on two pages (it moved while we paged). Only a newer version is loaded;
-        // it is then left out of `recent` so the next run reloads it alone and its child rows
-        // are replaced whole.
+        // The same record twice (it moved while we paged, or an export holds it twice). An older
+        // version is dropped; a newer or equally new one is loaded and replaces the earlier (the
+        // later record in page or file order wins, and the loader counts the replacement). It
+        // is then left out of `recent` so the next run reloads it alone, children replaced whole.
         const before = this.seen.get(id) ?? null;
-        if (ms === null || before === null || ms <= before) {
+        if (ms !== null && before !== null && ms < before) {
           this.counts.duplicates++;
           continue;
         }
@@ -224,14 +228,25 @@ export function createBuildOpsFileResources(options: BuildOpsFileResourceOptions
     async *extract(): AsyncIterable<LoadBatch> {
       const stream = new RecordStream(spec, timeZone, 0, undefined);
       const file = join(options.dir, 'buildops', `${spec.endpoint}.json`);
-      // Streamed: records come out as they parse. A file that is not a whole JSON array fails
-      // this resource (rolled back) naming the file, rather than loading none of it quietly.
-      const batches = await jsonArrayBatches(file, FILE_BATCH_RECORDS);
+      const manifest = readExportManifest(options.dir);
+      const relative = `buildops/${spec.endpoint}.json`;
+      // Streamed: records come out as they parse. A file that is not a whole JSON array (cut, empty,
+      // not an array, not valid in its encoding) fails this resource, rolled back, naming the file.
+      const batches = await jsonArrayBatches(file, FILE_BATCH_RECORDS, options.encoding);
       if (!batches) {
+        checkManifestListsMissing(manifest, relative, file);
         logger.info('extract.file', `BuildOps ${spec.endpoint}: no file ${file}, no records`, { endpoint: spec.endpoint, file });
+        // No records on a first load; the loader refuses it for a table that holds rows.
+        yield { ...stream.batch([]), missingFile: file };
         return;
       }
-      for await (const records of batches) yield stream.batch(records);
+      let count = 0;
+      for await (const records of batches) {
+        count += records.length;
+        yield stream.batch(records);
+      }
+      // A file with fewer records than the export's manifest lists was cut: the load rolls back.
+      checkManifestCount(manifest, relative, file, count);
       logger.info('extract.file', `BuildOps ${spec.endpoint}: ${stream.counts.loaded} records from ${file}, ${stream.counts.quarantined} quarantined`, {
         endpoint: spec.endpoint,
         file,

@@ -1,13 +1,15 @@
 /**
  * Spectrum from a file export (docs/export-folder.md): `<dir>/spectrum/<TABLE>.csv`, a header row,
  * RFC 4180, UTF-8, empty field = NULL. The same columns, trimming, validation and write modes
- * as over SQL; a missing file means no records.
+ * as over SQL. A missing file means no records on a first load; the loader refuses it for a
+ * table that holds rows. A file that is cut, empty, undecodable or off its manifest count fails.
  */
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import { PlumblineError, errorMessage } from '../../lib/errors.ts';
+import { checkManifestCount, checkManifestListsMissing, decodingStream, readExportManifest } from '../export-files.ts';
 import type { ExtractContext, LoadBatch, QuarantineRecord, Resource } from '../types.ts';
 import { batchRecords, resourceTables } from './batches.ts';
 import type { SpectrumTableDef } from './tables.ts';
@@ -21,6 +23,8 @@ export interface SpectrumFileOptions {
   companyCodes: readonly string[];
   /** Rows per load batch (default 5,000). */
   batchRows?: number;
+  /** The files' encoding (a WHATWG label; default utf-8). */
+  encoding?: string;
 }
 
 const LINE = Symbol('line');
@@ -39,13 +43,19 @@ export function createSpectrumFileResources(options: SpectrumFileOptions): Resou
       tables: resourceTables(def),
       mode: writeMode(def.strategy),
       async *extract(_state: unknown, context: ExtractContext): AsyncIterable<LoadBatch> {
+        const manifest = readExportManifest(options.dir);
+        const relative = `spectrum/${table}.csv`;
         if (!(await exists(path))) {
-          // No file = no records; the loader still writes the (empty) batch so a snapshot empties.
-          yield { rows: Object.fromEntries(resourceTables(def).map((t) => [t.name, []])) };
+          checkManifestListsMissing(manifest, relative, path);
+          // No file = no records on a first load; the loader refuses it for a table that holds rows.
+          yield { rows: Object.fromEntries(resourceTables(def).map((t) => [t.name, []])), missingFile: path };
           return;
         }
         const skipped: QuarantineRecord[] = [];
-        const records = readCsv(path, def, skipped);
+        const records = readCsv(path, def, skipped, {
+          encoding: options.encoding,
+          onEnd: (count) => checkManifestCount(manifest, relative, path, count),
+        });
         for await (const batch of batchRecords(records, {
           def,
           companyCodes: companies,
@@ -95,10 +105,18 @@ async function exists(path: string): Promise<boolean> {
  * Streams a CSV file's records as `{ header: value }` with empty fields as NULL. A record the
  * parser cannot read (wrong field count, bad quoting) goes to `skipped` for quarantine.
  */
-async function* readCsv(path: string, def: SpectrumTableDef, skipped: QuarantineRecord[]): AsyncGenerator<Record<string, unknown>> {
+async function* readCsv(
+  path: string,
+  def: SpectrumTableDef,
+  skipped: QuarantineRecord[],
+  options: { encoding?: string; onEnd?: (records: number) => void } = {},
+): AsyncGenerator<Record<string, unknown>> {
   const file = `${def.table}.csv`;
   let header: string[] | undefined;
-  const parser = createReadStream(path).pipe(
+  let records = 0;
+  const bytes = createReadStream(path);
+  const text = bytes.pipe(decodingStream(path, options.encoding));
+  const parser = text.pipe(
     parse({
       bom: true,
       relax_quotes: false,
@@ -106,11 +124,15 @@ async function* readCsv(path: string, def: SpectrumTableDef, skipped: Quarantine
       skip_records_with_error: true,
       info: true,
       on_skip: (error: Error | undefined, raw?: string) => {
+        records++;
         const line = (error as { lines?: number } | undefined)?.lines;
         skipped.push({ recordKey: null, rawRecord: { file, line, raw: raw ?? null }, reasons: [`${file} line ${line ?? '?'}: ${errorMessage(error)}`] });
       },
     }),
   );
+  // A decoding error (wrong encoding, a file cut short) ends the parse with that error.
+  bytes.on('error', (error) => parser.destroy(error));
+  text.on('error', (error) => parser.destroy(error));
   try {
     for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       const { record, info } = item;
@@ -131,11 +153,15 @@ async function* readCsv(path: string, def: SpectrumTableDef, skipped: Quarantine
         out[name] = value === undefined || value === '' ? null : value;
       });
       out[LINE] = info.lines;
+      records++;
       yield out as Record<string, unknown>;
     }
   } catch (error) {
     if (error instanceof PlumblineError) throw error;
-    // A file that stops parsing (an unclosed quote): keep what was read, quarantine the rest.
-    skipped.push({ recordKey: null, rawRecord: { file }, reasons: [`${file}: ${errorMessage(error)}; the rest of the file was not read`] });
+    // A file that stops parsing (an unclosed quote) lost its end: loading the part read would
+    // shrink the table quietly, so the file fails.
+    throw new PlumblineError(`${path} cannot be read to its end (${errorMessage(error)}): the file looks cut or damaged. Export it again.`, { cause: error });
   }
+  if (!header) throw new PlumblineError(`${path} has no header row: the export was cut or failed. Export it again.`);
+  options.onEnd?.(records);
 }

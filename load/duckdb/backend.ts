@@ -2,12 +2,15 @@
  * The DuckDB backend: one file (or memory) per process, a small pool of connections on it,
  * the Appender for bulk loads, and a Kysely dialect over the same connections.
  */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance as Instance } from '@duckdb/node-api';
 import { CompiledQuery, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import type { DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely';
-import { PlumblineError, errorMessage } from '../../lib/errors.ts';
+import { PlumblineError, TransientError, errorMessage } from '../../lib/errors.ts';
+import { duckDbLockHolder, heldMessage } from '../run-lock.ts';
 import type { Backend, BackendConnection } from '../backend.ts';
 import { decimalParts } from '../row-values.ts';
 import type { ColumnSpec, ColumnType, Row } from '../types.ts';
@@ -19,43 +22,130 @@ export interface DuckDbOptions {
   /** Path of the database file, or ':memory:'. */
   path: string;
   readOnly?: boolean;
+  /** How long to wait for another process writing the file to let it go (default 0: fail at once). */
+  lockWaitMs?: number;
+  /** A writer that runs no SQL but its own (the reports): no other files, no extensions, configuration locked. */
+  sandboxed?: boolean;
 }
+
+const LOCK_POLL_MS = 250;
+
+/**
+ * A reader runs whatever SQL the user types: it opens the file read-only, with no access to any
+ * other file (no COPY TO, read_text, read_csv, glob, ATTACH), no extension installs or loads,
+ * and its configuration locked so that no query can turn any of that back on.
+ */
+const SANDBOX_CONFIG: Record<string, string> = {
+  enable_external_access: 'false',
+  autoinstall_known_extensions: 'false',
+  autoload_known_extensions: 'false',
+  allow_community_extensions: 'false',
+  lock_configuration: 'true',
+};
 
 // DuckDB refuses a second instance on the same file in one process: share one, counted.
 const openInstances = new Map<string, { instance: Promise<Instance>; users: number }>();
 
-/** Opens a DuckDB file as a warehouse backend, with a clear error when another process holds it. */
+/**
+ * Opens a DuckDB file as a warehouse backend. A file another process writes is waited for up to
+ * `lockWaitMs`, then refused with a message naming that process when it can be known.
+ */
 export async function openDuckDbBackend(options: DuckDbOptions): Promise<Backend> {
   const key = options.path === ':memory:' ? `:memory:${Math.random()}` : resolve(options.path);
-  let entry = openInstances.get(key);
-  if (!entry) {
-    const path = options.path === ':memory:' ? ':memory:' : key;
-    entry = { instance: DuckDBInstance.create(path, options.readOnly ? { access_mode: 'READ_ONLY' } : {}), users: 0 };
-    openInstances.set(key, entry);
-  }
-  let instance: Instance;
-  try {
-    instance = await entry.instance;
-    entry.users += 1;
-  } catch (error) {
-    openInstances.delete(key);
-    const message = errorMessage(error);
-    if (/lock/i.test(message)) {
-      throw new PlumblineError(
-        `The warehouse ${options.path} is in use by another process (${message.split('\n')[0]}). ` +
-          `DuckDB allows one writer at a time: wait for the other plumbline run to finish, or point --warehouse at another file.`,
-        { cause: error },
-      );
+  const deadline = Date.now() + (options.lockWaitMs ?? 0);
+  for (;;) {
+    let entry = openInstances.get(key);
+    if (!entry) {
+      const path = options.path === ':memory:' ? ':memory:' : key;
+      // An in-memory reader (no warehouse yet) is sandboxed the same way; it just cannot be read-only.
+      const config = !options.readOnly
+        ? options.sandboxed
+          ? SANDBOX_CONFIG
+          : {}
+        : path === ':memory:'
+          ? SANDBOX_CONFIG
+          : { ...SANDBOX_CONFIG, access_mode: 'READ_ONLY' };
+      entry = { instance: DuckDBInstance.create(path, config), users: 0 };
+      openInstances.set(key, entry);
     }
-    throw new PlumblineError(`Cannot open the DuckDB warehouse ${options.path}: ${message}`, { cause: error });
+    try {
+      const instance = await entry.instance;
+      entry.users += 1;
+      const shared = entry;
+      return new DuckDbBackend(instance, options.path, options.readOnly === true, () => {
+        shared.users -= 1;
+        if (shared.users > 0) return false;
+        openInstances.delete(key);
+        return true;
+      });
+    } catch (error) {
+      openInstances.delete(key);
+      const message = errorMessage(error);
+      if (!/lock/i.test(message)) throw new PlumblineError(`Cannot open the DuckDB warehouse ${options.path}: ${message}`, { cause: error });
+      if (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, Math.min(LOCK_POLL_MS, Math.max(1, deadline - Date.now()))));
+        continue;
+      }
+      throw new TransientError(lockedMessage(key, message, options.lockWaitMs ?? 0), { cause: error, scope: 'run' });
+    }
   }
-  const shared = entry;
-  return new DuckDbBackend(instance, options.path, () => {
-    shared.users -= 1;
-    if (shared.users > 0) return false;
-    openInstances.delete(key);
-    return true;
-  });
+}
+
+/** Who holds the file, as far as it can be known: the run's own note, else the process DuckDB names. */
+function lockedMessage(path: string, duckMessage: string, waitedMs: number): string {
+  const pid = Number(/PID (\d+)/i.exec(duckMessage)?.[1] ?? NaN);
+  const run = duckDbLockHolder(path);
+  const waited = waitedMs > 0 ? `; waited ${Math.round(waitedMs / 1000)}s (lock.wait_seconds)` : '';
+  if (run && (Number.isNaN(pid) || run.pid === pid)) return `${heldMessage(run, Math.round(waitedMs / 1000))}`;
+  const who = Number.isNaN(pid) ? 'another process' : `another process (pid ${pid}${processName(pid)})`;
+  return `The warehouse ${path} is held by ${who}, which has it open for writing${waited}. DuckDB allows one writer at a time: let it finish, or point --warehouse at another file.`;
+}
+
+/**
+ * Copies a file this process holds open in DuckDB. Not with fs.copyFile: DuckDB's writer lock is
+ * a POSIX record lock, and POSIX drops every lock a process holds on a file as soon as that
+ * process closes any descriptor of it — copying in-process would free the file for a second
+ * writer. A child process's descriptors do not touch this process's locks.
+ */
+function copyOutOfProcess(from: string, to: string): void {
+  if (process.platform === 'win32') copyFileSync(from, to);
+  else execFileSync('cp', [from, to], { stdio: 'ignore' });
+}
+
+function processName(pid: number): string {
+  try {
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(0, 4).join(' ');
+    return command ? `: ${command.length > 120 ? `${command.slice(0, 117)}...` : command}` : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Where readers of a DuckDB file look: a copy the writer publishes (`warehouse.duckdb` →
+ * `warehouse.readers.duckdb`) whenever it lets the file go. Readers never take a lock on the
+ * file a run writes, and a run never waits for a reader.
+ */
+export function readerCopyPath(path: string): string {
+  return /\.duckdb$/i.test(path) ? path.replace(/\.duckdb$/i, '.readers.duckdb') : `${path}.readers`;
+}
+
+/**
+ * Publishes the file for readers: checkpoint (the file alone then holds every committed change),
+ * copy it beside the reader copy, and rename it over that copy in one step. A reader that has
+ * the old copy open keeps reading it; the next reader opens the new one.
+ */
+async function publishReaderCopy(conn: DuckDBConnection, path: string): Promise<void> {
+  await conn.run('CHECKPOINT');
+  const target = readerCopyPath(path);
+  const temporary = `${target}.${process.pid}.tmp`;
+  try {
+    copyOutOfProcess(path, temporary);
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 class DuckDbBackend implements Backend {
@@ -68,7 +158,8 @@ class DuckDbBackend implements Backend {
 
   constructor(
     private readonly instance: Instance,
-    path: string,
+    private readonly path: string,
+    private readonly readOnly: boolean,
     /** Tells whether this was the last user of the instance, which may then be closed. */
     private readonly lastUser: () => boolean,
   ) {
@@ -131,12 +222,26 @@ class DuckDbBackend implements Backend {
     return 'varchar';
   }
 
+  /** Publishes the reader copy now (a writer also does when it closes, and when it opens a file that has none). */
+  async publish(): Promise<void> {
+    if (this.readOnly || this.path === ':memory:') return;
+    const conn = await this.acquireRaw();
+    try {
+      await publishReaderCopy(conn, resolve(this.path));
+    } finally {
+      this.releaseRaw(conn);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.db.destroy().catch(() => undefined);
+    const last = this.lastUser();
+    // The last writer out publishes what it committed, while it still holds the writer lock.
+    if (last) await this.publish().catch(() => undefined);
     this.closed = true;
     for (const conn of this.all) conn.closeSync();
-    if (this.lastUser()) this.instance.closeSync();
+    if (last) this.instance.closeSync();
   }
 }
 

@@ -69,6 +69,7 @@ class PostgresBackend implements Backend {
   readonly kind = 'postgres' as const;
   readonly displayName: string;
   readonly db: Kysely<any>;
+  private closed = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -130,7 +131,12 @@ class PostgresBackend implements Backend {
   }
 
   async close(): Promise<void> {
-    await this.db.destroy().catch(() => undefined); // ends the pool too
+    if (this.closed) return;
+    this.closed = true;
+    // Kysely ends the pool only if it ever used it itself; raw queries and streams use the pool
+    // directly, and an idle pool keeps the process alive for its idle timeout: end it here.
+    await this.db.destroy().catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
   }
 }
 

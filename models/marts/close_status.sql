@@ -1,4 +1,4 @@
--- grain: one row per close check: each finding mart, the write-back, the freshness of each source, and quarantined records
+-- grain: one row per close check: each finding mart, the write-back, the freshness of each source, quarantined records, and load volumes
 -- unique: company_code, check
 -- not_null: company_code, check, area, open_findings, status, detail
 -- check status_is_known:
@@ -30,6 +30,38 @@ latest_load as (
     where status = 'loaded'
   ) l
   where recency = 1
+),
+
+latest_volumes as (
+  -- the latest load of each table, with its size before and after it (meta.load_volumes)
+  select table_name, write_mode, rows_before, rows_after
+  from (
+    select
+      table_name,
+      write_mode,
+      rows_before,
+      rows_after,
+      row_number() over (partition by table_name order by recorded_at desc) as recency
+    from meta.load_volumes
+  ) v
+  where recency = 1
+),
+
+shrunk_snapshots as (
+  -- a snapshot is the whole table each load: one that lost more than the configured share
+  -- since its previous load most likely lost rows in the export or the extract
+  select table_name, rows_before, rows_after
+  from latest_volumes
+  where write_mode = 'replace' and rows_before > 0 and rows_after < rows_before * (1 - {{ volume_drop_share }})
+),
+
+empty_sources as (
+  -- a source whose latest run loaded nothing at all where its tables held rows
+  select source, sum(rows_before) as rows_before
+  from meta.load_volumes v
+  where load_id = (select max(w.load_id) from meta.load_volumes w where w.source = v.source)
+  group by source
+  having sum(rows_loaded) = 0 and sum(rows_before) > 0
 ),
 
 freshness as (
@@ -301,6 +333,30 @@ quarantine_check as (
     end as detail,
     (select max(last_loaded_at) from freshness) as last_loaded_at
   from latest_load
+),
+
+volume_check as (
+  select
+    'volume' as "check",
+    'Data' as area,
+    (select count(*) from shrunk_snapshots) + (select count(*) from empty_sources) as open_findings,
+    cast(null as decimal(18, 2)) as amount_at_risk,
+    case
+      when exists (select 1 from empty_sources) then 'blocking'
+      when exists (select 1 from shrunk_snapshots) then 'attention'
+      else 'ok'
+    end as status,
+    case
+      when not exists (select 1 from empty_sources) and not exists (select 1 from shrunk_snapshots)
+        then 'No snapshot shrank by more than the configured share, and every source loaded rows.'
+      else trim(
+        coalesce((select string_agg(source || ' loaded 0 rows in its latest run where its tables held ' || cast(rows_before as varchar) || '; check the export or the extract.', ' ' order by source) from empty_sources), '')
+        || ' '
+        || coalesce((select string_agg(table_name || ' shrank from ' || cast(rows_before as varchar) || ' to ' || cast(rows_after as varchar) || ' rows since its previous load.', ' ' order by table_name) from shrunk_snapshots), '')
+        || case when exists (select 1 from shrunk_snapshots) then ' A file cut short or lost rows in the extract would do this: check before closing.' else '' end
+      )
+    end as detail,
+    (select max(last_loaded_at) from freshness) as last_loaded_at
 )
 
 select
@@ -321,3 +377,5 @@ union all
 select {{ company_code }}, "check", area, cast(open_findings as bigint), amount_at_risk, last_loaded_at, status, detail from freshness_checks
 union all
 select {{ company_code }}, "check", area, cast(open_findings as bigint), amount_at_risk, last_loaded_at, status, detail from quarantine_check
+union all
+select {{ company_code }}, "check", area, cast(open_findings as bigint), amount_at_risk, last_loaded_at, status, detail from volume_check

@@ -3,7 +3,7 @@
  * document into a self-contained SVG string (legend drawn inside, white background), and the
  * same SVG as a PNG through resvg when an image file is wanted.
  */
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-files.ts';
 import * as Plot from '@observablehq/plot';
 import { Resvg } from '@resvg/resvg-js';
 import { parseHTML } from 'linkedom';
@@ -172,5 +172,5 @@ export function writeChartPng(chart: Chart, path: string): void {
     background: 'white',
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
   });
-  writeFileSync(path, resvg.render().asPng());
+  writeFileAtomic(path, resvg.render().asPng());
 }

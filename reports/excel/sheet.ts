@@ -4,6 +4,7 @@
  * `SUM` formulas whose cached results are summed exactly, in cents, from the rows written.
  * Rows are streamed from the warehouse a batch at a time and committed as they are written.
  */
+import { publishFile, temporaryPath } from '../atomic-files.ts';
 import ExcelJS from 'exceljs';
 import type { Warehouse } from '../../load/index.ts';
 import { decimalToUnscaled, unscaledToDecimal } from '../../lib/decimal.ts';
@@ -54,9 +55,15 @@ const KIND_STYLE: Record<ColumnKind, Partial<ExcelJS.Style>> = {
 
 /** A new streaming workbook writing to `filename` (shared strings: text cells are real text cells). */
 export function newWorkbook(filename: string): ExcelJS.stream.xlsx.WorkbookWriter {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename, useStyles: true, useSharedStrings: true });
+  // Written under a temporary name and renamed when committed: a crash leaves the previous workbook.
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: temporaryPath(filename), useStyles: true, useSharedStrings: true });
   workbook.creator = 'plumbline';
   workbook.created = new Date();
+  const commit = workbook.commit.bind(workbook);
+  workbook.commit = async () => {
+    await commit();
+    publishFile(filename);
+  };
   return workbook;
 }
 

@@ -16,6 +16,8 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { stringify } from 'csv-stringify/sync';
+import { discardFile, publishFile, temporaryPath } from '../atomic-files.ts';
 import { join } from 'node:path';
 import { decimalToUnscaled, unscaledToDecimal } from '../../lib/decimal.ts';
 import type { Warehouse } from '../../load/index.ts';
@@ -221,18 +223,28 @@ export async function writeArFeed(options: ReportOptions & { since?: string }): 
     schema: Object.fromEntries(FEED_FILES.map((f) => [f.name, f.fields.map((field) => ({ name: field.name, type: field.kind }))])),
     not_available: [],
   };
-  for (const file of FEED_FILES) {
-    const missing = file.marts.filter((m) => !marts.has(m));
-    for (const m of missing) {
-      const note = `not available: marts.${m} was not built — its sources are not loaded`;
-      if (!manifest.not_available.includes(note)) manifest.not_available.push(note);
-    }
-    const rows = missing.length > 0 ? emptyRows() : warehouse.stream<Record<string, unknown>>(file.sql(window, company));
-    const written = await writeFeedFile(dir, file, rows);
-    Object.assign(manifest.files, written);
-  }
+  // Every file is written under a temporary name; only when all are whole are they renamed into
+  // place, the manifest last: a crash midway leaves the previous feed whole and consistent.
+  const files: HashedFile[] = [];
   const manifestPath = join(dir, 'manifest.json');
-  await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+  try {
+    for (const file of FEED_FILES) {
+      const missing = file.marts.filter((m) => !marts.has(m));
+      for (const m of missing) {
+        const note = `not available: marts.${m} was not built — its sources are not loaded`;
+        if (!manifest.not_available.includes(note)) manifest.not_available.push(note);
+      }
+      const rows = missing.length > 0 ? emptyRows() : warehouse.stream<Record<string, unknown>>(file.sql(window, company));
+      Object.assign(manifest.files, await writeFeedFile(dir, file, rows, files));
+    }
+    await writeFile(temporaryPath(manifestPath), `${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+  } catch (error) {
+    await Promise.all(files.map((f) => f.close().catch(() => undefined)));
+    for (const path of [...files.map((f) => f.path), manifestPath]) discardFile(path);
+    throw error;
+  }
+  for (const file of files) publishFile(file.path);
+  publishFile(manifestPath);
   await warehouse.query(
     `insert into meta.ar_feed_history (company_code, as_of, since, written_at, dir) values ($1, cast($2 as date), cast($3 as date), cast($4 as timestamp), $5)`,
     [options.companyCode ?? '', options.asOf, window.since, manifest.generated_at.replace('T', ' ').replace('Z', ''), dir],
@@ -266,9 +278,15 @@ export async function feedWindow(warehouse: Warehouse, options: ReportOptions & 
 async function* emptyRows(): AsyncIterable<Record<string, unknown>[]> {}
 
 /** Streams one file's rows into `<name>.csv` and `<name>.jsonl`, hashing and totalling as it writes. */
-async function writeFeedFile(dir: string, file: FeedFile, batches: AsyncIterable<Record<string, unknown>[]>): Promise<Record<string, FileManifest>> {
+async function writeFeedFile(
+  dir: string,
+  file: FeedFile,
+  batches: AsyncIterable<Record<string, unknown>[]>,
+  written: HashedFile[],
+): Promise<Record<string, FileManifest>> {
   const csv = new HashedFile(join(dir, `${file.name}.csv`));
   const jsonl = new HashedFile(join(dir, `${file.name}.jsonl`));
+  written.push(csv, jsonl);
   const moneyFields = file.fields.filter((f) => f.kind === 'money');
   const totals = new Map(moneyFields.map((f) => [f.name, 0n]));
   let rows = 0;
@@ -299,8 +317,9 @@ class HashedFile {
   private readonly hash = createHash('sha256');
   private bytes = 0;
 
-  constructor(path: string) {
-    this.stream = createWriteStream(path);
+  /** Written under a temporary name; publishFile(path) moves it into place once the whole feed is written. */
+  constructor(readonly path: string) {
+    this.stream = createWriteStream(temporaryPath(path));
   }
 
   async write(textChunk: string): Promise<void> {
@@ -320,9 +339,10 @@ class HashedFile {
   }
 }
 
-/** One RFC 4180 record: fields quoted when they hold a comma, quote, CR or LF; CRLF at the end. */
+/** One RFC 4180 record (csv-stringify): fields quoted when they hold a comma, quote, CR or LF; CRLF at the end. */
 export function csvLine(fields: readonly string[]): string {
-  return `${fields.map((f) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',')}\r\n`;
+  // A lone CR or LF must be quoted too: csv-stringify only looks for the record delimiter (CRLF) itself.
+  return stringify([fields as string[]], { record_delimiter: 'windows', quoted_match: /[\r\n]/ });
 }
 
 function csvField(field: FeedField, value: unknown): string {

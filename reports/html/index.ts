@@ -5,7 +5,8 @@
  * PNG of each chart (resvg) and a PDF of the page (headless Chromium, when installed).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-files.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -94,7 +95,7 @@ export async function writeCfoReport(options: ReportOptions & CfoReportExtras): 
 
   const html = renderPage({ asOf, companyCode, companyName: options.companyName ?? null, now, pane, sections, sources, figures, previous });
   const htmlPath = join(outDir, CFO_REPORT_FILE);
-  writeFileSync(htmlPath, html);
+  writeFileAtomic(htmlPath, html);
   logger.info('report.html', `CFO report: ${htmlPath}`, { path: htmlPath });
 
   const pngs: string[] = [];
