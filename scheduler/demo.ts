@@ -19,6 +19,7 @@ import type { PlumblineConfig } from './config.ts';
 import { formatTable } from './output.ts';
 import { formatStageLine } from './run-output.ts';
 import { runPipeline } from './pipeline.ts';
+import { readOutbox } from '../writeback/outbox.ts';
 import type { PipelineResult } from './pipeline.ts';
 import { runPreviousClose } from './demo-previous.ts';
 import { generateSandboxStore } from './sandbox-commands.ts';
@@ -61,13 +62,14 @@ export async function runDemo(options: DemoOptions): Promise<PipelineResult> {
       logger,
       asOf: sandbox.truth.asOf,
       fullRefresh: ['buildops', 'spectrum'],
-      stages: ['load', 'models', 'reports'],
+      stages: ['load', 'models', 'writeback', 'reports'],
       trigger: 'demo',
       signal: options.signal,
     });
     const aging = result.ok ? await agingTotals(warehouse) : null;
     const findings = result.ok ? await findingsAgainstTruth(warehouse, sandbox.truth) : null;
-    out(summary(result, sandbox.truth, aging, findings, warehousePath, outDir));
+    const pushed = await outboxSummary(warehouse, sandbox.truth);
+    out(summary(result, sandbox.truth, aging, findings, pushed, warehousePath, outDir));
     return result;
   } finally {
     await warehouse.close();
@@ -91,8 +93,11 @@ export function sandboxConfig(servers: SandboxServers, truth: Pick<GroundTruth, 
         database: servers.spectrumSql.database,
         encrypt: false,
         trust_server_certificate: true,
+        data_exchange: { url: servers.dataExchange.url },
       },
     },
+    // The demo pushes the sandbox's clean records into its Spectrum: the write-back is on.
+    writeback: { enabled: true },
   });
   return { ...parsed, baseDir, file: null };
 }
@@ -104,6 +109,7 @@ export function sandboxSecrets(servers: SandboxServers, overrides: Partial<Recor
     BUILDOPS_CLIENT_SECRET: servers.buildops.clientSecret,
     SPECTRUM_SQL_USER: servers.spectrumSql.user,
     SPECTRUM_SQL_PASSWORD: servers.spectrumSql.password,
+    SPECTRUM_DX_AUTHORIZATION_ID: servers.dataExchange.authorizationId,
     ...overrides,
   });
 }
@@ -201,6 +207,7 @@ function summary(
   truth: GroundTruth,
   aging: Record<string, string> | null,
   findings: FindingCount[] | null,
+  writebackText: string,
   warehousePath: string,
   outDir: string,
 ): string {
@@ -211,7 +218,6 @@ function summary(
     quarantined: l.quarantined,
     error: l.error ? messageWithFix(l.error) : (l.reason ?? ''),
   }));
-  const writeback = Object.entries(truth.planted).filter(([key]) => key.startsWith('writeback_preflight.'));
   const lines = [
     `plumbline demo — a simulated MEP contractor as of ${result.asOf}, both systems served on localhost`,
     '',
@@ -223,8 +229,8 @@ function summary(
       : 'Models: none built.',
     ...(findings ? ['', 'What the marts found, beside what the sandbox planted (ground truth):', formatTable(findings)] : []),
     ...(aging ? ['', `AR aging net of retainage as of ${result.asOf} (marts.ar_aging_by_customer), against the ground truth:`, agingTable(aging, truth)] : []),
+    ...(writebackText ? ['', writebackText] : []),
     '',
-    `Also planted, for the write-back preflight of a later version: ${writeback.reduce((n, [, c]) => n + c, 0)} rule failures of ${writeback.length} kinds.`,
     'Stages:',
     ...result.stages.map((stage) => `  ${formatStageLine(stage)}`),
     `Run ${result.runId} ${result.ok ? 'succeeded' : `${result.status.toUpperCase()}: ${result.message}`} in ${result.seconds.toFixed(1)}s (stored in meta.runs).`,
@@ -238,4 +244,24 @@ function summary(
       : ['Reports: none written (the run did not get that far).', '']),
   ];
   return lines.join('\n');
+}
+
+/** The write-back the demo did: the outbox by state beside what the sandbox expects to be clean or blocked. */
+async function outboxSummary(warehouse: Warehouse, truth: GroundTruth): Promise<string> {
+  const rows = await readOutbox(warehouse);
+  if (rows.length === 0) return '';
+  const count = (state: string, type?: string): number => rows.filter((r) => r.state === state && (!type || r.record_type === type)).length;
+  const expected = (clean: boolean, type: string): number =>
+    truth.writeback_preflight.filter((r) => r.record_type === type && (r.rules.length === 0) === clean).length;
+  const table = formatTable(
+    (['job', 'phase', 'invoice'] as const).map((type) => ({
+      record: type,
+      sent: count('sent', type) + count('confirmed', type),
+      'clean in the sandbox': expected(true, type),
+      blocked: count('blocked', type),
+      'planted blocked': expected(false, type),
+      failed: count('failed', type),
+    })),
+  );
+  return `Write-back into the sandbox's Spectrum, checked first, sent once, read back (plumbline outbox lists every record; plumbline push --dry-run shows each finding and its fix):\n${table}`;
 }

@@ -39,6 +39,8 @@ export function addWritebackCommands(program: Command, out: (text: string) => vo
       await helpers.withWarehouse(context, { readOnly: opts.dryRun === true }, async (warehouse) => {
         if (opts.dryRun) return out(formatPlan(await planPush(warehouse)));
         const connections = spectrumConnections(context.config, context.secrets, context.logger);
+        // Only one push (or run) at a time: two pushes could both send a record before either read it back.
+        const lock = await context.acquireRunLock(warehouse);
         try {
           const runId = `push-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
           const result = await push({
@@ -75,6 +77,7 @@ export function addWritebackCommands(program: Command, out: (text: string) => vo
             );
         } finally {
           await connections.close();
+          await lock.release();
         }
       });
     });

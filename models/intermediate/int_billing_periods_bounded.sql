@@ -3,7 +3,7 @@
 -- not_null: company_code, job_number, application_number, period_start, period_end
 -- A period runs from the day after the job's previous application's Period_End_Date (the
 -- previous by application number), or from the first day of its Period_End_Date's month for
--- the job's first application, through Period_End_Date (contracts/marts.md). Spectrum rows
+-- the job's first application, through Period_End_Date (docs/marts.md). Spectrum rows
 -- stay within the run's company (every company when none is configured).
 with applications as (
   select *

@@ -1,7 +1,7 @@
 -- grain: one row per active Spectrum job (JC_JOB_MASTER_MC Status_Code A), with its WIP totals as of the as-of date
 -- unique: company_code, job_number
 -- not_null: company_code, job_number, contract_amount, estimated_cost, cost_to_date, unprocessed_hours, unprocessed_labor_cost, billed_to_date
--- The sums behind marts.wip_schedule (contracts/marts.md); the ratios are taken in the mart.
+-- The sums behind marts.wip_schedule (docs/marts.md); the ratios are taken in the mart.
 -- Every Spectrum join stays within one company. BuildOps is one tenant = the configured
 -- company, so its timesheets only meet that company's jobs (every company when none is set).
 -- payroll_through is the latest Work_Date on or before the as-of date: a run for a past

@@ -8,7 +8,7 @@
 --   where abs(a.aged - o.held) > 0.01
 -- check open_net_adds_up:
 --   select 1 from {{ this }} where open_net_of_retainage <> open_total - retainage_open
--- AR aging net of retainage (contracts/marts.md). A row stays while open_total <> 0, even when
+-- AR aging net of retainage (docs/marts.md). A row stays while open_total <> 0, even when
 -- all of it is retainage (open_net_of_retainage = 0, still in its bucket). Rules the contract
 -- leaves open: models/marts/README.md.
 select

@@ -7,7 +7,7 @@
 --        (select coalesce(sum(amount), 0) as lines from {{ this }}) l,
 --        (select coalesce(sum(invoice_balance), 0) as spectrum_open_ar from intermediate.int_ar_open_items_dated) s
 --   where s.spectrum_open_ar - b.buildops_open_ar - l.lines <> 0
--- From BuildOps' AR to Spectrum's, every dollar explained (contracts/marts.md): BuildOps open AR
+-- From BuildOps' AR to Spectrum's, every dollar explained (docs/marts.md): BuildOps open AR
 -- + Σ amount = Spectrum open AR, to the cent (the check above names the residual). amount is
 -- what the row adds on the way: Spectrum minus BuildOps. Every cent counts on the bridge (a
 -- 0.01 difference is a row), or it could not tie. Rules the contract leaves open:

@@ -4,7 +4,7 @@
 -- check difference_adds_up:
 --   select 1 from {{ this }}
 --   where difference <> gl_balance - subledger_balance or unexplained <> difference - explained_by_entries
--- The receivables subledger against the general ledger (contracts/marts.md). gl_balance = Σ the
+-- The receivables subledger against the general ledger (docs/marts.md). gl_balance = Σ the
 -- account's GL lines dated <= as-of (debits positive); explained_by_entries = Σ of those not
 -- posted by the receivables module (Source_Module other than CR, a blank module included):
 -- journal entries posted straight to a control account, each listed in ar_gl_tieout_entries.

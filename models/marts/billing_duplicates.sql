@@ -23,7 +23,7 @@
 --   select * from {{ this }} f
 --   join staging.stg_buildops__invoices i on i.buildops_invoice_id = f.buildops_invoice_id
 --   where f.finding_type = 'billed_in_both_systems' and (i.total_amount <> f.amount_at_risk or i.status = 'Void')
--- Double billing and AIA tie-out (contracts/marts.md). Rules the contract leaves open:
+-- Double billing and AIA tie-out (docs/marts.md). Rules the contract leaves open:
 -- models/marts/README.md (## billing_duplicates).
 with company as (
   select coalesce(nullif({{ company_code }}, ''), (select min(company_code) from staging.stg_spectrum__billing_applications), '') as company_code

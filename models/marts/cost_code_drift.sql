@@ -20,7 +20,7 @@
 --       join staging.stg_buildops__invoices i on i.buildops_invoice_id = l.buildops_invoice_id
 --       left join staging.stg_buildops__products p on p.buildops_product_id = l.product_id
 --       where i.status <> 'Void' and coalesce(l.item_code, p.item_code) = u.item_code), 0)
--- Cost-code mapping drift (contracts/marts.md). Rules the contract leaves open (sandbox
+-- Cost-code mapping drift (docs/marts.md). Rules the contract leaves open (sandbox
 -- decisions): models/marts/README.md, section cost_code_drift.
 -- BuildOps is one tenant of the run's company: its jobs are compared with that company's
 -- Spectrum jobs, phases and GL accounts only. "The first line" is by BuildOps invoice number

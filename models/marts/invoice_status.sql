@@ -7,7 +7,7 @@
 --   select 1 from {{ this }}
 --   where (coalesce(drift_type, '') = 'missing_in_spectrum') <> (spectrum_status = 'missing')
 --      or (coalesce(drift_type, '') = 'awaiting_posting') <> (spectrum_status = 'unposted')
--- Payment-status drift (contracts/marts.md). The Spectrum side of each BuildOps invoice is its
+-- Payment-status drift (docs/marts.md). The Spectrum side of each BuildOps invoice is its
 -- match in intermediate.int_invoices_matched (every header, paid ones and credit memos
 -- included, and every unposted invoice): a posted match wins over an unposted one, a Remarks
 -- match over an invoice-number one. Void BuildOps invoices are not in the mart. Rules the

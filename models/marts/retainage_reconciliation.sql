@@ -7,7 +7,7 @@
 --      or spectrum_retainage_open <> spectrum_retainage_billed - spectrum_retainage_paid
 -- check status_follows_difference:
 --   select 1 from {{ this }} where (status = 'matched') <> (abs(difference) <= 0.01)
--- Retainage reconciliation (contracts/marts.md). Jobs are joined across the systems by job
+-- Retainage reconciliation (docs/marts.md). Jobs are joined across the systems by job
 -- number; BuildOps pay applications are not counted, and neither are unposted Spectrum
 -- invoices (shown beside, as spectrum_retainage_unposted, to explain a difference). detail
 -- names the invoices whose retainage differs, paired through intermediate.int_invoices_matched.

@@ -1,7 +1,7 @@
 -- grain: one row per BuildOps service ticket (invoice) proposed for a daily summary AR invoice
 -- unique: buildops_invoice_id
 -- not_null: company_code, batch_key, buildops_invoice_id, customer_code, issue_date, cost_center, subtotal, tax_amount, total_amount, detail
--- The detail of marts.service_ticket_batches (contracts/marts.md): non-void BuildOps service
+-- The detail of marts.service_ticket_batches (docs/marts.md): non-void BuildOps service
 -- invoices (no projectId), status Approved, syncStatus NotSynced, whose customer has a Spectrum
 -- code (the BuildOps customer's accountingRefId; the others wait for the write-back preflight).
 -- issue_date is the invoice's calendar date in the company's time zone (staging's issued_date,

@@ -11,7 +11,7 @@
 --   union all
 --   select 1 from marts.service_ticket_batch_lines l
 --   where not exists (select 1 from {{ this }} b where b.batch_key = l.batch_key)
--- Daily summary invoices (contracts/marts.md), one per (customer, Chicago issue date, cost
+-- Daily summary invoices (docs/marts.md), one per (customer, Chicago issue date, cost
 -- center), from the tickets of marts.service_ticket_batch_lines. What is posted is the batch's
 -- revenue (Σ ticket subtotals) plus its tax (Σ ticket taxes): total_amount = subtotal +
 -- tax_amount. The tie-out lines_tie_out checks that Σ of the tickets' own BuildOps totals equals

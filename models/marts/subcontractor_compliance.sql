@@ -10,7 +10,7 @@
 -- check coi_expired_means_before_as_of:
 --   select 1 from {{ this }}
 --   where (reasons like '%coi_expired%') <> (coi_expires_on is not null and coi_expires_on < {{ as_of }})
--- The AP release gate (contracts/marts.md). An assignment is active when start_date <= as-of and
+-- The AP release gate (docs/marts.md). An assignment is active when start_date <= as-of and
 -- (end_date is null or as-of <= end_date). Spectrum rows are read for the configured company
 -- only (the BuildOps tenant belongs to it; with none configured, the one the vendor master holds). A compliance row with a blank Job_Number applies to
 -- every job. `reasons` is a comma-separated text in the fixed order coi_missing, coi_expired,

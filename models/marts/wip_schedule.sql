@@ -25,7 +25,7 @@
 --      or over_under_billing_payroll_only <> billed_to_date - earned_revenue_payroll_only
 --      or percent_complete > 1 or percent_complete_payroll_only > 1
 --      or (estimated_cost > 0 and (percent_complete is null or earned_revenue is null))
--- Work in progress, over/under billing (contracts/marts.md), with and without the labor payroll
+-- Work in progress, over/under billing (docs/marts.md), with and without the labor payroll
 -- has not costed yet. A job whose phases carry no estimate (service / T&M jobs) has null
 -- ratios and every column derived from them. Rules the contract leaves open:
 -- models/marts/README.md.

@@ -233,7 +233,13 @@ function closeGroup(
 function renderClose(page: Page): string {
   const { pane, previous } = page;
   const heading = '<h2>Close status</h2>';
-  if (pane.unavailable) return `<section id="close-status">${heading}<p class="unavailable">${escapeHtml(pane.unavailable)}</p></section>`;
+  if (pane.unavailable) {
+    // Nothing of either system loaded: say that first, never a pane that reads as "nothing found".
+    const nothingLoaded = !page.sources.some((s) => s.source !== 'mappings')
+      ? '<p class="unavailable no-data"><strong>No data loaded</strong>: neither BuildOps nor Spectrum has been loaded into this warehouse (meta.loads has no successful load), so nothing could be checked. Configure a source and run plumbline run.</p>'
+      : '';
+    return `<section id="close-status">${heading}${nothingLoaded}<p class="unavailable">${escapeHtml(pane.unavailable)}</p></section>`;
+  }
   const counts = ['blocking', 'attention', 'ok'].map((s) => `${pane.rows.filter((r) => r.status === s).length} ${s}`).join(' · ');
   const findings = (n: number): string => `${formatCount(n)} finding${n === 1 ? '' : 's'}`;
   const asItem = (r: (typeof pane.rows)[number]): { label: string; href: string | null; amount: string; count: string; detail: string } => ({

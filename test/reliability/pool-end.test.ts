@@ -9,7 +9,8 @@ describeEachWarehouse('every command ends its pools', (factory) => {
   it('sql "select 1" exits within a few seconds of its answer', async () => {
     const location = await factory.newLocation();
     const warmup = await plumbline(['run', '--stages', 'models', '--warehouse', location]);
-    expect(warmup.stderr).not.toMatch(/Error:/);
+    // Nothing is configured: the run fails for having done nothing, after making the warehouse.
+    expect(warmup.stderr).toContain('nothing ran');
     const result = await plumbline(['sql', 'select 1 as one', '--warehouse', location]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

@@ -32,7 +32,8 @@ describe.skipIf(!pgUrl)('Postgres roles', () => {
     writerUrl = asRole(database.url, 'plumbline_writer');
     readerUrl = asRole(database.url, 'plumbline_reader');
     const run = await plumbline(['run', '--stages', 'models', '--warehouse', writerUrl]);
-    expect(run.stderr).not.toMatch(/Error/);
+    // Nothing is configured: the run fails for having done nothing, after making the warehouse.
+    expect(run.stderr).toContain('nothing ran');
     const writer = new pg.Client({ connectionString: writerUrl });
     await writer.connect();
     await writer.query(`create table raw.secret_rows as select 'payroll' as what`);

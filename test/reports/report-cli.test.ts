@@ -77,7 +77,7 @@ describe('plumbline report and the reports stage', () => {
     expect(readFileSync(paths[0]!, 'utf8')).toContain('No earlier report to compare with');
     const nowhere = await plumbline(['report', '--warehouse', join(work, 'no-such.duckdb'), '--as-of', asOf]);
     expect(nowhere.code).toBe(2);
-    expect(nowhere.stderr).toContain('no-such.duckdb does not exist yet: run plumbline run (or plumbline demo) first');
+    expect(nowhere.stderr).toContain('no-such.duckdb does not exist. Check --warehouse');
     expect(existsSync(join(work, 'no-such.duckdb'))).toBe(false);
     const bad = await plumbline(['report', '--config', config, '--as-of', asOf, '--since', asOf]);
     expect(bad.code).toBe(2);

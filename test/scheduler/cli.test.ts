@@ -158,6 +158,8 @@ describe('plumbline CLI', () => {
     // The AR aging the warehouse found equals what the sandbox planted, bucket by bucket.
     expect(stdout).toMatch(/open total\s+[\d.]+\s+[\d.]+\s+yes/);
     expect(stdout).not.toMatch(/\sNO$/m);
+    // The demo pushed into the sandbox's Spectrum: every clean record sent, every planted one blocked, none failed.
+    for (const type of ['job', 'phase', 'invoice']) expect(stdout).toMatch(new RegExp(`^${type}\\s+(\\d+)\\s+\\1\\s+(\\d+)\\s+\\2\\s+0$`, 'm'));
     // The summary ends with the reports the run wrote, the CFO report first.
     const reports = /Reports \(open the HTML in a browser\):\n((?: {2}\S+\n)+)\n*$/.exec(stdout);
     expect(reports).not.toBeNull();

@@ -47,6 +47,7 @@ export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise
       'service_ticket_batches',
       'subcontractor_compliance',
       'wip_schedule',
+      'volume',
       'writeback',
     ].sort(),
   );
