@@ -8,7 +8,9 @@
  * again; not found → sent once more. Data Exchange has no idempotency key, so this read-back is
  * the only safe way to retry.
  */
-import { isCancellation, isTransient, errorWithFix } from '../lib/errors.ts';
+import { TransientError, isCancellation, isTransient, errorWithFix } from '../lib/errors.ts';
+import type { RetryPolicy } from '../lib/retry.ts';
+import { retryDelayMs, sleep } from '../lib/retry.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Warehouse } from '../load/types.ts';
 import type { DataExchangeClient, DxResult } from './data-exchange-client.ts';
@@ -25,12 +27,10 @@ export interface PushOptions {
   batchCode: string;
   logger: Logger;
   signal?: AbortSignal;
-  /** Attempts per record in one push before it waits for the next push (default 3). */
-  maxAttempts?: number;
+  /** The shared retry policy for a record whose request failed transiently (default: 3 attempts in one push, then the next push). */
+  retry?: RetryPolicy;
   /** Invoices per JSON request (default 25). */
   invoiceBatchSize?: number;
-  /** Wait before trying a record again after a transient failure (default 500 ms, doubled). */
-  retryBaseMs?: number;
 }
 
 /** What one push did. */
@@ -48,6 +48,9 @@ export interface PushResult {
 }
 
 const ACTOR = 'plumbline';
+
+/** Attempts per record in one push (each after reading Spectrum back); what is left waits for the next push. */
+const PUSH_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 10_000 };
 
 /** Refreshes the outbox from the marts, recovers interrupted records, then sends every pending record it can. */
 export async function push(options: PushOptions): Promise<PushResult> {
@@ -233,11 +236,13 @@ async function afterFailure(options: PushOptions, row: OutboxRow, error: unknown
   options.logger.warn('writeback.transient', `${row.record_type} ${row.buildops_id}: ${errorWithFix(error)}`, { outboxId: row.outbox_id, attempt });
   const state = await recover(options, row, result);
   if (state !== 'pending') return state;
-  if (attempt >= (options.maxAttempts ?? 3)) {
+  const policy = { ...PUSH_RETRY, ...options.retry };
+  if (attempt >= (policy.maxAttempts ?? 3)) {
     result.deferred++;
     return 'pending';
   }
-  await new Promise((resolve) => setTimeout(resolve, (options.retryBaseMs ?? 500) * 2 ** (attempt - 1)));
+  // The one retry policy of every network client: backoff with jitter, Retry-After with a floor, the abort signal.
+  await sleep(retryDelayMs(policy, attempt, error instanceof TransientError ? error.retryAfterSeconds : undefined), options.signal);
   return 'retry';
 }
 

@@ -66,7 +66,7 @@ describeEachWarehouse('write-back exactly once under faults', (factory) => {
               runId: `trial-${trial}-${round}`,
               batchCode: 'BOTEST',
               logger: silentLogger,
-              retryBaseMs: 1,
+              retry: { baseDelayMs: 1, minDelayMs: 1 },
             }).catch(
               () => undefined, // a push may stop on a fault; the next one takes over
             );
