@@ -14,8 +14,6 @@ import { buildPayload, outboxId, payloadHash, payloadText } from './payload.ts';
 
 export type OutboxState = 'pending' | 'blocked' | 'sending' | 'sent' | 'confirmed' | 'failed' | 'bypassed' | 'marked_synced' | 'cancelled' | 'superseded';
 
-/** The states in which a record may still be sent by plumbline. */
-export const SENDABLE_STATES: readonly OutboxState[] = ['pending', 'sending'];
 /** The states in which the record is (or may be) in Spectrum: never sent again. */
 export const IN_SPECTRUM_STATES: readonly OutboxState[] = ['sending', 'sent', 'confirmed', 'marked_synced'];
 /** The states a child may follow: its parent is in Spectrum. */
