@@ -211,8 +211,14 @@ async function readFreshness(warehouse: Warehouse, config: PlumblineConfig, hasL
   const limit = config.checks.freshness_hours;
   return sources.map((source) => {
     const last = loaded.get(source) ?? null;
-    const hours = last === null ? null : Math.round(((now.getTime() - last.getTime()) / 3_600_000) * 10) / 10;
-    return { source, last_loaded_at: instant(last), hours_since: hours, limit_hours: limit, fresh: hours !== null && hours <= limit };
+    const hours = last === null ? null : (now.getTime() - last.getTime()) / 3_600_000;
+    return {
+      source,
+      last_loaded_at: instant(last),
+      hours_since: hours === null ? null : Math.round(hours * 10) / 10,
+      limit_hours: limit,
+      fresh: hours !== null && hours <= limit,
+    };
   });
 }
 

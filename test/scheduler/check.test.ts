@@ -46,7 +46,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** A config reading the running sandbox, with `change` applied to its sources. */
+/** A config reading the running sandbox; `ports` points a service elsewhere. */
 function sandboxYaml(ports: { buildops?: string; sql?: number; dx?: string } = {}): Record<string, unknown> {
   return {
     company: { code: companyCode },
