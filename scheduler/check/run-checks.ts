@@ -44,13 +44,14 @@ async function runOne(check: ConnectionCheck, options: RunChecksOptions): Promis
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<CheckOutcome>((resolve) => {
     timer = setTimeout(() => {
-      timeout.abort();
+      // The verdict first, then the abort: whatever the check answers once told to stop comes too late.
       resolve({
         ok: false,
         error: new TerminalError(`${check.name}: no answer within ${timeoutMs / 1000} s`, {
           fix: 'Check that the service is up and that this machine may reach it (firewall, VPN), then run plumbline check again.',
         }),
       });
+      timeout.abort();
     }, timeoutMs);
   });
   try {

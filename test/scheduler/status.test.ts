@@ -95,6 +95,7 @@ describeEachWarehouse('plumbline status', (factory) => {
       ['spectrum', null, false],
     ]);
     expect(stderr).toContain('Error: Not healthy: this warehouse has no run yet');
+    expect((await runCli(['status', '--runs', '0', '--warehouse', location], { cwd: work })).code).toBe(2);
   });
 
   it('after a sandbox run: the run and its stages, freshness, findings and the outbox (exit 0); a stale source or a failed last run exits 1', async () => {
