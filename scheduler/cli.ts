@@ -14,7 +14,10 @@ import { discoverModels, orderModels } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
 import { runDemo } from './demo.ts';
 import { createLogger } from '../lib/logger.ts';
-import { initProject } from './init-project.ts';
+import { INIT_NEXT_STEPS, initProject } from './init-project.ts';
+import { checkCommand } from './check/command.ts';
+import { readStatus } from './status.ts';
+import { formatStatus, formatStatusJson } from './status-output.ts';
 import { postgresRolesSql } from './postgres-roles.ts';
 import { addSandboxCommands, parseScale } from './sandbox-commands.ts';
 import { addWritebackCommands } from './writeback-commands.ts';
@@ -29,7 +32,7 @@ import { readBuildInfo, reportAsOf } from '../reports/build-info.ts';
 import { configPath } from './config.ts';
 import { createRunContext, maskRows, maskSecrets, processEnv, PROGRESS_EVENTS, resolveAsOf } from './run-context.ts';
 import type { GlobalOptions, RunContext } from './run-context.ts';
-import { isInMemory, prepareWarehouseFolder, requireExistingWarehouse } from './warehouse-location.ts';
+import { duckDbFile, isInMemory, prepareWarehouseFolder, requireExistingWarehouse } from './warehouse-location.ts';
 
 const TABLE_ROW_LIMIT = 1000;
 
@@ -254,6 +257,33 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     });
   });
 
+  withCommonOptions(
+    program
+      .command('status')
+      .description('the last runs and their stages, each source’s freshness, open findings and what changed, the outbox; exit 1 unless all is well')
+      .option('--json', 'print one JSON object (see docs/status-and-check.md)')
+      .option('--runs <n>', 'how many runs to list', '5'),
+  ).action(async (opts: GlobalOptions & { json?: boolean; runs: string }) => {
+    const runs = Number(opts.runs);
+    if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs ${JSON.stringify(opts.runs)}: use a whole number of runs, 1 or more`);
+    const context = runContext(opts);
+    // Status reads meta, which the plumbline_reader role cannot: it reads the warehouse itself, read-only.
+    await withWarehouse(context, { readOnly: true }, async (warehouse) => {
+      const report = await readStatus(warehouse, context.config, { runs, duckDbFile: duckDbFile(context.warehouseLocation) });
+      out(maskSecrets(opts.json ? formatStatusJson(report) : formatStatus(report)));
+      if (!report.healthy) throw new PlumblineError(`Not healthy: ${report.problems.join('; ')}`);
+    });
+  });
+
+  withCommonOptions(
+    program
+      .command('check')
+      .description('test every configured connection (BuildOps, Spectrum SQL, Data Exchange, files): one row per check, ok or the fix; exit 1 if any failed')
+      .option('--json', 'print a JSON array, one object per check'),
+  ).action(async (opts: GlobalOptions & { json?: boolean }) => {
+    await checkCommand(runContext(opts), { json: opts.json === true }, out);
+  });
+
   program
     .command('init')
     .description('write a commented starter plumbline.yaml and the mapping CSVs')
@@ -269,9 +299,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
         return;
       }
       const written = initProject(resolve(dir), opts.force === true);
-      out(
-        `Wrote:\n${written.map((p) => `  ${p}`).join('\n')}\nNext: edit plumbline.yaml (sources, company code), set the secrets in the environment, then: plumbline run (step by step: docs/connect.md)\n`,
-      );
+      out(`Wrote:\n${written.map((p) => `  ${p}`).join('\n')}\n${INIT_NEXT_STEPS}\n`);
     });
 
   program

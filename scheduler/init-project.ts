@@ -70,6 +70,9 @@ checks:
   # marts.close_status flags a snapshot table (open items, masters) that lost more than this
   # share of its rows since its previous load: an export cut short looks exactly like that.
   volume_drop_share: 0.2
+  # plumbline status calls a source stale (and exits 1) when its last successful load is
+  # older than this many hours: a nightly run, with two hours to spare.
+  freshness_hours: 26
 
 # Where plumbline sql and plumbline report read, when it is not the warehouse itself: on
 # Postgres, a URL of the read-only plumbline_reader role (see plumbline init --postgres).
@@ -87,6 +90,11 @@ const MAPPING_FILES: Record<string, string> = {
   'labor_rates.csv': 'item_code,burdened_rate\n',
   'customer_requirements.csv': 'customer_code,compliance_type,minimum_amount\n',
 };
+
+/** What `plumbline init` tells the user to do next: fill in the config, test the connections, then run. */
+export const INIT_NEXT_STEPS =
+  'Next: edit plumbline.yaml (sources, company code) and set the secrets in the environment; then test every connection with: plumbline check ' +
+  '(one row per connection, ok or what to fix); then: plumbline run (step by step: docs/connect.md)';
 
 /** Writes the starter files into `dir`; returns the paths written. Refuses to overwrite unless `force`. */
 export function initProject(dir: string, force = false): string[] {

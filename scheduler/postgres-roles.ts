@@ -17,6 +17,7 @@ export function postgresRolesSql(database: string): string {
     `--   ALTER ROLE plumbline_writer PASSWORD '...';  ALTER ROLE plumbline_reader PASSWORD '...';`,
     `-- The nightly run uses plumbline_writer (warehouse: postgres://plumbline_writer@host/${database});`,
     `-- plumbline sql and report tools use plumbline_reader (reader_warehouse: postgres://plumbline_reader@host/${database}).`,
+    `-- plumbline status reads the run records in meta, which plumbline_reader cannot: it reads as plumbline_writer (read-only queries).`,
     `DO $$ BEGIN`,
     `  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'plumbline_writer') THEN CREATE ROLE plumbline_writer LOGIN; END IF;`,
     `  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'plumbline_reader') THEN CREATE ROLE plumbline_reader LOGIN; END IF;`,

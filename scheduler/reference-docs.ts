@@ -74,6 +74,8 @@ export const CONFIG_KEY_DOCS: Record<string, string> = {
   checks: 'Thresholds of the checks in `marts.close_status`.',
   'checks.volume_drop_share':
     'A snapshot table (open items, masters) that lost more than this share of its rows since its previous load needs attention (0.2 = 20%, the default): an export cut short looks exactly like that.',
+  'checks.freshness_hours':
+    'A source (BuildOps, Spectrum) whose last successful load is older than this many hours is stale: `plumbline status` says so and exits 1. Default 26 (a nightly run, with two hours to spare).',
   reader_warehouse:
     'Where `plumbline sql` reads when it is not the warehouse itself: on Postgres, a URL of the read-only `plumbline_reader` role (`plumbline init --postgres` prints the SQL).',
   lock: 'The warehouse lock every run holds.',

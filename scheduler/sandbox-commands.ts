@@ -81,8 +81,9 @@ export function addSandboxCommands(program: Command, out: (text: string) => void
       .option('--buildops-port <port>', 'BuildOps API port (0 = any free port)', '0')
       .option('--sql-port <port>', 'Spectrum SQL Server (TDS) port', '0')
       .option('--dx-port <port>', 'Spectrum Data Exchange port', '0')
-      .option('--faults <file>', 'a JSON fault plan (see sandbox/servers/README.md)'),
-  ).action(async (opts: SandboxOptions & { buildopsPort: string; sqlPort: string; dxPort: string; faults?: string }) => {
+      .option('--faults <file>', 'a JSON fault plan (see sandbox/servers/README.md)')
+      .option('--deny-select <tables>', 'comma-separated Spectrum tables the SQL login may not read (SQL Server error 229), as a missing grant'),
+  ).action(async (opts: SandboxOptions & { buildopsPort: string; sqlPort: string; dxPort: string; faults?: string; denySelect?: string }) => {
     const scale = parseScale(opts.scale);
     const ports = {
       buildops: parsePort(opts.buildopsPort, '--buildops-port'),
@@ -91,7 +92,11 @@ export function addSandboxCommands(program: Command, out: (text: string) => void
     };
     const faults = opts.faults ? parseFaultPlan(JSON.parse(await readFile(resolve(opts.faults), 'utf8'))) : [];
     const generated = await generateSandboxStore(opts.seed, scale);
-    const servers = await startSandboxServers(generated.store, { ports, faults });
+    const deniedTables = opts.denySelect
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+    const servers = await startSandboxServers(generated.store, { ports, faults, deniedTables });
     const { buildops, spectrumSql, dataExchange } = servers;
     const stopped = untilStopped(); // listening before the banner says "Press Ctrl+C"
     out(

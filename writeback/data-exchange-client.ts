@@ -34,6 +34,8 @@ export interface DxInvoice {
 }
 
 const SESSION_EXPIRED = /time out has occurred/i;
+// `~` is not allowed in a Spectrum key field: no job can have this number.
+const UNUSABLE_JOB_NUMBER = '~PLCHECK~';
 
 /** A Data Exchange session: one GUID per batch, renewed when Spectrum says it timed out. */
 export class DataExchangeClient {
@@ -84,18 +86,34 @@ export class DataExchangeClient {
     });
   }
 
+  /**
+   * Asks for a job that cannot exist (`GetJob` with a job number Spectrum never allows): a read,
+   * so harmless, whose answer says whether the Authorization ID and the company are accepted.
+   * Throws the not-authorized error when they are not.
+   */
+  async verifyAuthorization(signal?: AbortSignal): Promise<void> {
+    const fields = { Company_Code: this.options.companyCode, pJob_Number: UNUSABLE_JOB_NUMBER };
+    const xml = await this.post('/ws/GetJob', { 'content-type': 'text/xml; charset=utf-8' }, this.envelope('GetJob', fields), signal);
+    // No job answers: no <response> at all. An authorization refused answers one, error code A.
+    const first = firstResponse(xml);
+    if (first && !first.accepted && first.errorCode === 'A') throw notAuthorized(first);
+  }
+
   private async soapOnce(service: string, fields: SpectrumFields, signal?: AbortSignal): Promise<DxResult> {
+    const xml = await this.post(`/ws/${service}`, { 'content-type': 'text/xml; charset=utf-8' }, this.envelope(service, fields), signal);
+    const first = firstResponse(xml);
+    if (first === undefined) throw new TransientError(`Spectrum Data Exchange answered ${service} without a <response>`);
+    return first;
+  }
+
+  private envelope(service: string, fields: SpectrumFields): string {
     const children = Object.entries({ Authorization_ID: this.options.authorizationId, GUID: this.guid, ...fields })
       .map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`)
       .join('');
-    const envelope =
+    return (
       '<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>' +
-      `<${service} xmlns="urn:spectrum-data-exchange">${children}</${service}></soap:Body></soap:Envelope>`;
-    const xml = await this.post(`/ws/${service}`, { 'content-type': 'text/xml; charset=utf-8' }, envelope, signal);
-    const first = /<response>([\s\S]*?)<\/response>/.exec(xml)?.[1];
-    if (first === undefined) throw new TransientError(`Spectrum Data Exchange answered ${service} without a <response>`);
-    const value = (name: string): string => xmlDecode(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(first)?.[1] ?? '');
-    return toResult({ error_code: value('error_code'), desc: value('desc'), column: value('column') });
+      `<${service} xmlns="urn:spectrum-data-exchange">${children}</${service}></soap:Body></soap:Envelope>`
+    );
   }
 
   private async post(path: string, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<string> {
@@ -135,6 +153,14 @@ export class DataExchangeClient {
   }
 }
 
+/** The first `<response>` of a SOAP answer as a result, or undefined when there is none. */
+function firstResponse(xml: string): DxResult | undefined {
+  const first = /<response>([\s\S]*?)<\/response>/.exec(xml)?.[1];
+  if (first === undefined) return undefined;
+  const value = (name: string): string => xmlDecode(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(first)?.[1] ?? '');
+  return toResult({ error_code: value('error_code'), desc: value('desc'), column: value('column') });
+}
+
 function toResult(answer: { error_code?: string; desc?: string; column?: string }): DxResult {
   const errorCode = (answer.error_code ?? '').trim();
   return { accepted: errorCode === '', errorCode, column: (answer.column ?? '').trim(), description: (answer.desc ?? '').trim() };
@@ -142,7 +168,7 @@ function toResult(answer: { error_code?: string; desc?: string; column?: string 
 
 function notAuthorized(result: DxResult): TerminalError {
   return new TerminalError(`Spectrum Data Exchange refused the authorization: ${result.description || 'not authorized'}`, {
-    fix: 'Check SPECTRUM_DX_AUTHORIZATION_ID (from Spectrum: System Administration › Data Exchange authorization) and sources.spectrum.data_exchange.company.',
+    fix: 'Check SPECTRUM_DX_AUTHORIZATION_ID (from Spectrum: System Administration › Data Exchange authorization) and company.code (the company it is for).',
     scope: 'run',
     context: { source: 'spectrum' },
   });

@@ -172,6 +172,26 @@ export class BuildOpsClient {
     }
   }
 
+  /** Requests a token now, with the shared retry policy (what a connection check tests); later calls reuse it. */
+  async authenticate(signal?: AbortSignal): Promise<void> {
+    const context = this.context('auth/token');
+    await this.withSourceMemory(() =>
+      withRetry(() => this.accessToken(context), {
+        ...this.retry,
+        signal,
+        what: 'BuildOps POST /v1/auth/token',
+        exhaustedFix: `Check that ${this.baseUrl} is reachable and BuildOps is up, then run again.`,
+      }),
+    );
+  }
+
+  /** Page 0 of an endpoint at the client's page size: one request, what a connection check reads. */
+  async firstPage(endpoint: string, signal?: AbortSignal): Promise<BuildOpsPage> {
+    const started = performance.now();
+    const body = await this.fetchPage(endpoint, 0, undefined, signal);
+    return { endpoint, page: 0, items: body.items, received: body.items.length, seconds: (performance.now() - started) / 1000 };
+  }
+
   private async fetchPage(endpoint: string, page: number, updatedAfter: string | undefined, signal: AbortSignal | undefined): Promise<PageBody> {
     const { paging } = endpointSpec(endpoint);
     const params = new URLSearchParams({ page: String(page) });

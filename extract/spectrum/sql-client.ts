@@ -322,9 +322,11 @@ export class SpectrumSqlClient {
       });
     }
     if (number === 229 || number === 230) {
-      return new TerminalError(`${reading}: ${message}`, {
+      // As with 208, the object refused may be another table the query reads (the invoice header for its lines).
+      const object = /on the object '([^']+)'/i.exec(message)?.[1] ?? context.table;
+      return new TerminalError(`${reading}: ${message} (SQL Server error ${number}: the Info-Link user may not read ${object})`, {
         ...options,
-        fix: `Ask the Spectrum administrator to grant SELECT on ${context.table} to the Info-Link user '${this.options.user}'.`,
+        fix: `Ask the Spectrum administrator to grant SELECT on ${object} to the Info-Link user '${this.options.user}'.`,
       });
     }
     return new TerminalError(`${reading}: ${message}${number === undefined ? '' : ` (SQL Server error ${number})`}`, options);

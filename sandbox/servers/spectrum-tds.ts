@@ -33,6 +33,11 @@ export interface SpectrumTdsOptions {
   beforeRequest?: (request: TdsRequest, cancelled: () => boolean) => Promise<'drop' | 'drop-mid-response' | void>;
   /** Told of every login attempt (see TdsServerOptions.onLogin). */
   onLogin?: TdsServerOptions['onLogin'];
+  /**
+   * Tables the login may not read, as when the administrator never granted SELECT on them: a
+   * statement naming one answers SQL Server's error 229. Case-insensitive; read at each request.
+   */
+  deniedTables?: () => readonly string[];
 }
 
 /** Create the Spectrum TDS server over the store's DuckDB instance (call listen() on it). */
@@ -48,15 +53,22 @@ export function createSpectrumTdsServer(instance: DuckDBInstance, options: Spect
       // One DuckDB connection per TDS connection, like one SQL Server session per pooled connection.
       const connection = await instance.connect();
       await connection.run(`SET search_path = 'spectrum'`);
-      return new SpectrumSession(connection);
+      return new SpectrumSession(connection, options.database, options.deniedTables ?? (() => []));
     },
   });
 }
 
 class SpectrumSession implements TdsSession {
-  constructor(private readonly connection: DuckDBConnection) {}
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly database: string,
+    private readonly deniedTables: () => readonly string[],
+  ) {}
 
   async execute(request: TdsRequest, sink: ResultSink): Promise<void> {
+    const denied = deniedTableIn(request.sql, this.deniedTables());
+    // SQL Server checks permissions on every object a statement names before it reads a row.
+    if (denied) throw new SqlServerError(229, `The SELECT permission was denied on the object '${denied}', database '${this.database}', schema 'dbo'.`, 14, 5);
     const statements = translateBatch(request.sql);
     const given = new Map(request.params.map((p) => [p.name.replace(/^@/, '').toLowerCase(), p]));
     for (const statement of statements) {
@@ -115,6 +127,11 @@ class SpectrumSession implements TdsSession {
   close(): void {
     this.connection.closeSync();
   }
+}
+
+/** The first of `tables` the SQL text names as a whole word (`[dbo].[T]`, `dbo.T`, `T`), or undefined. */
+export function deniedTableIn(sql: string, tables: readonly string[]): string | undefined {
+  return tables.find((table) => new RegExp(`(^|[^A-Za-z0-9_])${table.replace(/[^A-Za-z0-9_]/g, '')}($|[^A-Za-z0-9_])`, 'i').test(sql));
 }
 
 /** The SQL Server type a DuckDB column is sent as. */

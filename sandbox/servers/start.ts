@@ -46,6 +46,8 @@ export interface SandboxServerOptions {
   /** Data Exchange: idle GUID lifetime (default 24 h) and Get-service row cap (default 500). */
   guidIdleMs?: number;
   maxReadRows?: number;
+  /** Spectrum tables the SQL login may not read (SELECT denied, SQL Server error 229), as an installation missing a grant. */
+  deniedTables?: readonly string[];
 }
 
 /** The running sandbox: where each service is, how to log in, the fault plan, and close(). */
@@ -62,6 +64,8 @@ export interface SandboxServers {
     expireBuildOpsTokens(): void;
     /** Expire every Data Exchange GUID seen so far ("Time out has occurred"). */
     expireDataExchangeSessions(): void;
+    /** Deny (or, with an empty list, grant again) SELECT on these Spectrum tables from the next request on. */
+    denySelect(tables: readonly string[]): void;
   };
   /** Close every server and connection (safe to call twice). */
   close(): Promise<void>;
@@ -104,8 +108,10 @@ export async function startSandboxServers(store: { instance: DuckDBInstance }, o
     maxConcurrentRequests: options.maxConcurrentRequests,
   });
   const stats: SandboxStats = { spectrumSql: { logins: 0, failedLogins: 0 } };
+  let deniedTables: readonly string[] = options.deniedTables ?? [];
   const tds = createSpectrumTdsServer(store.instance, {
     ...creds.spectrumSql,
+    deniedTables: () => deniedTables,
     onLogin(attempt) {
       stats.spectrumSql.logins++;
       if (!attempt.accepted) stats.spectrumSql.failedLogins++;
@@ -146,7 +152,11 @@ export async function startSandboxServers(store: { instance: DuckDBInstance }, o
       dataExchange: { url: `http://${host}:${dxPort}`, ...creds.dataExchange },
       faults,
       stats,
-      controls: { expireBuildOpsTokens: buildops.expireTokens, expireDataExchangeSessions: dataExchange.expireSessions },
+      controls: {
+        expireBuildOpsTokens: buildops.expireTokens,
+        expireDataExchangeSessions: dataExchange.expireSessions,
+        denySelect: (tables) => void (deniedTables = [...tables]),
+      },
       close: closeAll,
     };
   } catch (error) {

@@ -247,6 +247,28 @@ describe('errors', () => {
     expect(error).toMatchObject({ number: 207, message: "Invalid column name 'Invoice_Number'." });
   });
 
+  test('a table whose SELECT is denied → 229 for any statement naming it; the others still read', async () => {
+    sandbox.controls.denySelect(['CR_OPEN_ITEM_MC']);
+    try {
+      const denied = (text: string) =>
+        pool
+          .request()
+          .query(text)
+          .catch((e: unknown) => e);
+      const message = "The SELECT permission was denied on the object 'CR_OPEN_ITEM_MC', database 'Spectrum', schema 'dbo'.";
+      expect(await denied('SELECT TOP 1 * FROM [dbo].[CR_OPEN_ITEM_MC]')).toMatchObject({ number: 229, message });
+      expect(await denied('SELECT c.Customer_Code FROM CR_CUSTOMER_MASTER_MC c WHERE EXISTS (SELECT 1 FROM dbo.cr_open_item_mc o)')).toMatchObject({
+        number: 229,
+      });
+      expect((await pool.request().query('SELECT COUNT(*) AS n FROM CR_CUSTOMER_MASTER_MC')).recordset).toHaveLength(1);
+      // CR_OPEN_ITEM_MC_OLD is another name: only whole names are denied.
+      expect(await denied('SELECT * FROM CR_OPEN_ITEM_MC_OLD')).toMatchObject({ number: 208 });
+    } finally {
+      sandbox.controls.denySelect([]);
+    }
+    expect((await pool.request().query('SELECT COUNT(*) AS n FROM CR_OPEN_ITEM_MC')).recordset).toHaveLength(1);
+  });
+
   test('other schemas of the store are invisible', async () => {
     const error = await pool
       .request()
