@@ -55,6 +55,8 @@ export interface PipelineOptions {
   trigger?: RunTrigger;
   /** Aborting it cancels the run at the next batch, model or report (SIGINT/SIGTERM in the CLI). */
   signal?: AbortSignal;
+  /** The run's clock: when it started (default now). The freshness checks measure each source's last load against it. */
+  runAt?: Date;
 }
 
 export interface ReportStageOptions {
@@ -93,7 +95,7 @@ export const PIPELINE: readonly PipelineEntry[] = [
     create: (o) =>
       modelsStage({
         modelsDirs: o.modelsDirs ?? [PACKAGE_MODELS_DIR, ...o.config.models.extra_dirs.map((d) => configPath(o.config, d))],
-        vars: modelVars(o.config, o.asOf),
+        vars: modelVars(o.config, o.asOf, o.runAt),
       }),
     nothingRanFix: `Load the sources first (plumbline run with the load stage). ${CONFIGURE_A_SOURCE}`,
   },
@@ -152,8 +154,8 @@ export function parseStages(text: string | undefined): StageName[] {
   return normalizeStages(names as Stage[]);
 }
 
-/** The SQL placeholders every model may use. */
-export function modelVars(config: PlumblineConfig, asOf: string): Record<string, string> {
+/** The SQL placeholders every model may use; `runAt` is the run's clock (`{{ run_at }}`, a UTC timestamp; default now). */
+export function modelVars(config: PlumblineConfig, asOf: string, runAt: Date = new Date()): Record<string, string> {
   return {
     as_of: sqlDate(asOf),
     company_code: sqlString(config.company.code ?? ''),
@@ -162,7 +164,15 @@ export function modelVars(config: PlumblineConfig, asOf: string): Record<string,
     writeback_confirm_days: String(config.writeback.confirm_within_days),
     ...insightVars(config),
     volume_drop_share: String(config.checks.volume_drop_share),
+    run_at: sqlTimestamp(runAt),
+    freshness_hours: String(config.checks.freshness_hours),
+    ar_window_warn_days: String(config.checks.ar_window_warn_days),
   };
+}
+
+/** A UTC instant as a SQL timestamp literal (the warehouse's timestamps are UTC, without a zone). */
+function sqlTimestamp(instant: Date): string {
+  return `CAST('${instant.toISOString().replace('T', ' ').replace('Z', '')}' AS TIMESTAMP)`;
 }
 
 /** The insight settings as SQL literals: `{{ window_months }}`, `{{ overhead_rate }}` (null when unset), `{{ overrun_tolerance }}`. */
@@ -179,6 +189,7 @@ function insightVars(config: PlumblineConfig): Record<string, string> {
 /** Runs the selected stages in order, storing the run as it goes; says how it ended. */
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
+  const runAt = options.runAt ?? new Date();
   const runId = newLoadId();
   const { logger, warehouse } = options;
   const signal = options.signal ?? new AbortController().signal;
@@ -198,7 +209,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     companyCode,
     plumblineVersion: PLUMBLINE_VERSION,
     stages,
-    startedAt: new Date(),
+    startedAt: runAt,
   });
 
   const results: StageResult[] = [];
@@ -220,7 +231,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         earlier,
         recordStep: (step) => recordStep(warehouse, runId, entry.name, step),
       };
-      result = await runStage(entry.create(options), context);
+      result = await runStage(entry.create({ ...options, runAt }), context);
     }
     results.push(result);
     earlier.set(entry.name, result);
