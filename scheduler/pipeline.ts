@@ -19,7 +19,7 @@ import type { Warehouse } from '../load/types.ts';
 import { reportsStage } from '../reports/stage.ts';
 import { sqlDate, sqlString } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
-import { modelsStage } from '../transform/stage.ts';
+import { failedOnlyOnChecks, modelsStage } from '../transform/stage.ts';
 import type { PlumblineConfig } from './config.ts';
 import { configPath, findChromium } from './config.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
@@ -77,6 +77,11 @@ interface PipelineEntry {
    * and this says how to give it something to do.
    */
   nothingRanFix?: string;
+  /**
+   * Runs even after the models stage failed, when every model that failed failed a data check: each
+   * failed mart kept its previous build, and what this stage writes says so (a report on a bad night).
+   */
+  runsAfterFailedChecks?: boolean;
 }
 
 const CONFIGURE_A_SOURCE =
@@ -113,6 +118,7 @@ export const PIPELINE: readonly PipelineEntry[] = [
   {
     name: 'reports',
     create: (o) => reportsStage({ ...o.reports, outDir: o.reports?.outDir ?? reportsDir(o.config, o.asOf), chromium: o.reports?.pdf ? findChromium() : null }),
+    runsAfterFailedChecks: true,
   },
 ];
 
@@ -215,11 +221,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const results: StageResult[] = [];
   const earlier = new Map<string, StageResult>();
   let notRun: string | null = null;
+  // Set when what stopped the run was models failing their data checks only (never a load failure).
+  let onlyChecksFailed = false;
   for (const entry of PIPELINE) {
     if (!stages.includes(entry.name) || entry.create === null) continue;
     let result: StageResult;
     if (signal.aborted) result = skippedStage(entry.name, 'not run: the run was cancelled');
-    else if (notRun) result = skippedStage(entry.name, notRun);
+    else if (notRun && !(entry.runsAfterFailedChecks && onlyChecksFailed)) result = skippedStage(entry.name, notRun);
     else {
       const context: StageContext<Warehouse> = {
         runId,
@@ -236,8 +244,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     results.push(result);
     earlier.set(entry.name, result);
     await recordStage(warehouse, runId, result);
-    // Marts built on a half-refreshed warehouse would mix old and new; reports after failed models would show a half-built one.
-    if (result.status !== 'ok' && result.status !== 'skipped') notRun ??= `not run: the ${entry.name} stage ended ${result.status}`;
+    // Marts built on a half-refreshed warehouse would mix old and new; reports after failed models would show a half-built one,
+    // unless every failure was a data check: then each failed mart kept its previous build, and the reports mark it.
+    if (result.status !== 'ok' && result.status !== 'skipped' && notRun === null) {
+      notRun = `not run: the ${entry.name} stage ended ${result.status}`;
+      onlyChecksFailed = entry.name === 'models' && failedOnlyOnChecks(result);
+    }
   }
 
   const outcome = runOutcome(results, signal);
