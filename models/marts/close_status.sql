@@ -408,10 +408,11 @@ freshness_checks as (
     end as status,
     case
       when f.last_loaded_at is null then 'No successful load from ' || f.source || ' yet: every figure that needs it is missing.'
+      -- the run's own time stays out of the sentence, so a rerun on the same loads says the same
       when f.last_loaded_at < {{ run_at }} - {{ freshness_hours }} * interval '1 hour' then 'The last successful load from ' || f.source || ' was at '
-        || substr(cast(f.last_loaded_at as varchar), 1, 16) || ' UTC, more than ' || cast({{ freshness_hours }} as varchar) || ' hours before this run ('
-        || substr(cast({{ run_at }} as varchar), 1, 16) || ' UTC): its figures are stale. Check why the extract did not run or failed (plumbline status), then rerun it (plumbline run).'
-      else 'Loaded from ' || f.source || ' at ' || substr(cast(f.last_loaded_at as varchar), 1, 16) || ' UTC, within ' || cast({{ freshness_hours }} as varchar) || ' hours of this run.'
+        || substr(cast(f.last_loaded_at as varchar), 1, 16) || ' UTC, more than ' || cast({{ freshness_hours }} as varchar)
+        || ' hours before this run: its figures are stale. Check why the extract did not run or failed (plumbline status), then rerun it (plumbline run).'
+      else 'Loaded from ' || f.source || ' within ' || cast({{ freshness_hours }} as varchar) || ' hours of this run.'
     end as detail,
     f.last_loaded_at
   from freshness f

@@ -65,7 +65,7 @@ describeEachWarehouse('close_status hand-written cases', (factory) => {
       await build();
       let rows = await closeStatusRows(warehouse);
       expect(rows.get('freshness_buildops')).toMatchObject({ status: 'attention', open_findings: 1 });
-      expect(rows.get('freshness_buildops')?.detail).toContain('was at 2026-11-29 23:59 UTC, more than 26 hours before this run (2026-12-01 02:00 UTC)');
+      expect(rows.get('freshness_buildops')?.detail).toContain('was at 2026-11-29 23:59 UTC, more than 26 hours before this run: its figures are stale');
       // exactly 26 hours before is still fresh
       expect(rows.get('freshness_spectrum')).toMatchObject({ status: 'ok', open_findings: 0 });
       expect(rows.get('freshness_spectrum')?.detail).toContain('within 26 hours of this run');
