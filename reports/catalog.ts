@@ -231,6 +231,8 @@ export const CHECKS: Record<string, CheckInfo> = {
   ar_aging: { label: 'Receivables more than 90 days past due', section: 'ar-aging', group: 'exposure' },
   subcontractor_compliance: { label: 'Subcontractor pay held for missing documents', section: 'subcontractors-blocked', group: 'cash' },
   service_ticket_batches: { label: 'Service tickets not yet billed', section: 'service-ticket-batches', group: 'cash' },
+  invoices_outside_window: { label: 'Approved invoices dated outside the open AR period', section: null, group: 'blocks' },
+  ar_window_closing: { label: 'Approved invoices to send before the AR period closes', section: null, group: 'blocks' },
   freshness_buildops: { label: 'BuildOps data up to date', section: 'freshness', group: 'data' },
   freshness_spectrum: { label: 'Spectrum data up to date', section: 'freshness', group: 'data' },
   quarantine: { label: 'Records set aside at load', section: 'freshness', group: 'data' },

@@ -174,6 +174,18 @@ export interface ArGlEntryTruth {
   amount: string;
 }
 
+/** The open AR processing window (module AR) and the approved BuildOps invoices not sent yet, inside and outside it. */
+export interface ArWindowTruth {
+  min_date: string;
+  max_date: string;
+  /** max_date − as-of, in days. */
+  days_left: number;
+  /** Dated inside the window: to send before it closes. */
+  unsent_inside: { count: number; amount: string };
+  /** Dated outside it: a push would be refused. */
+  unsent_outside: { count: number; amount: string; buildops_ids: string[] };
+}
+
 /** The whole ground truth of a generated contractor. */
 export interface GroundTruth {
   asOf: string;
@@ -204,6 +216,8 @@ export interface GroundTruth {
   ar_bridge?: { buildops_open_ar: string; spectrum_open_ar: string; rows: ArBridgeTruth[] };
   ar_gl_tieout?: ArGlTieoutTruth[];
   ar_gl_tieout_entries?: ArGlEntryTruth[];
+  /** The AR window checks of marts.close_status. */
+  ar_window?: ArWindowTruth;
 }
 
 /** The file name of the ground truth inside an export folder. */

@@ -88,14 +88,18 @@ export const configSchema = z.strictObject({
     })
     .default({ buildops: buildopsSource.parse({}), spectrum: spectrumSource.parse({}) }),
   models: z.strictObject({ extra_dirs: z.array(z.string()).default([]) }).default({ extra_dirs: [] }),
-  /** marts.close_status's volume check: a snapshot table that lost more than this share since its previous load is flagged. */
+  /**
+   * marts.close_status's thresholds: the volume check (a snapshot table that lost more than this share since its previous load is
+   * flagged), the freshness of each source (hours since its last successful load, against the run's clock), and how many days
+   * before the Spectrum AR window closes unsent approved invoices are flagged.
+   */
   checks: z
     .strictObject({
       volume_drop_share: z.number().min(0).max(1).default(0.2),
-      /** A source whose last successful load is older than this many hours is stale (`plumbline status` exits 1). */
-      freshness_hours: z.number().positive().default(26),
+      freshness_hours: z.number().int().positive().default(26),
+      ar_window_warn_days: z.number().int().min(0).default(3),
     })
-    .default({ volume_drop_share: 0.2, freshness_hours: 26 }),
+    .default({ volume_drop_share: 0.2, freshness_hours: 26, ar_window_warn_days: 3 }),
   /** Where `sql` and `report` read: a Postgres URL of a read-only role (plumbline init --postgres); default: the warehouse. */
   reader_warehouse: z.string().optional(),
   /** How long a run waits for another run (or a DuckDB writer) to release the warehouse before it gives up. */

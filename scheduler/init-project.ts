@@ -70,9 +70,13 @@ checks:
   # marts.close_status flags a snapshot table (open items, masters) that lost more than this
   # share of its rows since its previous load: an export cut short looks exactly like that.
   volume_drop_share: 0.2
-  # plumbline status calls a source stale (and exits 1) when its last successful load is
-  # older than this many hours: a nightly run, with two hours to spare.
+  # A source whose last successful load is older than this many hours at the start of a run
+  # needs attention, and plumbline status exits 1 (a nightly load every 24 hours, with two
+  # hours' grace).
   freshness_hours: 26
+  # When the Spectrum AR processing window closes within this many days and approved BuildOps
+  # invoices are still unsent, the close status says so.
+  ar_window_warn_days: 3
 
 # Where plumbline sql and plumbline report read, when it is not the warehouse itself: on
 # Postgres, a URL of the read-only plumbline_reader role (see plumbline init --postgres).

@@ -19,7 +19,7 @@ import type { Warehouse } from '../load/types.ts';
 import { reportsStage } from '../reports/stage.ts';
 import { sqlDate, sqlString } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
-import { modelsStage } from '../transform/stage.ts';
+import { failedOnlyOnChecks, modelsStage } from '../transform/stage.ts';
 import type { PlumblineConfig } from './config.ts';
 import { configPath, findChromium } from './config.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
@@ -55,6 +55,8 @@ export interface PipelineOptions {
   trigger?: RunTrigger;
   /** Aborting it cancels the run at the next batch, model or report (SIGINT/SIGTERM in the CLI). */
   signal?: AbortSignal;
+  /** The run's clock: when it started (default now). The freshness checks measure each source's last load against it. */
+  runAt?: Date;
 }
 
 export interface ReportStageOptions {
@@ -75,6 +77,11 @@ interface PipelineEntry {
    * and this says how to give it something to do.
    */
   nothingRanFix?: string;
+  /**
+   * Runs even after the models stage failed, when every model that failed failed a data check: each
+   * failed mart kept its previous build, and what this stage writes says so (a report on a bad night).
+   */
+  runsAfterFailedChecks?: boolean;
 }
 
 const CONFIGURE_A_SOURCE =
@@ -93,7 +100,7 @@ export const PIPELINE: readonly PipelineEntry[] = [
     create: (o) =>
       modelsStage({
         modelsDirs: o.modelsDirs ?? [PACKAGE_MODELS_DIR, ...o.config.models.extra_dirs.map((d) => configPath(o.config, d))],
-        vars: modelVars(o.config, o.asOf),
+        vars: modelVars(o.config, o.asOf, o.runAt),
       }),
     nothingRanFix: `Load the sources first (plumbline run with the load stage). ${CONFIGURE_A_SOURCE}`,
   },
@@ -111,6 +118,7 @@ export const PIPELINE: readonly PipelineEntry[] = [
   {
     name: 'reports',
     create: (o) => reportsStage({ ...o.reports, outDir: o.reports?.outDir ?? reportsDir(o.config, o.asOf), chromium: o.reports?.pdf ? findChromium() : null }),
+    runsAfterFailedChecks: true,
   },
 ];
 
@@ -152,8 +160,8 @@ export function parseStages(text: string | undefined): StageName[] {
   return normalizeStages(names as Stage[]);
 }
 
-/** The SQL placeholders every model may use. */
-export function modelVars(config: PlumblineConfig, asOf: string): Record<string, string> {
+/** The SQL placeholders every model may use; `runAt` is the run's clock (`{{ run_at }}`, a UTC timestamp; default now). */
+export function modelVars(config: PlumblineConfig, asOf: string, runAt: Date = new Date()): Record<string, string> {
   return {
     as_of: sqlDate(asOf),
     company_code: sqlString(config.company.code ?? ''),
@@ -162,7 +170,15 @@ export function modelVars(config: PlumblineConfig, asOf: string): Record<string,
     writeback_confirm_days: String(config.writeback.confirm_within_days),
     ...insightVars(config),
     volume_drop_share: String(config.checks.volume_drop_share),
+    run_at: sqlTimestamp(runAt),
+    freshness_hours: String(config.checks.freshness_hours),
+    ar_window_warn_days: String(config.checks.ar_window_warn_days),
   };
+}
+
+/** A UTC instant as a SQL timestamp literal (the warehouse's timestamps are UTC, without a zone). */
+function sqlTimestamp(instant: Date): string {
+  return `CAST('${instant.toISOString().replace('T', ' ').replace('Z', '')}' AS TIMESTAMP)`;
 }
 
 /** The insight settings as SQL literals: `{{ window_months }}`, `{{ overhead_rate }}` (null when unset), `{{ overrun_tolerance }}`. */
@@ -179,6 +195,7 @@ function insightVars(config: PlumblineConfig): Record<string, string> {
 /** Runs the selected stages in order, storing the run as it goes; says how it ended. */
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
+  const runAt = options.runAt ?? new Date();
   const runId = newLoadId();
   const { logger, warehouse } = options;
   const signal = options.signal ?? new AbortController().signal;
@@ -198,17 +215,19 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     companyCode,
     plumblineVersion: PLUMBLINE_VERSION,
     stages,
-    startedAt: new Date(),
+    startedAt: runAt,
   });
 
   const results: StageResult[] = [];
   const earlier = new Map<string, StageResult>();
   let notRun: string | null = null;
+  // Set when what stopped the run was models failing their data checks only (never a load failure).
+  let onlyChecksFailed = false;
   for (const entry of PIPELINE) {
     if (!stages.includes(entry.name) || entry.create === null) continue;
     let result: StageResult;
     if (signal.aborted) result = skippedStage(entry.name, 'not run: the run was cancelled');
-    else if (notRun) result = skippedStage(entry.name, notRun);
+    else if (notRun && !(entry.runsAfterFailedChecks && onlyChecksFailed)) result = skippedStage(entry.name, notRun);
     else {
       const context: StageContext<Warehouse> = {
         runId,
@@ -220,13 +239,17 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         earlier,
         recordStep: (step) => recordStep(warehouse, runId, entry.name, step),
       };
-      result = await runStage(entry.create(options), context);
+      result = await runStage(entry.create({ ...options, runAt }), context);
     }
     results.push(result);
     earlier.set(entry.name, result);
     await recordStage(warehouse, runId, result);
-    // Marts built on a half-refreshed warehouse would mix old and new; reports after failed models would show a half-built one.
-    if (result.status !== 'ok' && result.status !== 'skipped') notRun ??= `not run: the ${entry.name} stage ended ${result.status}`;
+    // Marts built on a half-refreshed warehouse would mix old and new; reports after failed models would show a half-built one,
+    // unless every failure was a data check: then each failed mart kept its previous build, and the reports mark it.
+    if (result.status !== 'ok' && result.status !== 'skipped' && notRun === null) {
+      notRun = `not run: the ${entry.name} stage ended ${result.status}`;
+      onlyChecksFailed = entry.name === 'models' && failedOnlyOnChecks(result);
+    }
   }
 
   const outcome = runOutcome(results, signal);

@@ -75,7 +75,9 @@ export const CONFIG_KEY_DOCS: Record<string, string> = {
   'checks.volume_drop_share':
     'A snapshot table (open items, masters) that lost more than this share of its rows since its previous load needs attention (0.2 = 20%, the default): an export cut short looks exactly like that.',
   'checks.freshness_hours':
-    'A source (BuildOps, Spectrum) whose last successful load is older than this many hours is stale: `plumbline status` says so and exits 1. Default 26 (a nightly run, with two hours to spare).',
+    'A source (BuildOps, Spectrum) whose last successful load is older than this many hours when the run starts needs attention in `marts.close_status` (`freshness_buildops`, `freshness_spectrum`), and `plumbline status` (measured against now) says so and exits 1. Default 26: a nightly load with two hours’ grace.',
+  'checks.ar_window_warn_days':
+    'When the Spectrum AR processing window (`SY_PROCESSING_DATES_MC`, module AR) closes within this many days of the as-of date while approved BuildOps invoices are still unsent, `marts.close_status` row `ar_window_closing` needs attention. Default 3.',
   reader_warehouse:
     'Where `plumbline sql` reads when it is not the warehouse itself: on Postgres, a URL of the read-only `plumbline_reader` role (`plumbline init --postgres` prints the SQL).',
   lock: 'The warehouse lock every run holds.',

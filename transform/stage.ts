@@ -63,6 +63,16 @@ async function runModelsStage(options: ModelsStageOptions, context: StageContext
   return { ...result, status, reason: status === 'ok' ? null : `${failed} model(s) failed; what reads them was skipped` };
 }
 
+/**
+ * Whether a models stage that did not end ok failed only on data checks (every failed model broke a
+ * check in its header, none an SQL error): each failed mart then kept its previous build.
+ */
+export function failedOnlyOnChecks(result: StageResult): boolean {
+  if (result.status !== 'partial' && result.status !== 'failed') return false;
+  const failed = ((result.output ?? []) as ModelResult[]).filter((m) => m.status === 'failed');
+  return failed.length > 0 && failed.every((m) => m.failedCheck !== null);
+}
+
 /** A model's result as a step: its error when it failed, its reason when it was skipped. */
 function modelStep(model: ModelResult): StepResult {
   if (model.status === 'success') return stepResult(model.name, 'ok', { rows: model.rows, seconds: model.seconds });

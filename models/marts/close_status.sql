@@ -1,4 +1,4 @@
--- grain: one row per close check: each finding mart, the write-back, the freshness of each source, quarantined records, and load volumes
+-- grain: one row per close check: each finding mart, the write-back, the Spectrum AR window, the freshness of each source, quarantined records, and load volumes
 -- unique: company_code, check
 -- not_null: company_code, check, area, open_findings, status, detail
 -- check status_is_known:
@@ -9,7 +9,13 @@
 -- code, a source never loaded, a mart that failed this run); `attention` = work for the
 -- accountants before or after close; `ok` = nothing found. A mart that failed this run is built
 -- from its previous table (upstream_failure: use_previous) and its row says so.
-with load_times as (
+-- Freshness is measured against the run's clock ({{ run_at }}, when the run started, UTC): a
+-- source whose last successful load is more than {{ freshness_hours }} hours older is stale.
+with run_company as (
+  select coalesce(nullif({{ company_code }}, ''), (select min(company_code) from staging.stg_spectrum__jobs)) as company_code
+),
+
+load_times as (
   select
     source,
     max(case when status = 'loaded' then finished_at end) as last_loaded_at
@@ -282,6 +288,86 @@ gl_tieout_check as (
   from marts.ar_gl_tieout
 ),
 
+-- The Spectrum AR processing window (SY_PROCESSING_DATES_MC, module AR) against the approved
+-- BuildOps invoices not sent yet: the outbound invoices of marts.writeback_outbound that no push
+-- has sent (or a person bypassed or marked synced) in meta.outbox.
+ar_window as (
+  select min_date, max_date, max_date - {{ as_of }} as days_left
+  from staging.stg_spectrum__processing_dates
+  where company_code = (select company_code from run_company) and module = 'AR'
+),
+
+unsent_invoices as (
+  select o.buildops_id, o.invoice_total as amount
+  from marts.writeback_outbound o
+  where o.record_type = 'invoice'
+    and not exists (
+      select 1 from meta.outbox x
+      where x.record_type = o.record_type and x.buildops_id = o.buildops_id and x.state in ('sending', 'sent', 'confirmed', 'marked_synced', 'bypassed')
+    )
+),
+
+outside_window as (
+  -- dated outside the open window: the preflight's own closed_period rule on the invoice date
+  -- (one rule, in one place), with its message and fix
+  select u.buildops_id, u.amount, p.message, p.fix
+  from unsent_invoices u
+  join marts.writeback_preflight p on p.record_type = 'invoice' and p.buildops_id = u.buildops_id and p.rule = 'closed_period' and p.field = 'Invoice_Date'
+),
+
+inside_window as (
+  select u.buildops_id, u.amount
+  from unsent_invoices u
+  where not exists (select 1 from outside_window w where w.buildops_id = u.buildops_id)
+),
+
+window_closing as (
+  -- the window closes (its last open date is) within the configured days of the as-of date, or has passed
+  select w.max_date, w.days_left
+  from ar_window w
+  where w.days_left <= {{ ar_window_warn_days }}
+),
+
+ar_window_check as (
+  select
+    'ar_window_closing' as "check",
+    'Write-back' as area,
+    case when exists (select 1 from window_closing) then (select count(*) from inside_window) else 0 end as open_findings,
+    case when exists (select 1 from window_closing) then coalesce((select sum(amount) from inside_window), 0) else 0 end as amount_at_risk,
+    case when exists (select 1 from window_closing) and exists (select 1 from inside_window) then 'attention' else 'ok' end as status,
+    case
+      when not exists (select 1 from ar_window) then 'Spectrum''s AR processing dates (SY_PROCESSING_DATES_MC, module AR) were not extracted: the window cannot be checked.'
+      when not exists (select 1 from inside_window) then 'No approved BuildOps invoice dated in the open AR window ('
+        || (select cast(min_date as varchar) || ' … ' || cast(max_date as varchar) from ar_window) || ') is waiting to be sent.'
+      when not exists (select 1 from window_closing) then 'The AR window closes ' || (select cast(max_date as varchar) from ar_window) || ', in '
+        || (select cast(days_left as varchar) from ar_window) || ' days; ' || cast((select count(*) from inside_window) as varchar)
+        || ' approved BuildOps invoice(s) wait to be sent.'
+      else 'The Spectrum AR processing window '
+        || (select case when days_left < 0 then 'closed ' || cast(max_date as varchar) || ', ' || cast(-days_left as varchar) || ' day(s) before the as-of date'
+                        when days_left = 0 then 'closes today (' || cast(max_date as varchar) || ')'
+                        else 'closes ' || cast(max_date as varchar) || ', in ' || cast(days_left as varchar) || ' day(s)' end from window_closing)
+        || ', and ' || cast((select count(*) from inside_window) as varchar) || ' approved BuildOps invoice(s) totalling '
+        || {{ money_text((select coalesce(sum(amount), 0) from inside_window)) }}
+        || ' are not sent yet: push them before it closes (plumbline push; plumbline push --dry-run shows what blocks any), or ask accounting to keep the AR period open until they are in.'
+    end as detail
+),
+
+outside_window_check as (
+  select
+    'invoices_outside_window' as "check",
+    'Write-back' as area,
+    (select count(*) from outside_window) as open_findings,
+    coalesce((select sum(amount) from outside_window), 0) as amount_at_risk,
+    case when exists (select 1 from outside_window) then 'blocking' else 'ok' end as status,
+    case
+      when not exists (select 1 from outside_window) then 'Every approved BuildOps invoice waiting to be sent is dated inside the open AR window.'
+      else cast((select count(*) from outside_window) as varchar) || ' approved BuildOps invoice(s) totalling '
+        || {{ money_text((select coalesce(sum(amount), 0) from outside_window)) }}
+        || ' are dated outside the open AR period: tonight''s push would be refused (e.g. ' || (select min(message) from outside_window) || ') '
+        || (select min(fix) from outside_window)
+    end as detail
+),
+
 mart_checks as (
   select c.*, s.last_loaded_at from ar_aging_check c cross join spectrum_loaded s
   union all select c.*, b.last_loaded_at from writeback_check c cross join both_loaded b
@@ -293,6 +379,14 @@ mart_checks as (
   union all select c.*, b.last_loaded_at from batches_check c cross join buildops_loaded b
   union all select c.*, b.last_loaded_at from wip_check c cross join both_loaded b
   union all select c.*, s.last_loaded_at from gl_tieout_check c cross join spectrum_loaded s
+  union all select c.*, b.last_loaded_at from ar_window_check c cross join both_loaded b
+  union all select c.*, b.last_loaded_at from outside_window_check c cross join both_loaded b
+),
+
+check_marts as (
+  -- the mart a check reads, where it is not the check's own name
+  select 'ar_window_closing' as "check", 'writeback_preflight' as mart
+  union all select 'invoices_outside_window', 'writeback_preflight'
 ),
 
 failed_this_run as (
@@ -305,17 +399,20 @@ freshness_checks as (
   select
     'freshness_' || f.source as "check",
     'Data' as area,
-    case when f.last_loaded_at is null or cast(f.last_loaded_at as date) < {{ as_of }} - 1 then 1 else 0 end as open_findings,
+    case when f.last_loaded_at is null or f.last_loaded_at < {{ run_at }} - {{ freshness_hours }} * interval '1 hour' then 1 else 0 end as open_findings,
     cast(null as decimal(18, 2)) as amount_at_risk,
     case
       when f.last_loaded_at is null then 'blocking'
-      when cast(f.last_loaded_at as date) < {{ as_of }} - 1 then 'attention'
+      when f.last_loaded_at < {{ run_at }} - {{ freshness_hours }} * interval '1 hour' then 'attention'
       else 'ok'
     end as status,
     case
       when f.last_loaded_at is null then 'No successful load from ' || f.source || ' yet: every figure that needs it is missing.'
-      when cast(f.last_loaded_at as date) < {{ as_of }} - 1 then 'The last successful load from ' || f.source || ' is older than a day before the as-of date: rerun the extract.'
-      else 'Loaded from ' || f.source || ' for this as-of date.'
+      -- the run's own time stays out of the sentence, so a rerun on the same loads says the same
+      when f.last_loaded_at < {{ run_at }} - {{ freshness_hours }} * interval '1 hour' then 'The last successful load from ' || f.source || ' was at '
+        || substr(cast(f.last_loaded_at as varchar), 1, 16) || ' UTC, more than ' || cast({{ freshness_hours }} as varchar)
+        || ' hours before this run: its figures are stale. Check why the extract did not run or failed (plumbline status), then rerun it (plumbline run).'
+      else 'Loaded from ' || f.source || ' within ' || cast({{ freshness_hours }} as varchar) || ' hours of this run.'
     end as detail,
     f.last_loaded_at
   from freshness f
@@ -368,11 +465,12 @@ select
   c.last_loaded_at,
   case when f.model is not null then 'blocking' else c.status end as status,
   case when f.model is not null
-    then 'marts.' || c."check" || ' failed this run (' || coalesce(f.message, 'no message') || '); the figures are from its previous build. ' || c.detail
+    then f.model || ' failed this run (' || coalesce(f.message, 'no message') || '); the figures are from its previous build. ' || c.detail
     else c.detail
   end as detail
 from mart_checks c
-left join failed_this_run f on f.model = 'marts.' || c."check"
+left join check_marts m on m."check" = c."check"
+left join failed_this_run f on f.model = 'marts.' || coalesce(m.mart, c."check")
 union all
 select {{ company_code }}, "check", area, cast(open_findings as bigint), amount_at_risk, last_loaded_at, status, detail from freshness_checks
 union all

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import type ExcelJS from 'exceljs';
 import type { ReportOptions } from '../types.ts';
 import { sheetColumns } from './reconciliation.ts';
-import { frozenKeyColumns, workpaperContext, workpaperOptions, writeSignOff } from './workpaper.ts';
+import { readPreviousBuilds } from '../previous-builds.ts';
+import type { PreviousBuild } from '../previous-builds.ts';
+import { frozenKeyColumns, workpaperContext, workpaperOptions, writePreviousBuilds, writeSignOff } from './workpaper.ts';
 import {
   DATE_FORMAT,
   INT_FORMAT,
@@ -131,11 +133,13 @@ export async function writeArAgingWorkbook(options: ReportOptions): Promise<stri
   const expected = await byCustomerTotals(options, where);
   const detailTotals = await detailBucketTotals(options, where);
   const paper = await workpaperContext(options);
+  const previousBuilds = (await readPreviousBuilds(warehouse)).filter((b) => b.mart === 'ar_aging' || b.mart === 'ar_aging_by_customer');
   writeSummary(workbook.addWorksheet(SUMMARY_SHEET, workpaperOptions(paper, SUMMARY_SHEET, { headerRows: 0 })), options, {
     customers,
     detail,
     expected,
     detailTotals,
+    previousBuilds,
   });
 
   const sheet = (name: string, columns: readonly { key: string }[]): ExcelJS.Worksheet =>
@@ -183,6 +187,8 @@ interface SummaryInput {
   detail: Awaited<ReturnType<typeof prepareTable>>;
   expected: Totals;
   detailTotals: Totals;
+  /** The aging marts shown from their previous build (empty on a good night). */
+  previousBuilds: readonly PreviousBuild[];
 }
 
 /**
@@ -200,6 +206,7 @@ function writeSummary(sheet: ExcelJS.Worksheet, options: ReportOptions, input: S
   asOf.getCell(2).numFmt = DATE_FORMAT;
   asOf.commit();
   sheet.addRow(['Company', options.companyCode ?? 'all companies in the warehouse']).commit();
+  const bannerRows = writePreviousBuilds(sheet, input.previousBuilds);
   sheet.addRow(['Open invoices', input.detail.rows]).commit();
   sheet.addRow(['Customers', input.customers.rows]).commit();
   sheet.addRow([]).commit();
@@ -224,7 +231,7 @@ function writeSummary(sheet: ExcelJS.Worksheet, options: ReportOptions, input: S
     { label: "Open total — tie-out against Spectrum's open items (type I)", key: 'open_total', detail: `SUM(${detailCol('open_total')})` },
     { label: 'Open credits (credit memos, unapplied payments; not in the buckets)', key: 'open_credits', detail: null },
   ];
-  let rowNumber = 7;
+  let rowNumber = 7 + bannerRows;
   for (const m of measures) {
     rowNumber += 1;
     const expected = cents(input.expected[m.key]);

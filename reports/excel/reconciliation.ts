@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import type ExcelJS from 'exceljs';
 import { catalogColumns } from '../catalog.ts';
 import { noteColumns, recordFindings } from './notes.ts';
-import { frozenKeyColumns, workpaperContext, workpaperOptions, writeSignOff } from './workpaper.ts';
+import { readPreviousBuilds } from '../previous-builds.ts';
+import type { PreviousBuild } from '../previous-builds.ts';
+import { frozenKeyColumns, workpaperContext, workpaperOptions, writePreviousBuilds, writeSignOff } from './workpaper.ts';
 import type { CatalogKind } from '../catalog.ts';
 import type { ReportOptions } from '../types.ts';
 import { safeText } from './safe-text.ts';
@@ -355,7 +357,8 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
   }
 
   const paper = await workpaperContext(options);
-  writeSummary(workbook.addWorksheet('Summary', workpaperOptions(paper, 'Summary', { headerRows: 0 })), options, planned);
+  const previousBuilds = (await readPreviousBuilds(warehouse)).filter((b) => planned.some((p) => p.sheet.mart === b.mart));
+  writeSummary(workbook.addWorksheet('Summary', workpaperOptions(paper, 'Summary', { headerRows: 0 })), options, planned, previousBuilds);
   for (const plan of planned) {
     const ws = workbook.addWorksheet(
       plan.sheet.name,
@@ -379,7 +382,7 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
   return path;
 }
 
-function writeSummary(sheet: ExcelJS.Worksheet, options: ReportOptions, planned: readonly PlannedSheet[]): void {
+function writeSummary(sheet: ExcelJS.Worksheet, options: ReportOptions, planned: readonly PlannedSheet[], previousBuilds: readonly PreviousBuild[]): void {
   setWidths(sheet, [30, 30, 12, 18, 70]);
   const title = sheet.addRow(['Reconciliation findings']);
   title.getCell(1).font = { bold: true, size: 14 };
@@ -388,6 +391,7 @@ function writeSummary(sheet: ExcelJS.Worksheet, options: ReportOptions, planned:
   asOf.getCell(2).numFmt = DATE_FORMAT;
   asOf.commit();
   sheet.addRow(['Company', options.companyCode ?? 'all companies in the warehouse']).commit();
+  writePreviousBuilds(sheet, previousBuilds);
   sheet.addRow([]).commit();
   writeHeader(sheet, ['Sheet', 'Source', 'Rows', 'Amount', 'What the amount is']);
   for (const plan of planned) {

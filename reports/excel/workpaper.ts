@@ -6,6 +6,9 @@
  */
 import type ExcelJS from 'exceljs';
 import { readBuildInfo } from '../build-info.ts';
+import { previousBuildSentence } from '../previous-builds.ts';
+import type { PreviousBuild } from '../previous-builds.ts';
+import { safeText } from './safe-text.ts';
 import type { ReportOptions } from '../types.ts';
 
 /** What the header and footer of every sheet say. */
@@ -47,6 +50,19 @@ export function workpaperOptions(
     } as Partial<ExcelJS.HeaderFooter>,
     views: headerRows > 0 ? [{ state: 'frozen', xSplit: layout.frozenColumns ?? 0, ySplit: headerRows }] : [],
   };
+}
+
+/**
+ * Rows under a Summary's title naming the sheets' marts shown from their previous build, when and why
+ * (nothing when there are none); returns how many rows it wrote, for the formulas below it.
+ */
+export function writePreviousBuilds(sheet: ExcelJS.Worksheet, builds: readonly PreviousBuild[]): number {
+  if (builds.length === 0) return 0;
+  const title = sheet.addRow(['BLOCKING: not rebuilt tonight — figures from the previous build']);
+  title.getCell(1).font = { bold: true, color: { argb: 'FFB00020' } };
+  title.commit();
+  for (const build of builds) sheet.addRow([`marts.${build.mart}`, safeText(previousBuildSentence(build))]).commit();
+  return 1 + builds.length;
 }
 
 /** A preparer/reviewer sign-off block under a Summary: name, date and signature lines. */

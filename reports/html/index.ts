@@ -16,6 +16,8 @@ import { writeChartPng } from '../charts/index.ts';
 import type { Chart } from '../charts/index.ts';
 import { readBuildInfo } from '../build-info.ts';
 import { previousRun, recordRun } from '../history.ts';
+import { previousBuildSentence, readPreviousBuilds } from '../previous-builds.ts';
+import type { PreviousBuild } from '../previous-builds.ts';
 import type { HistoryFigure, PreviousRun } from '../history.ts';
 import type { ReportOptions } from '../types.ts';
 import { insightSections } from './insights.ts';
@@ -81,6 +83,7 @@ export async function writeCfoReport(options: ReportOptions & CfoReportExtras): 
     ...(await insightSections(ctx)),
   ];
   const sources = await freshness(warehouse);
+  const previousBuilds = await readPreviousBuilds(warehouse);
 
   const figures = trackedFigures(pane, sections);
   let previous: PreviousRun | null = null;
@@ -93,7 +96,7 @@ export async function writeCfoReport(options: ReportOptions & CfoReportExtras): 
     logger.warn('report.history', `The report history (meta.report_history) could not be read or written: ${errorMessage(error)}; the report has no trend`);
   }
 
-  const html = renderPage({ asOf, companyCode, companyName: options.companyName ?? null, now, pane, sections, sources, figures, previous });
+  const html = renderPage({ asOf, companyCode, companyName: options.companyName ?? null, now, pane, sections, sources, figures, previous, previousBuilds });
   const htmlPath = join(outDir, CFO_REPORT_FILE);
   writeFileAtomic(htmlPath, html);
   logger.info('report.html', `CFO report: ${htmlPath}`, { path: htmlPath });
@@ -162,6 +165,8 @@ interface Page {
   sources: Freshness[];
   figures: TrackedFigure[];
   previous: PreviousRun | null;
+  /** Marts shown from an earlier build than this run's (they failed their checks, or could not be rebuilt). */
+  previousBuilds: PreviousBuild[];
 }
 
 function renderPage(page: Page): string {
@@ -185,14 +190,29 @@ function renderPage(page: Page): string {
 <nav aria-label="Sections">${nav}</nav>
 </header>
 <main>
-${renderClose(page)}
+${renderPreviousBuilds(page.previousBuilds)}${renderClose(page)}
 ${renderFreshness(page)}
 ${renderTrend(page)}
-${page.sections.map(renderSection).join('\n')}
+${page.sections.map((s) => renderSection(s, page.previousBuilds.find((p) => p.mart === s.mart) ?? null)).join('\n')}
 </main>
 <footer><p>Every table shows its first rows; the Excel workbooks (ar-aging.xlsx, reconciliation.xlsx) beside this file hold every row.</p></footer>
 </body>
 </html>
+`;
+}
+
+/** The banner on top of a report some of whose marts are from their previous build: which, when that build was, and why. */
+function renderPreviousBuilds(builds: readonly PreviousBuild[]): string {
+  if (builds.length === 0) return '';
+  const items = builds
+    .map(
+      (b) =>
+        `<li data-mart="${escapeHtml(b.mart)}">${statusBadge('blocking')} <strong>marts.${escapeHtml(b.mart)}</strong>: ${escapeHtml(previousBuildSentence(b))}</li>`,
+    )
+    .join('');
+  return `<section id="previous-build" class="previous-build" role="alert"><h2>Not rebuilt tonight: figures from the previous build</h2>
+<p>${builds.length} mart${builds.length === 1 ? '' : 's'} could not be rebuilt in this run. ${builds.length === 1 ? 'Its' : 'Their'} figures below are those of the previous build, kept as it was, and block the close until the cause is fixed and the run is repeated.</p>
+<ul>${items}</ul></section>
 `;
 }
 
@@ -354,8 +374,9 @@ function headlineValue(kind: ColumnKind, value: unknown): string {
   return formatCell(kind, value);
 }
 
-function renderSection(section: Section): string {
-  const heading = `<h2>${escapeHtml(section.title)}</h2><p class="source">marts.${escapeHtml(section.mart)}</p>`;
+function renderSection(section: Section, previousBuild: PreviousBuild | null): string {
+  const label = previousBuild ? `<p class="previous-build-label">${statusBadge('blocking')} ${escapeHtml(previousBuildSentence(previousBuild))}</p>` : '';
+  const heading = `<h2>${escapeHtml(section.title)}</h2><p class="source">marts.${escapeHtml(section.mart)}</p>${label}`;
   if (section.unavailable) return `<section id="${escapeHtml(section.id)}">${heading}<p class="unavailable">${escapeHtml(section.unavailable)}</p></section>`;
   const headlines = section.headlines
     .map(

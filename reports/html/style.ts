@@ -47,6 +47,8 @@ tbody tr:nth-child(even) { background: #fafbfc; }
 .status-attention { background: var(--attention); }
 .status-blocking { background: var(--blocking); }
 .status-unknown { background: var(--muted); }
+.previous-build { border: 2px solid var(--blocking); border-radius: 6px; padding: 4px 14px; margin: 12px 0; }
+.previous-build-label { border-left: 4px solid var(--blocking); padding-left: 10px; font-weight: bold; }
 footer { padding: 18px 20px 30px; }
 @media screen and (min-width: 1000px) {
   /* On a desktop every column is on screen: headers and text wrap, amounts and codes stay whole. */

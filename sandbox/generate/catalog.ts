@@ -35,6 +35,14 @@ export const GL_ACCOUNTS: readonly (readonly [string, string, string, 'Y' | 'N',
   ['540000', 'Other Job Cost', 'Expense', 'Y', null],
 ];
 
+/**
+ * Days from the as-of date to the last date of the open AR processing window (SY_PROCESSING_DATES_MC,
+ * module AR): accounting keeps AR open only a few days ahead, so the window closes while approved
+ * BuildOps invoices still wait to be sent (the close status's window check). The other modules stay
+ * open to the month's end.
+ */
+export const AR_WINDOW_DAYS_AHEAD = 2;
+
 /** The receivables account of imported invoices (CR_INSTALLATION_MC). */
 export const AR_GL_ACCOUNT = '120000';
 

@@ -3,7 +3,7 @@
 
 import type { Store } from '../store/open-store.ts';
 import { serializeGroundTruth, type GroundTruth } from '../ground-truth.ts';
-import { DEFAULT_AS_OF } from './catalog.ts';
+import { AR_WINDOW_DAYS_AHEAD, DEFAULT_AS_OF } from './catalog.ts';
 import { dayOf, isoDay, monthEnd, monthStart, weekday } from './calendar.ts';
 import { complianceRows } from './compliance.ts';
 import { LedgerBuilder } from './ledger.ts';
@@ -44,6 +44,7 @@ export async function generateContractor(store: Store, options: GenerateOptions)
   while (weekday(payrollThrough) !== 0) payrollThrough--;
   const periodStart = monthStart(asOf);
   const periodEnd = monthEnd(asOf);
+  const arWindowEnd = Math.min(periodEnd, asOf + AR_WINDOW_DAYS_AHEAD);
   let invoiceSeq = 100000;
   let checkSeq = 40000;
   let memoSeq = 5000;
@@ -66,7 +67,7 @@ export async function generateContractor(store: Store, options: GenerateOptions)
   };
   const compliance = complianceRows(master, random);
   const requirements = plantCoverage(master, compliance, random);
-  const truth = new TruthBuilder(master, { asOf, payrollThrough, periodStart, periodEnd, seed, scale }, compliance);
+  const truth = new TruthBuilder(master, { asOf, payrollThrough, periodStart, periodEnd, arWindowEnd, seed, scale }, compliance);
   const insights = new InsightsTruthBuilder(
     { asOf, payrollThrough },
     new Set(master.jobs.filter((j) => j.projectId && !j.plants.includes('spectrum_only_job')).map((j) => j.number)),
@@ -79,6 +80,7 @@ export async function generateContractor(store: Store, options: GenerateOptions)
     writeMaster(master, sink, random, compliance, {
       start: periodStart,
       end: periodEnd,
+      arEnd: arWindowEnd,
     });
     for (const job of master.jobs) {
       const sim = simulateJob(job, ctx, random.fork(`job/${job.id}`));

@@ -5,6 +5,7 @@
 import type {
   ArAgingCustomerTruth,
   ArAgingRowTruth,
+  ArWindowTruth,
   BillingDuplicateTruth,
   ComplianceTruth,
   CostCodeDriftTruth,
@@ -41,6 +42,8 @@ export interface TruthContext {
   payrollThrough: number;
   periodStart: number;
   periodEnd: number;
+  /** The last date of the open AR processing window (module AR's Max_Date). */
+  arWindowEnd: number;
   seed: string;
   scale: Scale;
 }
@@ -74,6 +77,8 @@ export class TruthBuilder {
   private batches = new Map<string, ServiceBatchTruth & { sub: number; tax: number; tot: number }>();
   private wip: WipTruth[] = [];
   private preflight: PreflightTruth[] = [];
+  /** Approved, not-synced BuildOps invoices: what the write-back has still to send. */
+  private unsent: { id: string; day: number; cents: number }[] = [];
   private pendingDuplicateNumbers: {
     record: PreflightTruth;
     number: string;
@@ -499,7 +504,8 @@ export class TruthBuilder {
       if (INVALID_KEY_CHARS.test(inv.number) || INVALID_KEY_CHARS.test(job.number) || (job.customer.code !== null && INVALID_KEY_CHARS.test(job.customer.code)))
         rules.add('invalid_characters');
       if (total(inv) < 0) rules.add('negative_amount');
-      if (inv.issuedDay < this.ctx.periodStart || inv.issuedDay > this.ctx.periodEnd) rules.add('closed_period');
+      if (inv.issuedDay < this.ctx.periodStart || inv.issuedDay > this.ctx.arWindowEnd) rules.add('closed_period');
+      this.unsent.push({ id: inv.id, day: inv.issuedDay, cents: total(inv) });
       if (job.customer.code === null || !this.spectrumCustomers.has(job.customer.code)) rules.add('customer_not_in_spectrum');
       const spectrumJob = this.spectrumJobs.get(job.number);
       const inSpectrum = spectrumJob !== undefined && !outboundJob;
@@ -526,6 +532,21 @@ export class TruthBuilder {
       this.preflight.push(record);
       this.pendingDuplicateNumbers.push({ record, number: inv.number });
     }
+  }
+
+  /** The AR window and the unsent approved invoices inside and outside it. */
+  private arWindowTruth(): ArWindowTruth {
+    const { periodStart, arWindowEnd } = this.ctx;
+    const outside = this.unsent.filter((u) => u.day < periodStart || u.day > arWindowEnd);
+    const inside = this.unsent.filter((u) => !outside.includes(u));
+    const sum = (list: typeof this.unsent): string => cents(list.reduce((s, u) => s + u.cents, 0));
+    return {
+      min_date: isoDay(periodStart),
+      max_date: isoDay(arWindowEnd),
+      days_left: arWindowEnd - this.ctx.asOf,
+      unsent_inside: { count: inside.length, amount: sum(inside) },
+      unsent_outside: { count: outside.length, amount: sum(outside), buildops_ids: outside.map((u) => u.id).sort(byText) },
+    };
   }
 
   private complianceTruth(): ComplianceTruth[] {
@@ -681,6 +702,7 @@ export class TruthBuilder {
         .sort((x, y) => byText(x.batch_key, y.batch_key)),
       wip_schedule: this.wip.sort((x, y) => byText(x.job_number, y.job_number)),
       writeback_preflight: this.preflight.sort((x, y) => byText(x.record_type, y.record_type) || byText(x.buildops_id, y.buildops_id)),
+      ar_window: this.arWindowTruth(),
     };
     truth.planted = countFindings(truth, this.master.jobs);
     return truth;

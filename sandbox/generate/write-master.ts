@@ -15,7 +15,13 @@ const co = (row: SpectrumRow): SpectrumRow => ({
 });
 
 /** Write customers, departments, pricebook, vendors, employees, settings and mappings. */
-export function writeMaster(master: Master, sink: Sink, random: Random, compliance: SpectrumRow[], period: { start: number; end: number }): void {
+export function writeMaster(
+  master: Master,
+  sink: Sink,
+  random: Random,
+  compliance: SpectrumRow[],
+  period: { start: number; end: number; arEnd?: number },
+): void {
   const r = random.fork('render/master');
   const asOf = master.asOf;
   for (const c of master.customers) {
@@ -136,7 +142,7 @@ export function writeMaster(master: Master, sink: Sink, random: Random, complian
         Module: module,
         Current_Date: asOf,
         Min_Date: period.start,
-        Max_Date: period.end,
+        Max_Date: module === 'AR' ? (period.arEnd ?? period.end) : period.end,
       }),
     );
   for (const u of master.unapplied) {

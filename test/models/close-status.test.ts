@@ -3,7 +3,9 @@
  * blocking (and the pane is still built), and a stale source needs attention.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { decimalToUnscaled, unscaledToDecimal } from '../../lib/decimal.ts';
 import type { Warehouse } from '../../load/index.ts';
+import type { GroundTruth } from '../../sandbox/index.ts';
 import type { PlumblineConfig } from '../../scheduler/config.ts';
 import { modelVars } from '../../scheduler/pipeline.ts';
 import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
@@ -18,10 +20,11 @@ describeEachWarehouse('close_status hand-written cases', (factory) => {
   let warehouse: Warehouse;
   let config: PlumblineConfig;
   let asOf: string;
+  let truth: GroundTruth;
 
   beforeAll(async () => {
     const loaded = await loadSandbox(factory, 1, 'tiny');
-    ({ warehouse, config, asOf } = loaded);
+    ({ warehouse, config, asOf, truth } = loaded);
   }, 120_000);
 
   afterAll(async () => {
@@ -48,13 +51,73 @@ describeEachWarehouse('close_status hand-written cases', (factory) => {
     expect((await closeStatusRows(warehouse)).get('ar_aging')?.status).toBe('attention');
   });
 
-  it('a source last loaded more than a day before the as-of date needs attention', async () => {
-    await warehouse.query(`update meta.loads set finished_at = cast('2026-11-01 12:00:00' as timestamp) where source = 'buildops'`);
+  it('a source last loaded more than checks.freshness_hours before the run started needs attention; one never loaded blocks', async () => {
+    const runAt = new Date('2026-12-01T02:00:00Z');
+    const build = async (hours = config.checks.freshness_hours): Promise<void> => {
+      const vars = modelVars({ ...config, checks: { ...config.checks, freshness_hours: hours } }, asOf, runAt);
+      const results = await runModels({ warehouse, modelsDir: [PACKAGE_MODELS_DIR], vars, runId: 'close-status-freshness' });
+      expect(results.filter((m) => m.status !== 'success')).toEqual([]);
+    };
+    try {
+      // 26 hours 1 minute before the run: stale by the default 26 hours; Spectrum exactly 26 hours before
+      await warehouse.query(`update meta.loads set finished_at = cast('2026-11-29 23:59:00' as timestamp) where source = 'buildops'`);
+      await warehouse.query(`update meta.loads set finished_at = cast('2026-11-30 00:00:00' as timestamp) where source = 'spectrum'`);
+      await build();
+      let rows = await closeStatusRows(warehouse);
+      expect(rows.get('freshness_buildops')).toMatchObject({ status: 'attention', open_findings: 1 });
+      expect(rows.get('freshness_buildops')?.detail).toContain('was at 2026-11-29 23:59 UTC, more than 26 hours before this run: its figures are stale');
+      // exactly 26 hours before is still fresh
+      expect(rows.get('freshness_spectrum')).toMatchObject({ status: 'ok', open_findings: 0 });
+      expect(rows.get('freshness_spectrum')?.detail).toContain('within 26 hours of this run');
+      // the setting moves the line
+      await build(30);
+      rows = await closeStatusRows(warehouse);
+      expect(rows.get('freshness_buildops')).toMatchObject({ status: 'ok', open_findings: 0 });
+      // a source with no successful load at all blocks
+      await warehouse.query(`update meta.loads set status = 'failed' where source = 'spectrum'`);
+      await build();
+      expect((await closeStatusRows(warehouse)).get('freshness_spectrum')).toMatchObject({ status: 'blocking', open_findings: 1 });
+    } finally {
+      await warehouse.query(`update meta.loads set status = 'loaded' where source = 'spectrum'`);
+      const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
+      await warehouse.query(`update meta.loads set finished_at = cast('${now}' as timestamp) where source in ('buildops', 'spectrum')`);
+    }
+  });
+
+  it('the AR window check counts unsent approved invoices inside the window only when it closes within checks.ar_window_warn_days; a sent one is not unsent', async () => {
+    const window = truth.ar_window!;
+    const build = async (warnDays: number): Promise<void> => {
+      const vars = modelVars({ ...config, checks: { ...config.checks, ar_window_warn_days: warnDays } }, asOf);
+      const results = await runModels({ warehouse, modelsDir: [PACKAGE_MODELS_DIR], vars, runId: 'close-status-ar-window' });
+      expect(results.filter((m) => m.status !== 'success')).toEqual([]);
+    };
+    // the sandbox's window closes in 2 days: not within 1
+    await build(window.days_left - 1);
+    let rows = await closeStatusRows(warehouse);
+    expect(rows.get('ar_window_closing')).toMatchObject({ status: 'ok', open_findings: 0, amount_at_risk: '0.00' });
+    expect(rows.get('ar_window_closing')?.detail).toBe(
+      `The AR window closes ${window.max_date}, in ${window.days_left} days; ${window.unsent_inside.count} approved BuildOps invoice(s) wait to be sent.`,
+    );
+    // exactly N days ahead counts (inclusive); an invoice a push already sent is not waiting
+    const [sent] = await warehouse.query<{ buildops_id: string; invoice_total: string }>(
+      `select buildops_id, cast(invoice_total as varchar) as invoice_total from marts.writeback_outbound o
+       where record_type = 'invoice' and not exists (select 1 from marts.writeback_preflight p where p.buildops_id = o.buildops_id and p.rule = 'closed_period')
+       order by buildops_id limit 1`,
+    );
+    await warehouse.query(
+      `insert into meta.outbox (outbox_id, record_type, buildops_id, state, amount) values ('close-status-test', 'invoice', $1, 'sent', $2)`,
+      [sent!.buildops_id, sent!.invoice_total],
+    );
+    try {
+      await build(window.days_left);
+      rows = await closeStatusRows(warehouse);
+      const expected = unscaledToDecimal(decimalToUnscaled(window.unsent_inside.amount, 2) - decimalToUnscaled(sent!.invoice_total, 2), 2);
+      expect(rows.get('ar_window_closing')).toMatchObject({ status: 'attention', open_findings: window.unsent_inside.count - 1, amount_at_risk: expected });
+      expect(rows.get('ar_window_closing')?.detail).toContain('push them before it closes (plumbline push');
+    } finally {
+      await warehouse.query(`delete from meta.outbox where outbox_id = 'close-status-test'`);
+    }
     await rebuild(warehouse, config, asOf);
-    const rows = await closeStatusRows(warehouse);
-    expect(rows.get('freshness_buildops')).toMatchObject({ status: 'attention', open_findings: 1 });
-    expect(rows.get('freshness_buildops')?.detail).toContain('older than a day before the as-of date');
-    expect(rows.get('freshness_spectrum')).toMatchObject({ status: 'ok', open_findings: 0 });
   });
 
   it('records quarantined by the latest loads are counted', async () => {

@@ -37,6 +37,8 @@ export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise
     [
       'ar_aging',
       'ar_gl_tieout',
+      'ar_window_closing',
+      'invoices_outside_window',
       'billing_duplicates',
       'cost_code_drift',
       'freshness_buildops',
@@ -103,6 +105,29 @@ export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise
     (j) => decimalToUnscaled(j.estimated_cost, 2) > 0n && decimalToUnscaled(j.cost_with_unprocessed, 2) > decimalToUnscaled(j.estimated_cost, 2),
   );
   expect(rows.get('wip_schedule')).toMatchObject({ open_findings: overBudget.length });
+
+  // The sandbox's AR window closes within the default 3 days (checks.ar_window_warn_days): the approved
+  // invoices dated inside it and not sent need attention; those dated outside it block (a push would fail).
+  const window = truth.ar_window;
+  expect(window).toBeDefined();
+  if (window) {
+    expect(window.days_left).toBeLessThanOrEqual(3);
+    expect(rows.get('ar_window_closing')).toMatchObject({
+      open_findings: window.unsent_inside.count,
+      amount_at_risk: window.unsent_inside.amount,
+      status: window.unsent_inside.count > 0 ? 'attention' : 'ok',
+    });
+    expect(rows.get('ar_window_closing')?.detail).toContain(`closes ${window.max_date}, in ${window.days_left} day(s)`);
+    expect(rows.get('invoices_outside_window')).toMatchObject({
+      open_findings: window.unsent_outside.count,
+      amount_at_risk: window.unsent_outside.amount,
+      status: window.unsent_outside.count > 0 ? 'blocking' : 'ok',
+    });
+    if (window.unsent_outside.count > 0) {
+      // the fix is the preflight's own, not restated
+      expect(rows.get('invoices_outside_window')?.detail).toContain('Change the issue date in BuildOps or ask accounting to open the period.');
+    }
+  }
 
   // Both sources were loaded for this run.
   expect(rows.get('freshness_buildops')).toMatchObject({ status: 'ok', open_findings: 0 });
