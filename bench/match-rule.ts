@@ -5,7 +5,7 @@
  * that use the rule built again from their SQL, the old text (from git, `--before <rev>`) and the
  * new one alternating, each `--repeat` times; prints the median seconds and the ratio new/old.
  *
- *   node --import tsx bench/match-rule.ts [--scale medium] [--before HEAD] [--repeat 3] [--warehouses duckdb,postgres]
+ *   node --import tsx bench/match-rule.ts [--scale medium] [--before 4d8faa4] [--repeat 3] [--warehouses duckdb,postgres]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,7 +26,8 @@ import { createTestDatabase, startTestPostgres } from '../test/support/postgres-
 
 const program = new Command()
   .option('--scale <scale>', 'sandbox scale', 'medium')
-  .option('--before <rev>', 'the git revision of the old model SQL', 'HEAD')
+  // 4d8faa4: the last revision with the rule written out in both models.
+  .option('--before <rev>', 'the git revision of the old model SQL', '4d8faa4')
   .option('--repeat <n>', 'builds of each variant', '3')
   .option('--warehouses <list>', 'duckdb,postgres', 'duckdb,postgres')
   .parse();
