@@ -1,10 +1,11 @@
 /**
  * The reliability suite: SIGKILL at random points of a run (load, models, reports) followed by
  * a rerun compared mart by mart with an uninterrupted run, and of a push (write-back) followed by
- * pushes until the outbox settles; the sandbox's fault modes at 30%;
+ * pushes until the outbox settles; the sandbox's fault modes at 30% (BuildOps API, and Spectrum SQL
+ * over the sandbox's TDS server: connections dropped mid-response, 1205 deadlock victims);
  * the bad-input corpus; every output grepped for the sandbox's secrets; readers during a run;
  * two runs at once. It ends with one table of what it tried and what went wrong (all zeros).
- * PLUMBLINE_RELIABILITY_TRIALS sets the kill trials per backend (default 1, the CI size; 5 or more for a real soak).
+ * PLUMBLINE_RELIABILITY_TRIALS sets the kill trials of run and of push per backend (default 1, the CI size; 5 or more for a real soak).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
