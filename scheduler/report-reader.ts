@@ -6,6 +6,7 @@
  * `report --reader <url> --no-history` (or names the reader as the warehouse too): then no history
  * is read or written, and the reports say so.
  */
+import { UsageError, errorMessage } from '../lib/errors.ts';
 import type { Warehouse } from '../load/index.ts';
 import { openWarehouse } from '../load/open-warehouse.ts';
 import type { RunContext } from './run-context.ts';
@@ -26,7 +27,13 @@ export async function withReportReader(
 ): Promise<void> {
   requireExistingWarehouse(reader);
   const readerOnly = noHistory || reader === context.warehouseLocation;
-  if (!readerOnly) requireExistingWarehouse(context.warehouseLocation);
+  if (!readerOnly) {
+    try {
+      requireExistingWarehouse(context.warehouseLocation);
+    } catch (error) {
+      throw new UsageError(`${errorMessage(error)}. The report writes its history through the warehouse; with only the reader, add --no-history`);
+    }
+  }
   const marts = await openWarehouse(reader, { readOnly: true, sandboxed: true });
   let history: Warehouse | null = null;
   try {
