@@ -25,6 +25,7 @@ import { addMappingsCommands } from './mappings-commands.ts';
 import { formatCsv, formatJsonRow, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
 import { parseStages, runPipeline, runReports } from './pipeline.ts';
+import { withReportReader } from './report-reader.ts';
 import type { PipelineResult } from './pipeline.ts';
 import { formatStageResults } from './run-output.ts';
 import { SignalExit, cancelOnSignals, exitIfSignalled } from './signals.ts';
@@ -181,27 +182,40 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       .option('--company <code>', 'the Spectrum company code to report on (overrides company.code)')
       .option('--png', 'also write each chart as charts/<name>.png')
       .option('--pdf', 'also print the CFO report to PDF (needs Chromium installed)')
-      .option('--since <YYYY-MM-DD>', "the AR feed's window starts after this date (default: the previous feed's as-of date)"),
-  ).action(async (opts: GlobalOptions & { asOf?: string; out?: string; company?: string; png?: boolean; pdf?: boolean; since?: string }) => {
-    const context = runContext(opts);
-    if (opts.asOf !== undefined) resolveAsOf(opts.asOf, context.config);
-    if (opts.company) context.config.company.code = opts.company;
-    // The reports write their history into meta, so this is a writer, but one that needs no file
-    // but the warehouse: DuckDB runs it with external access off and its configuration locked.
-    await withWarehouse(context, { mustExist: true, sandboxed: true }, async (warehouse) => {
-      // The report is of the date the marts were built for; another --as-of is refused (exit 2).
-      const asOf = reportAsOf(await readBuildInfo(warehouse), opts.asOf, () => resolveAsOf(undefined, context.config));
-      if (opts.since !== undefined && (!isIsoDate(opts.since) || opts.since >= asOf))
-        throw new UsageError(`--since ${JSON.stringify(opts.since)}: use a date YYYY-MM-DD before the as-of date ${asOf}`);
-      const paths = await runReports(warehouse, context.config, asOf, context.logger, {
-        outDir: opts.out ? resolve(opts.out) : undefined,
-        png: opts.png === true,
-        pdf: opts.pdf === true,
-        since: opts.since,
+      .option('--since <YYYY-MM-DD>', "the AR feed's window starts after this date (default: the previous feed's as-of date)")
+      .option('--reader <url>', 'read the marts through this location (a Postgres URL of the read-only plumbline_reader role; overrides reader_warehouse)')
+      .option('--no-history', 'with a reader: do not open the warehouse to read and write the report history (no trend, first-seen dates or feed window)'),
+  ).action(
+    async (
+      opts: GlobalOptions & { asOf?: string; out?: string; company?: string; png?: boolean; pdf?: boolean; since?: string; reader?: string; history?: boolean },
+    ) => {
+      const context = runContext(opts);
+      if (opts.asOf !== undefined) resolveAsOf(opts.asOf, context.config);
+      if (opts.company) context.config.company.code = opts.company;
+      const reader = opts.reader ?? context.config.reader_warehouse;
+      // The reports write their history into meta, so this is a writer, but one that needs no file
+      // but the warehouse: DuckDB runs it with external access off and its configuration locked.
+      // With a reader, the marts are read through it and the history goes through the writer.
+      const withReportWarehouses = (work: (warehouse: Warehouse, history?: Warehouse | null) => Promise<void>): Promise<void> =>
+        reader
+          ? withReportReader(context, reader, opts.history === false, ({ marts, history }) => work(marts, history))
+          : withWarehouse(context, { mustExist: true, sandboxed: true }, (warehouse) => work(warehouse));
+      await withReportWarehouses(async (warehouse, history) => {
+        // The report is of the date the marts were built for; another --as-of is refused (exit 2).
+        const asOf = reportAsOf(await readBuildInfo(warehouse), opts.asOf, () => resolveAsOf(undefined, context.config));
+        if (opts.since !== undefined && (!isIsoDate(opts.since) || opts.since >= asOf))
+          throw new UsageError(`--since ${JSON.stringify(opts.since)}: use a date YYYY-MM-DD before the as-of date ${asOf}`);
+        const paths = await runReports(warehouse, context.config, asOf, context.logger, {
+          outDir: opts.out ? resolve(opts.out) : undefined,
+          png: opts.png === true,
+          pdf: opts.pdf === true,
+          since: opts.since,
+          history,
+        });
+        out(formatReportPaths(paths));
       });
-      out(formatReportPaths(paths));
-    });
-  });
+    },
+  );
 
   const notes = program.command('notes').description("the accountants' notes on the workbooks' exception sheets");
   withCommonOptions(

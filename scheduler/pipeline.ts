@@ -65,6 +65,8 @@ export interface ReportStageOptions {
   pdf?: boolean;
   /** The AR feed's window starts after this date (default: the previous feed's as-of date). */
   since?: string;
+  /** Where the report history is kept when the marts are read through a reader (see ReportOptions.history). */
+  history?: Warehouse | null;
 }
 
 /** One entry of the pipeline. */
@@ -353,6 +355,7 @@ export async function runReports(
     pdf: options.pdf,
     chromium: options.pdf ? findChromium() : null,
     since: options.since,
+    history: options.history,
   });
   logger.info('reports.done', `Reports: ${result.paths.length} file(s) in ${outDir}`, { outDir, files: result.paths.length });
   return result.paths;

@@ -79,7 +79,7 @@ export const CONFIG_KEY_DOCS: Record<string, string> = {
   'checks.ar_window_warn_days':
     'When the Spectrum AR processing window (`SY_PROCESSING_DATES_MC`, module AR) closes within this many days of the as-of date while approved BuildOps invoices are still unsent, `marts.close_status` row `ar_window_closing` needs attention. Default 3.',
   reader_warehouse:
-    'Where `plumbline sql` reads when it is not the warehouse itself: on Postgres, a URL of the read-only `plumbline_reader` role (`plumbline init --postgres` prints the SQL).',
+    'Where `plumbline sql` and `plumbline report` read the marts when not through the warehouse itself: on Postgres, a URL of the read-only `plumbline_reader` role (`plumbline init --postgres` prints the SQL). `report` still writes its history (trend, first-seen dates, feed window) through the warehouse; `report --no-history` needs only the reader.',
   lock: 'The warehouse lock every run holds.',
   'lock.wait_seconds': 'How long a run waits for another run (or another process writing the DuckDB file) to finish before it stops and names it. Default 300.',
   writeback: 'Write-back into Spectrum (see docs/writeback-rules.md).',

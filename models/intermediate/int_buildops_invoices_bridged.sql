@@ -2,8 +2,8 @@
 -- unique: buildops_invoice_id
 -- not_null: company_code, buildops_invoice_id, buildops_total, buildops_paid, buildops_open
 -- BuildOps open AR of an invoice = totalAmount − Σ payments[].appliedAmount applied <= as-of.
--- The Spectrum side is the invoice's match in int_invoices_matched, ranked as invoice_status
--- ranks it (a posted match over an unposted one, a Remarks match over an invoice-number one).
+-- The Spectrum side is the invoice's match as intermediate.int_buildops_invoices_matched
+-- chooses it (the one rule, which invoice_status reads too).
 -- spectrum_open is Σ the matched invoice's open items dated <= as-of (0 when it has none: paid).
 with run_company as (
   select coalesce(nullif({{ company_code }}, ''), (select min(company_code) from staging.stg_spectrum__invoice_headers)) as company_code
@@ -22,22 +22,8 @@ counted as (
   where i.status not in ('Draft', 'Void') and i.issued_date <= {{ as_of }}
 ),
 
-ranked_matches as (
-  select
-    m.*,
-    row_number() over (
-      partition by m.buildops_invoice_id
-      order by
-        case when m.spectrum_source = 'posted' then 0 else 1 end,
-        case when m.match_method = 'remarks' then 0 else 1 end,
-        m.invoice_number
-    ) as match_rank
-  from intermediate.int_invoices_matched m
-  where m.buildops_invoice_id is not null
-),
-
 matches as (
-  select * from ranked_matches where match_rank = 1
+  select * from intermediate.int_buildops_invoices_matched
 ),
 
 posted_matches as (

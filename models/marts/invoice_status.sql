@@ -9,8 +9,8 @@
 --      or (coalesce(drift_type, '') = 'awaiting_posting') <> (spectrum_status = 'unposted')
 -- Payment-status drift (docs/marts.md). The Spectrum side of each BuildOps invoice is its
 -- match in intermediate.int_invoices_matched (every header, paid ones and credit memos
--- included, and every unposted invoice): a posted match wins over an unposted one, a Remarks
--- match over an invoice-number one. Void BuildOps invoices are not in the mart. Rules the
+-- included, and every unposted invoice), chosen by intermediate.int_buildops_invoices_matched:
+-- a posted match wins over an unposted one, a Remarks match over an invoice-number one. Void BuildOps invoices are not in the mart. Rules the
 -- contract leaves open: models/marts/README.md.
 with run_company as (
   select coalesce(nullif({{ company_code }}, ''), (select min(company_code) from staging.stg_spectrum__invoice_headers)) as company_code
@@ -27,22 +27,8 @@ buildops as (
   where i.status <> 'Void'
 ),
 
-ranked_matches as (
-  select
-    m.*,
-    row_number() over (
-      partition by m.buildops_invoice_id
-      order by
-        case when m.spectrum_source = 'posted' then 0 else 1 end,
-        case when m.match_method = 'remarks' then 0 else 1 end,
-        m.invoice_number
-    ) as match_rank
-  from intermediate.int_invoices_matched m
-  where m.buildops_invoice_id is not null
-),
-
 matches as (
-  select * from ranked_matches where match_rank = 1
+  select * from intermediate.int_buildops_invoices_matched
 ),
 
 open_items as (

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import type ExcelJS from 'exceljs';
 import type { ReportOptions } from '../types.ts';
+import { historyOf } from '../types.ts';
 import { sheetColumns } from './reconciliation.ts';
 import { readPreviousBuilds } from '../previous-builds.ts';
 import type { PreviousBuild } from '../previous-builds.ts';
@@ -133,7 +134,9 @@ export async function writeArAgingWorkbook(options: ReportOptions): Promise<stri
   const expected = await byCustomerTotals(options, where);
   const detailTotals = await detailBucketTotals(options, where);
   const paper = await workpaperContext(options);
-  const previousBuilds = (await readPreviousBuilds(warehouse)).filter((b) => b.mart === 'ar_aging' || b.mart === 'ar_aging_by_customer');
+  const history = historyOf(options);
+  // meta.model_runs is read through the history connection: a reader role sees the marts only.
+  const previousBuilds = (history ? await readPreviousBuilds(history) : []).filter((b) => b.mart === 'ar_aging' || b.mart === 'ar_aging_by_customer');
   writeSummary(workbook.addWorksheet(SUMMARY_SHEET, workpaperOptions(paper, SUMMARY_SHEET, { headerRows: 0 })), options, {
     customers,
     detail,

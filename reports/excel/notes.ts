@@ -30,19 +30,70 @@ export function findingKeySql(mart: string): string | null {
 
 export const NOTE_HEADERS = { key: 'Finding key', firstSeen: 'First seen', owner: 'Owner', status: 'Review status', notes: 'Notes' } as const;
 
-/** The workpaper columns of an exception sheet (empty for a mart with no finding key). */
-export function noteColumns(mart: string): ColumnSpec[] {
+/** Where the note columns read from: table expressions with finding_notes' and finding_history's columns. */
+export interface NoteTables {
+  /** finding_key, owner, status, notes. */
+  notes: string;
+  /** finding_key, as_of. */
+  history: string;
+}
+
+/** The meta tables themselves (the marts and meta read through one connection). */
+export const META_NOTE_TABLES: NoteTables = { notes: 'meta.finding_notes', history: 'meta.finding_history' };
+
+/**
+ * One mart's notes and first-seen dates read through `history` (the writer), as literal tables
+ * for a query through a reader role that may not read meta.
+ */
+export async function literalNoteTables(history: Warehouse, mart: string): Promise<NoteTables> {
+  const prefix = `${mart}|`;
+  const notes = await history.query<{ finding_key: string; owner: string | null; status: string | null; notes: string | null }>(
+    `select finding_key, owner, status, notes from meta.finding_notes where substr(finding_key, 1, ${prefix.length}) = ${sqlText(prefix)}`,
+  );
+  const seen = await history.query<{ finding_key: string; as_of: string }>(
+    `select finding_key, cast(min(as_of) as varchar) as as_of from meta.finding_history where mart = ${sqlText(mart)} group by finding_key`,
+  );
+  return {
+    notes: literalTable(
+      [
+        ['finding_key', 'varchar'],
+        ['owner', 'varchar'],
+        ['status', 'varchar'],
+        ['notes', 'varchar'],
+      ],
+      notes.map((n) => [n.finding_key, n.owner, n.status, n.notes]),
+    ),
+    history: literalTable(
+      [
+        ['finding_key', 'varchar'],
+        ['as_of', 'date'],
+      ],
+      seen.map((h) => [h.finding_key, String(h.as_of).slice(0, 10)]),
+    ),
+  };
+}
+
+/** A table expression of literal rows (typed by casts), valid on DuckDB and Postgres, also when empty. */
+function literalTable(columns: readonly (readonly [string, string])[], rows: readonly (string | null)[][]): string {
+  const cell = (value: string | null, type: string): string => `cast(${value === null ? 'null' : sqlText(value)} as ${type})`;
+  if (rows.length === 0) return `(select ${columns.map(([name, type]) => `${cell(null, type)} as ${name}`).join(', ')} where 1 = 0)`;
+  const values = rows.map((row) => `(${row.map((v, i) => cell(v, columns[i]![1])).join(', ')})`).join(',\n');
+  return `(select * from (values ${values}) as v(${columns.map(([name]) => name).join(', ')}))`;
+}
+
+/** The workpaper columns of an exception sheet (empty for a mart with no finding key), reading notes from `tables`. */
+export function noteColumns(mart: string, tables: NoteTables = META_NOTE_TABLES): ColumnSpec[] {
   const key = findingKeySql(mart);
   if (key === null) return [];
   const needs = ['company_code', ...(FINDING_KEYS[mart] ?? [])];
-  const note = (column: string): string => `(select n.${column} from meta.finding_notes n where n.finding_key = ${key})`;
+  const note = (column: string): string => `(select n.${column} from ${tables.notes} n where n.finding_key = ${key})`;
   return [
     { key: 'finding_key', header: NOTE_HEADERS.key, kind: 'text', expr: key, needs },
     {
       key: 'first_seen',
       header: NOTE_HEADERS.firstSeen,
       kind: 'date',
-      expr: `(select min(h.as_of) from meta.finding_history h where h.finding_key = ${key})`,
+      expr: `(select min(h.as_of) from ${tables.history} h where h.finding_key = ${key})`,
       needs,
     },
     { key: 'owner', header: NOTE_HEADERS.owner, kind: 'text', expr: note('owner'), needs },

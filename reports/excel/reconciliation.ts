@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import type ExcelJS from 'exceljs';
 import { catalogColumns } from '../catalog.ts';
-import { noteColumns, recordFindings } from './notes.ts';
+import { META_NOTE_TABLES, literalNoteTables, noteColumns, recordFindings } from './notes.ts';
+import { NO_HISTORY, historyOf } from '../types.ts';
 import { readPreviousBuilds } from '../previous-builds.ts';
 import type { PreviousBuild } from '../previous-builds.ts';
 import { frozenKeyColumns, workpaperContext, workpaperOptions, writePreviousBuilds, writeSignOff } from './workpaper.ts';
@@ -324,22 +325,31 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
   const workbook = newWorkbook(path);
   const marts = new Set((await warehouse.listRelations('marts')).map((r) => r.name));
 
-  // Exception sheets remember: first seen, owner, status and notes (reports/excel/notes.ts).
-  const meta = new Set((await warehouse.listRelations('meta')).map((r) => r.name));
-  const remembers = meta.has('finding_notes') && meta.has('finding_history');
+  // Exception sheets remember: first seen, owner, status and notes (reports/excel/notes.ts), kept
+  // in meta through the history connection (a reader role sees the marts only).
+  const history = historyOf(options);
+  if (history === null) options.logger.warn('report.history', `Workbooks: ${NO_HISTORY}; the exception sheets carry no first-seen dates or notes`);
+  const meta = new Set(history ? (await history.listRelations('meta')).map((r) => r.name) : []);
+  const remembers = history !== null && meta.has('finding_notes') && meta.has('finding_history');
   const planned: PlannedSheet[] = [];
   for (const base of sheets) {
-    const sheet = remembers ? { ...base, columns: [...base.columns, ...noteColumns(base.mart)] } : base;
-    if (!marts.has(sheet.mart)) {
+    if (!marts.has(base.mart)) {
+      const sheet = remembers ? { ...base, columns: [...base.columns, ...noteColumns(base.mart)] } : base;
       planned.push({ sheet, table: null, where: '', amount: null, totalRow: null });
       continue;
     }
-    const have = new Set((await warehouse.describe('marts', sheet.mart)).map((c) => c.name));
+    const have = new Set((await warehouse.describe('marts', base.mart)).map((c) => c.name));
     const conditions: string[] = [];
     if (options.companyCode !== null && have.has('company_code')) conditions.push(`company_code = ${sqlText(options.companyCode)}`);
-    if (sheet.filter && (sheet.filterNeeds ?? []).every((c) => have.has(c))) conditions.push(sheet.filter);
+    if (base.filter && (base.filterNeeds ?? []).every((c) => have.has(c))) conditions.push(base.filter);
     const where = conditions.length > 0 ? `where ${conditions.map((c) => `(${c})`).join(' and ')}` : '';
-    if (remembers) await recordFindings(warehouse, sheet.mart, where, options.asOf);
+    let sheet = base;
+    if (remembers) {
+      await recordFindings(history, base.mart, where, options.asOf);
+      // Through another connection than the marts', the remembered rows come along as literal tables.
+      const tables = history === warehouse ? META_NOTE_TABLES : await literalNoteTables(history, base.mart);
+      sheet = { ...base, columns: [...base.columns, ...noteColumns(base.mart, tables)] };
+    }
     const table = await prepareTable(warehouse, `marts.${sheet.mart}`, sheet.columns, where);
     if (table.missing.length > 0)
       options.logger.warn('report.excel.columns', `marts.${sheet.mart} has no column ${table.missing.join(', ')}: left out of its sheet`);
@@ -357,7 +367,7 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
   }
 
   const paper = await workpaperContext(options);
-  const previousBuilds = (await readPreviousBuilds(warehouse)).filter((b) => planned.some((p) => p.sheet.mart === b.mart));
+  const previousBuilds = (history ? await readPreviousBuilds(history) : []).filter((b) => planned.some((p) => p.sheet.mart === b.mart));
   writeSummary(workbook.addWorksheet('Summary', workpaperOptions(paper, 'Summary', { headerRows: 0 })), options, planned, previousBuilds);
   for (const plan of planned) {
     const ws = workbook.addWorksheet(

@@ -23,6 +23,7 @@ import { decimalToUnscaled, unscaledToDecimal } from '../../lib/decimal.ts';
 import type { Warehouse } from '../../load/index.ts';
 import { safeText } from '../excel/safe-text.ts';
 import type { ReportOptions } from '../types.ts';
+import { NO_HISTORY, historyOf } from '../types.ts';
 
 type FieldKind = 'text' | 'money' | 'date' | 'int';
 
@@ -209,7 +210,9 @@ export async function writeArFeed(options: ReportOptions & { since?: string }): 
   const { warehouse, logger } = options;
   const dir = join(options.outDir, 'ar-feed');
   await mkdir(dir, { recursive: true });
-  const window = await feedWindow(warehouse, options);
+  // The feed's own history (meta.ar_feed_history) goes through the history connection, if any.
+  const history = historyOf(options);
+  const window = await feedWindow(history, options);
   const company = options.companyCode === null ? '1 = 1' : `company_code = ${sqlText(options.companyCode)}`;
   const marts = new Set((await warehouse.listRelations('marts')).map((r) => r.name));
 
@@ -221,8 +224,9 @@ export async function writeArFeed(options: ReportOptions & { since?: string }): 
     window: { since: window.since, through: window.through, since_source: window.sinceSource },
     files: {},
     schema: Object.fromEntries(FEED_FILES.map((f) => [f.name, f.fields.map((field) => ({ name: field.name, type: field.kind }))])),
-    not_available: [],
+    not_available: history === null ? [`feed history: ${NO_HISTORY}; the window is ${options.since === undefined ? 'all history' : 'the since option'}`] : [],
   };
+  if (history === null) logger.warn('report.history', `AR feed: ${NO_HISTORY}`);
   // Every file is written under a temporary name; only when all are whole are they renamed into
   // place, the manifest last: a crash midway leaves the previous feed whole and consistent.
   const files: HashedFile[] = [];
@@ -245,7 +249,7 @@ export async function writeArFeed(options: ReportOptions & { since?: string }): 
   }
   for (const file of files) publishFile(file.path);
   publishFile(manifestPath);
-  await warehouse.query(
+  await history?.query(
     `insert into meta.ar_feed_history (company_code, as_of, since, written_at, dir) values ($1, cast($2 as date), cast($3 as date), cast($4 as timestamp), $5)`,
     [options.companyCode ?? '', options.asOf, window.since, manifest.generated_at.replace('T', ' ').replace('Z', ''), dir],
   );
@@ -260,14 +264,15 @@ export async function writeArFeed(options: ReportOptions & { since?: string }): 
   return { dir, manifest: manifestPath };
 }
 
-/** The window of this feed: the `since` option, else the previous feed's as-of date (same company scope), else all history. */
-export async function feedWindow(warehouse: Warehouse, options: ReportOptions & { since?: string }): Promise<FeedWindow> {
+/** The window of this feed: the `since` option, else the previous feed's as-of date (same company scope, from `history`), else all history. */
+export async function feedWindow(history: Warehouse | null, options: ReportOptions & { since?: string }): Promise<FeedWindow> {
   if (options.since !== undefined) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(options.since)) throw new Error(`AR feed: since must be a date YYYY-MM-DD, not "${options.since}"`);
     if (options.since >= options.asOf) throw new Error(`AR feed: since (${options.since}) must be before the as-of date (${options.asOf})`);
     return { since: options.since, through: options.asOf, sinceSource: 'option' };
   }
-  const [previous] = await warehouse.query<{ as_of: string | null }>(
+  if (history === null) return { since: null, through: options.asOf, sinceSource: 'all history' };
+  const [previous] = await history.query<{ as_of: string | null }>(
     `select cast(max(as_of) as varchar) as as_of from meta.ar_feed_history where company_code = $1 and as_of < cast($2 as date)`,
     [options.companyCode ?? '', options.asOf],
   );

@@ -20,6 +20,7 @@ import { previousBuildSentence, readPreviousBuilds } from '../previous-builds.ts
 import type { PreviousBuild } from '../previous-builds.ts';
 import type { HistoryFigure, PreviousRun } from '../history.ts';
 import type { ReportOptions } from '../types.ts';
+import { NO_HISTORY, historyOf } from '../types.ts';
 import { insightSections } from './insights.ts';
 import { REPORT_CSS } from './style.ts';
 import { escapeHtml, formatCents, formatCount, formatDate, formatList, formatMoney, formatPercent, formatTimestamp, toCents } from './format.ts';
@@ -82,19 +83,23 @@ export async function writeCfoReport(options: ReportOptions & CfoReportExtras): 
     await wipSection(ctx),
     ...(await insightSections(ctx)),
   ];
-  const sources = await freshness(warehouse);
-  const previousBuilds = await readPreviousBuilds(warehouse);
+  // meta (loads, the report history) is read through the history connection: a reader role sees marts only.
+  const history = historyOf(options);
+  const sources = history ? await freshness(history) : null;
+  const previousBuilds = history ? await readPreviousBuilds(history) : [];
 
   const figures = trackedFigures(pane, sections);
   let previous: PreviousRun | null = null;
-  try {
-    // Like with like: the trend is kept per company, the built company when none is named.
-    const scope = companyCode ?? (await readBuildInfo(warehouse))?.companyCode ?? null;
-    previous = await previousRun(warehouse, asOf, scope);
-    await recordRun(warehouse, asOf, scope, now, figures);
-  } catch (error) {
-    logger.warn('report.history', `The report history (meta.report_history) could not be read or written: ${errorMessage(error)}; the report has no trend`);
-  }
+  if (history === null) logger.warn('report.history', `CFO report: ${NO_HISTORY}; the report has no trend`);
+  else
+    try {
+      // Like with like: the trend is kept per company, the built company when none is named.
+      const scope = companyCode ?? (await readBuildInfo(warehouse))?.companyCode ?? null;
+      previous = await previousRun(history, asOf, scope);
+      await recordRun(history, asOf, scope, now, figures);
+    } catch (error) {
+      logger.warn('report.history', `The report history (meta.report_history) could not be read or written: ${errorMessage(error)}; the report has no trend`);
+    }
 
   const html = renderPage({ asOf, companyCode, companyName: options.companyName ?? null, now, pane, sections, sources, figures, previous, previousBuilds });
   const htmlPath = join(outDir, CFO_REPORT_FILE);
@@ -162,7 +167,8 @@ interface Page {
   now: Date;
   pane: ClosePane;
   sections: Section[];
-  sources: Freshness[];
+  /** The latest load per source, or null when meta.loads could not be read (a reader-only report). */
+  sources: Freshness[] | null;
   figures: TrackedFigure[];
   previous: PreviousRun | null;
   /** Marts shown from an earlier build than this run's (they failed their checks, or could not be rebuilt). */
@@ -255,9 +261,10 @@ function renderClose(page: Page): string {
   const heading = '<h2>Close status</h2>';
   if (pane.unavailable) {
     // Nothing of either system loaded: say that first, never a pane that reads as "nothing found".
-    const nothingLoaded = !page.sources.some((s) => s.source !== 'mappings')
-      ? '<p class="unavailable no-data"><strong>No data loaded</strong>: neither BuildOps nor Spectrum has been loaded into this warehouse (meta.loads has no successful load), so nothing could be checked. Configure a source and run plumbline run.</p>'
-      : '';
+    const nothingLoaded =
+      page.sources !== null && !page.sources.some((s) => s.source !== 'mappings')
+        ? '<p class="unavailable no-data"><strong>No data loaded</strong>: neither BuildOps nor Spectrum has been loaded into this warehouse (meta.loads has no successful load), so nothing could be checked. Configure a source and run plumbline run.</p>'
+        : '';
     return `<section id="close-status">${heading}${nothingLoaded}<p class="unavailable">${escapeHtml(pane.unavailable)}</p></section>`;
   }
   const counts = ['blocking', 'attention', 'ok'].map((s) => `${pane.rows.filter((r) => r.status === s).length} ${s}`).join(' · ');
@@ -319,7 +326,7 @@ function renderClose(page: Page): string {
 ${rows}
 </tbody></table></div></details>`;
   // A warehouse no system was loaded into has no findings because it has no data: never show that as "0 blocking".
-  const noData = !page.sources.some((s) => s.source !== 'mappings') && pane.rows.every((r) => !r.open_findings);
+  const noData = page.sources !== null && !page.sources.some((s) => s.source !== 'mappings') && pane.rows.every((r) => !r.open_findings);
   const noDataNote = noData
     ? '<p class="unavailable no-data"><strong>No data loaded</strong>: neither BuildOps nor Spectrum has been loaded into this warehouse (meta.loads has no successful load), so nothing could be checked. Configure a source and run plumbline run.</p>\n'
     : '';
@@ -339,15 +346,17 @@ function closeChange(row: { open_findings: number; amount_at_risk: string }, bef
 
 function renderFreshness(page: Page): string {
   const body =
-    page.sources.length === 0
-      ? '<p class="unavailable">No successful load is recorded in meta.loads.</p>'
-      : `<div class="table-wrap"><table><thead><tr><th>Source</th><th>Last successful load</th><th class="num">Resources loaded</th><th>Age at report time</th></tr></thead><tbody>${page.sources
-          .map((s) => {
-            const hours = s.last_loaded_at ? Math.max(0, (page.now.getTime() - new Date(s.last_loaded_at).getTime()) / 3_600_000) : null;
-            const age = hours === null ? '' : hours < 1 ? 'under an hour' : hours < 48 ? `${Math.floor(hours)} hours` : `${Math.floor(hours / 24)} days`;
-            return `<tr><td>${escapeHtml(s.source)}</td><td>${escapeHtml(formatTimestamp(s.last_loaded_at))}</td><td class="num">${escapeHtml(formatCount(s.resources))}</td><td>${escapeHtml(age)}</td></tr>`;
-          })
-          .join('')}</tbody></table></div>`;
+    page.sources === null
+      ? '<p class="unavailable">Not available: this report was read through the reader role, which sees the marts only (not meta.loads). The close status shows when each check’s data was last loaded.</p>'
+      : page.sources.length === 0
+        ? '<p class="unavailable">No successful load is recorded in meta.loads.</p>'
+        : `<div class="table-wrap"><table><thead><tr><th>Source</th><th>Last successful load</th><th class="num">Resources loaded</th><th>Age at report time</th></tr></thead><tbody>${page.sources
+            .map((s) => {
+              const hours = s.last_loaded_at ? Math.max(0, (page.now.getTime() - new Date(s.last_loaded_at).getTime()) / 3_600_000) : null;
+              const age = hours === null ? '' : hours < 1 ? 'under an hour' : hours < 48 ? `${Math.floor(hours)} hours` : `${Math.floor(hours / 24)} days`;
+              return `<tr><td>${escapeHtml(s.source)}</td><td>${escapeHtml(formatTimestamp(s.last_loaded_at))}</td><td class="num">${escapeHtml(formatCount(s.resources))}</td><td>${escapeHtml(age)}</td></tr>`;
+            })
+            .join('')}</tbody></table></div>`;
   return `<section id="freshness"><h2>Data freshness</h2><p>The latest successful load of each source (meta.loads). Findings are only as current as these.</p>${body}</section>`;
 }
 

@@ -2,18 +2,31 @@
  * The CFO report's insight sections, one per question, read from the insight marts: customer
  * profitability after burden and overhead, cost codes running over, the cash cycle net of
  * retainage, service-to-project conversion, and subs below their customer's coverage requirement.
- * Each section's chart carries the answer; its table is the figures behind it.
+ * Each section's chart carries the answer; its table is the figures behind it. The tables'
+ * columns, labels, order and filters are reports/insights-catalog.ts's (insights.xlsx's too).
  */
 import { barChart } from '../charts/index.ts';
 import { lineChart, ratioBarChart } from '../charts/insights.ts';
-import type { ReportContext, Section, TableColumn } from './sections.ts';
+import { INSIGHTS as CATALOG, reportColumns } from '../insights-catalog.ts';
+import type { Insight, InsightKind } from '../insights-catalog.ts';
+import type { ColumnKind, ReportContext, Section, TableColumn } from './sections.ts';
 import { aggregate, build, section, topRows, where } from './sections.ts';
 
 const INSIGHTS = 'insights.xlsx';
 const CHART_ROWS = 12;
-const money = (key: string, label: string): TableColumn => ({ key, label, kind: 'money' });
-const text = (key: string, label: string): TableColumn => ({ key, label, kind: 'text' });
-const percent = (key: string, label: string): TableColumn => ({ key, label, kind: 'percent' });
+/** The report's kind of each catalog kind: counts as counts, days as the mart's exact text. */
+const KINDS: Record<InsightKind, ColumnKind> = { text: 'text', money: 'money', percent: 'percent', date: 'date', int: 'count', bool: 'bool', days: 'text' };
+
+/** The report table's columns of a catalog insight. */
+function tableColumns(insight: Insight): TableColumn[] {
+  return reportColumns(insight).map((c) => ({ key: c.key, label: c.reportLabel ?? c.label, kind: KINDS[c.kind] }));
+}
+
+/** The first rows of an insight's mart, as the catalog orders and filters them. */
+function insightRows(ctx: ReportContext, insight: Insight): ReturnType<typeof topRows> {
+  return topRows(ctx, insight.mart, tableColumns(insight), insight.filter ? [insight.filter] : [], insight.reportOrderBy ?? insight.orderBy, INSIGHTS);
+}
+
 const SEGMENTS = [
   { name: 'service', color: '#00897b' },
   { name: 'project', color: '#5e35b1' },
@@ -48,28 +61,7 @@ export async function profitabilitySection(ctx: ReportContext): Promise<Section>
       { label: 'Gross profit', value: totals.gross, kind: 'money' },
       { label: 'Net profit', value: totals.net, kind: 'money', figure: 'customer_profitability.net_profit' },
     ];
-    s.table = await topRows(
-      ctx,
-      mart,
-      [
-        text('customer_code', 'Customer'),
-        text('customer_name', 'Name'),
-        text('segment', 'Segment'),
-        money('revenue', 'Revenue'),
-        money('labor_cost', 'Wages'),
-        money('labor_burden', 'Burden'),
-        money('unprocessed_labor_cost', 'Uncosted labor'),
-        money('other_direct_cost', 'Other cost'),
-        money('gross_profit', 'Gross profit'),
-        percent('gross_margin', 'Gross margin'),
-        money('overhead_allocated', 'Overhead'),
-        money('net_profit', 'Net profit'),
-        percent('net_margin', 'Net margin'),
-      ],
-      [],
-      'coalesce(net_profit, gross_profit), customer_code, segment',
-      INSIGHTS,
-    );
+    s.table = await insightRows(ctx, CATALOG.profitability);
     if (s.table.total === 0) {
       s.empty = 'No revenue or job cost in the window.';
       return;
@@ -120,25 +112,8 @@ export async function overrunsSection(ctx: ReportContext): Promise<Section> {
       { label: 'Overrun', value: totals.overrun, kind: 'money', figure: 'cost_code_overruns.overrun_amount' },
       { label: 'Projected overrun', value: totals.projected, kind: 'money', figure: 'cost_code_overruns.projected_overrun_amount' },
     ];
-    const order = 'overrun_amount + projected_overrun_amount desc, phase_code, cost_type';
-    s.table = await topRows(
-      ctx,
-      mart,
-      [
-        text('phase_code', 'Phase'),
-        text('cost_type', 'Cost type'),
-        { key: 'jobs_over_budget', label: 'Jobs over', kind: 'count' },
-        { key: 'jobs_trending_over', label: 'Jobs trending over', kind: 'count' },
-        { key: 'jobs_no_estimate', label: 'Jobs without estimate', kind: 'count' },
-        money('overrun_amount', 'Overrun'),
-        money('projected_overrun_amount', 'Projected overrun'),
-        text('worst_job_number', 'Worst job'),
-        money('worst_job_overrun', 'Its overrun'),
-      ],
-      [],
-      order,
-      INSIGHTS,
-    );
+    const order = CATALOG.overruns.orderBy;
+    s.table = await insightRows(ctx, CATALOG.overruns);
     if (s.table.total === 0) {
       s.empty = 'No cost code is over budget or trending over.';
       return;
@@ -189,22 +164,7 @@ export async function cashCycleSection(ctx: ReportContext): Promise<Section> {
         { label: 'Cash conversion cycle', value: days(cash?.cycle), kind: 'text' },
       ];
     }
-    s.table = await topRows(
-      ctx,
-      mart,
-      [
-        { key: 'period_end', label: 'Month end', kind: 'date' },
-        money('ar_open', 'AR open'),
-        money('retainage_open', 'Retainage open'),
-        money('billings_90', 'Billed, 90 days'),
-        money('retainage_billed_90', 'Retainage billed, 90 days'),
-        text('dso_gross', 'DSO'),
-        text('dso_net_of_retainage', 'DSO net of retainage'),
-      ],
-      [],
-      'period_end',
-      INSIGHTS,
-    );
+    s.table = await insightRows(ctx, CATALOG.dsoTrend);
     if (s.table.total === 0) {
       s.empty = 'No invoices in the window.';
       return;
@@ -239,21 +199,7 @@ export async function conversionSection(ctx: ReportContext): Promise<Section> {
   );
   return build(ctx, base, async (s) => {
     const mart = s.mart;
-    s.table = await topRows(
-      ctx,
-      mart,
-      [
-        text('origin', 'Origin'),
-        { key: 'projects', label: 'Projects', kind: 'count' },
-        money('revenue_to_date', 'Revenue'),
-        money('cost_to_date', 'Cost'),
-        money('gross_profit', 'Gross profit'),
-        percent('weighted_gross_margin', 'Weighted margin'),
-      ],
-      [],
-      'origin',
-      INSIGHTS,
-    );
+    s.table = await insightRows(ctx, CATALOG.conversionByOrigin);
     if (s.table.total === 0) {
       s.empty = 'No BuildOps projects.';
       return;
@@ -295,7 +241,7 @@ export async function coverageSection(ctx: ReportContext): Promise<Section> {
       s.unavailable = 'Not available: marts.subcontractor_compliance has no coverage columns yet (rebuild the models).';
       return;
     }
-    const below = "reasons like '%coverage_below_requirement%'";
+    const below = CATALOG.coverage.filter!;
     const totals = await aggregate(ctx, mart, {
       required: 'sum(case when required_coverage is not null then 1 else 0 end)',
       below: `sum(case when ${below} then 1 else 0 end)`,
@@ -308,30 +254,14 @@ export async function coverageSection(ctx: ReportContext): Promise<Section> {
       { label: 'Coverage not stated', value: totals.unknown ?? '0', kind: 'count' },
       { label: 'Their open AP', value: totals.held, kind: 'money' },
     ];
-    s.table = await topRows(
-      ctx,
-      mart,
-      [
-        text('vendor_code', 'Vendor'),
-        text('vendor_name', 'Name'),
-        text('job_number', 'Job'),
-        money('required_coverage', 'Required'),
-        money('coverage_amount', 'Covered'),
-        { key: 'coi_expires_on', label: 'COI expires', kind: 'date' },
-        money('open_ap_amount', 'Open AP'),
-        text('detail', 'Detail'),
-      ],
-      [below],
-      'coalesce(required_coverage - coverage_amount, required_coverage) desc, vendor_code, job_number',
-      INSIGHTS,
-    );
+    s.table = await insightRows(ctx, CATALOG.coverage);
     if (s.table.total === 0) {
       s.empty = "Every sub on a requiring customer's job covers the amount required.";
       return;
     }
     const subs = await ctx.warehouse.query<{ label: string; required: string; covered: string | null }>(
       `select vendor_code || ' on ' || job_number as label, cast(required_coverage as varchar) as required, cast(coverage_amount as varchar) as covered
-       from marts.${mart} ${where(ctx, mart, below)} order by coalesce(required_coverage - coverage_amount, required_coverage) desc, vendor_code, job_number limit ${CHART_ROWS}`,
+       from marts.${mart} ${where(ctx, mart, below)} order by ${CATALOG.coverage.reportOrderBy} limit ${CHART_ROWS}`,
     );
     s.chart = barChart({
       name: 'coverage-below-requirement',

@@ -1,9 +1,11 @@
 /**
  * The reliability suite: SIGKILL at random points of a run (load, models, reports) followed by
- * a rerun compared mart by mart with an uninterrupted run; the sandbox's fault modes at 30%;
+ * a rerun compared mart by mart with an uninterrupted run, and of a push (write-back) followed by
+ * pushes until the outbox settles; the sandbox's fault modes at 30% (BuildOps API, and Spectrum SQL
+ * over the sandbox's TDS server: connections dropped mid-response, 1205 deadlock victims);
  * the bad-input corpus; every output grepped for the sandbox's secrets; readers during a run;
  * two runs at once. It ends with one table of what it tried and what went wrong (all zeros).
- * PLUMBLINE_RELIABILITY_TRIALS sets the kill trials per backend (default 1, the CI size; 5 or more for a real soak).
+ * PLUMBLINE_RELIABILITY_TRIALS sets the kill trials of run and of push per backend (default 1, the CI size; 5 or more for a real soak).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,10 +19,13 @@ import { exportContractor, generateContractor, openStore } from '../../sandbox/i
 import type { GroundTruth, Store } from '../../sandbox/index.ts';
 import type { FaultRule } from '../../sandbox/servers/faults.ts';
 import { startSandboxServers } from '../../sandbox/servers/start.ts';
+import { SPECTRUM_TABLE_NAMES } from '../../extract/spectrum/tables.ts';
 import { sandboxConfig, sandboxSecrets } from '../../scheduler/demo.ts';
 import { runPipeline } from '../../scheduler/pipeline.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 import { BIN, plumbline } from './helpers.ts';
+import { actionable, outboxStates, pushCli, received, spectrumHeld } from './push-trials.ts';
+import { pushSandbox } from '../writeback/sandbox-push.ts';
 
 const TRIALS = Number(process.env.PLUMBLINE_RELIABILITY_TRIALS ?? 1);
 const stats = {
@@ -166,6 +171,51 @@ describeEachWarehouse('reliability', (factory) => {
     }
   }, 600_000);
 
+  it('SIGKILL at random points of push (write-back to the sandbox Data Exchange), then pushes: nothing sent twice, every record confirmed or actionable, the outbox settled', async () => {
+    for (let trial = 0; trial < TRIALS; trial++) {
+      const location = await factory.newLocation();
+      const box = await pushSandbox(21 + trial, 'tiny', location);
+      // The pushes are child processes: this one lets go of the warehouse.
+      await box.warehouse.close();
+      const push = pushCli(box, location);
+      try {
+        const before = await spectrumHeld(box);
+        // A random point: the k-th request to Data Exchange (the intent committed, the answer not
+        // yet read), or a random moment (refreshing the outbox, reading Spectrum back).
+        const nthRequest = Math.random() < 0.7 ? 1 + Math.floor(Math.random() * 4) : null;
+        const atMs = 300 + Math.random() * 2500;
+        const killed = await push.killed(nthRequest, atMs);
+        if (killed) stats.kills++;
+        stats.trials++;
+        let last = await push.run();
+        for (let i = 0; i < 4 && last.code !== 0; i++) last = await push.run();
+        expect(last.code, last.stderr).toBe(0);
+        const sent = received(before, await spectrumHeld(box));
+        stats.duplicates += sent.twice.length;
+        expect(sent.twice, 'records Spectrum received twice').toEqual([]);
+        const settled = await outboxStates(location);
+        // One more push sends nothing and changes nothing: the outbox has converged.
+        const again = await push.run();
+        expect(again.code, again.stderr).toBe(0);
+        expect(await outboxStates(location)).toEqual(settled);
+        expect(received(before, await spectrumHeld(box)).total).toBe(sent.total);
+        const unsettled = settled.filter((row) => !actionable(row, settled));
+        stats['records lost'] += unsettled.length;
+        expect(unsettled, 'records neither confirmed nor in a state a person can act on').toEqual([]);
+        // Every clean invoice of the sandbox's ground truth reached Spectrum.
+        const clean = box.truth.writeback_preflight.filter((r) => r.record_type === 'invoice' && r.rules.length === 0).map((r) => `BO:${r.buildops_id}`);
+        const missing = clean.filter((key) => !sent.invoices.has(key));
+        stats['records lost'] += missing.length;
+        expect(missing).toEqual([]);
+        const credentials = [box.servers.spectrumSql.password, box.servers.dataExchange.authorizationId];
+        for (const text of push.outputs) for (const secret of credentials) if (secret.length >= 4 && text.includes(secret)) stats['secrets leaked']++;
+      } finally {
+        outputs.push(...push.outputs);
+        await box.close().catch(() => undefined);
+      }
+    }
+  }, 600_000);
+
   it('two runs at once: the second waits, neither doubles a key', async () => {
     const location = await factory.newLocation();
     const [a, b] = await Promise.all([cli(runArgs(location)), cli(runArgs(location))]);
@@ -177,7 +227,7 @@ describeEachWarehouse('reliability', (factory) => {
     expect(differing).toEqual([]);
   }, 300_000);
 
-  it('the sandbox fault modes at 30% (5xx, 429 Retry-After 0, dropped connections): the marts of a clean run', async () => {
+  it('the sandbox fault modes at 30% (5xx, 429 Retry-After 0, dropped connections; SQL Server drops mid-response and 1205 deadlocks): the marts of a clean run', async () => {
     const rules: FaultRule[] = [];
     const actions = [
       { kind: 'status', status: 503 },
@@ -190,6 +240,23 @@ describeEachWarehouse('reliability', (factory) => {
       const nth: number[] = [];
       for (let i = 1; i <= 40; i++) if (Math.random() < 0.3 && !nth.includes(i - 1)) nth.push(i);
       rules.push({ path, nth, action: actions[nth.length % actions.length]! });
+    }
+    // The Spectrum SQL side (the sandbox TDS server): each table's queries faulted at 30%, never
+    // twice in a row, alternating a connection dropped mid-response (after the first rows) and
+    // SQL Server's 1205 deadlock victim, both transient: the extraction retries them.
+    const sqlActions: FaultRule['action'][] = [
+      { kind: 'drop', when: 'mid-response' },
+      {
+        kind: 'sql-error',
+        number: 1205,
+        message:
+          'Transaction (Process ID 71) was deadlocked on lock resources with another process and has been chosen as the deadlock victim. Rerun the transaction.',
+      },
+    ];
+    for (const [t, table] of SPECTRUM_TABLE_NAMES.entries()) {
+      const nth: number[] = [];
+      for (let i = 1; i <= 6; i++) if (Math.random() < 0.3 && !nth.includes(i - 1)) nth.push(i);
+      rules.push({ target: 'spectrum-sql', sqlContains: table, nth, action: sqlActions[t % sqlActions.length]! });
     }
     const clean = await startSandboxServers(store, {});
     const faulty = await startSandboxServers(store, { faults: rules });
@@ -218,7 +285,10 @@ describeEachWarehouse('reliability', (factory) => {
     try {
       const expected = await run(clean);
       const actual = await run(faulty);
-      stats['faults injected'] += faulty.faults.state().reduce((sum, rule) => sum + rule.applied, 0);
+      const applied = faulty.faults.state();
+      stats['faults injected'] += applied.reduce((sum, rule) => sum + rule.applied, 0);
+      // The SQL faults did happen (a plan that never matched a query would prove nothing).
+      expect(applied.filter((rule) => rule.target === 'spectrum-sql').reduce((sum, rule) => sum + rule.applied, 0)).toBeGreaterThan(0);
       stats.trials++;
       const { lost, extra, differing } = compareMarts(expected, actual);
       stats['records lost'] += lost;
