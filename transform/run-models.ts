@@ -99,6 +99,7 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
           model: model.name,
           rows: result.rows,
           seconds: result.seconds,
+          ms: Math.round(result.seconds * 1000),
         });
       } else {
         unusable.set(model.name, 'failed');
