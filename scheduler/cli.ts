@@ -135,7 +135,8 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
           signal: cancellation.signal,
           runId,
         });
-        out(formatStageResults(result.stages));
+        // Under cron the results go to the same log file as the logs: masked the same way.
+        out(maskSecrets(formatStageResults(result.stages)));
         exitIfSignalled(cancellation, `Run ${result.runId} was cancelled and stored as cancelled in meta.runs`);
         throwIfRunFailed(result);
       } finally {
