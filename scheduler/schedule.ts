@@ -24,7 +24,7 @@ import type { PipelineEntry, PipelineOptions, PipelineResult, StageName } from '
 import { resolveAsOf } from './run-context.ts';
 import type { RunContext } from './run-context.ts';
 import { cancelOnSignals, SIGNAL_EXIT_CODES } from './signals.ts';
-import type { HandledSignal, SignalCancellation } from './signals.ts';
+import type { HandledSignal } from './signals.ts';
 import { prepareWarehouseFolder } from './warehouse-location.ts';
 
 export interface ScheduleOptions {
@@ -63,7 +63,7 @@ export function startScheduler(options: ScheduleOptions): Scheduler {
   const { cron, run_on_start: runOnStart } = context.config.schedule;
   const timeZone = context.config.company.time_zone;
   const ticks: TickOutcome[] = [];
-  let current: { runId: string; cancellation: SignalCancellation | null; finished: Promise<void> } | null = null;
+  let current: { runId: string; finished: Promise<void> } | null = null;
   let stopping: HandledSignal | 'stop' | null = null;
   // 0, or 130/143 once a signal has cancelled a run (a signal between runs exits 0).
   let exitCode = 0;
@@ -80,7 +80,7 @@ export function startScheduler(options: ScheduleOptions): Scheduler {
     const runId = newLoadId();
     const cancellation = options.handleSignals ? cancelOnSignals(withFields(logger, { run_id: runId })) : null;
     let settle: () => void = () => undefined;
-    current = { runId, cancellation, finished: new Promise<void>((resolve) => (settle = resolve)) };
+    current = { runId, finished: new Promise<void>((resolve) => (settle = resolve)) };
     try {
       ticks.push(await runOnce(options, runId, cancellation?.signal));
     } finally {
