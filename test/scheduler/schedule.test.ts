@@ -3,7 +3,8 @@
  * test stage that takes its time): runs of one scheduler never overlap (meta.runs start and
  * end), an overlapping tick is skipped and logged; a second process is refused by the lock while
  * a scheduled run holds it; and a tick that finds another process holding the warehouse waits
- * lock.wait_seconds, logs the holder, and the scheduler goes on to the next tick. On both backends.
+ * lock.wait_seconds, logs the holder, and the scheduler goes on to the next tick; between runs the
+ * DuckDB file is closed. On both backends.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -179,4 +180,26 @@ describeEachWarehouse('plumbline schedule', (factory) => {
     expect(runs.length).toBeGreaterThan(0);
     expect(runs.every((r) => r.status === 'ok' && r.trigger === 'schedule')).toBe(true);
   }, 90_000);
+
+  if (factory.kind === 'duckdb')
+    it('between runs the DuckDB file is closed: another process opens it for writing at once', async () => {
+      const location = await factory.newLocation();
+      const { scheduler } = schedule(location, configFile('between', { cron: '0 2 * * *', waitSeconds: 5, runOnStart: true }), slowPipeline(100));
+      try {
+        await until(() => scheduler.ticks.length === 1, 'the first run to end');
+        expect(scheduler.ticks[0]!.result).toBe('ok');
+        // The child opens the file with no wait: it fails at once if the scheduler still holds it.
+        const other = spawn(process.execPath, ['--import', 'tsx', 'test/support/hold-run-lock-child.ts', location], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let output = '';
+        other.stdout.on('data', (d: Buffer) => (output += d.toString()));
+        other.stderr.on('data', (d: Buffer) => (output += d.toString()));
+        const exited = new Promise((resolve) => other.once('close', resolve));
+        await until(() => output.includes('held') || other.exitCode !== null, 'the other process to open the warehouse');
+        expect(output).toContain('held');
+        other.stdin.end();
+        await exited;
+      } finally {
+        await scheduler.stop();
+      }
+    }, 60_000);
 });
