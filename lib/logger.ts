@@ -98,3 +98,13 @@ function jsonSafe(_key: string, value: unknown): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message };
   return value;
 }
+
+/** A logger that adds `fields` to every event (a run's `run_id`, a stage's `stage`); the event's own fields win. */
+export function withFields(logger: Logger, fields: LogFields): Logger {
+  return {
+    debug: (e, m, f) => logger.debug(e, m, { ...fields, ...f }),
+    info: (e, m, f) => logger.info(e, m, { ...fields, ...f }),
+    warn: (e, m, f) => logger.warn(e, m, { ...fields, ...f }),
+    error: (e, m, f) => logger.error(e, m, { ...fields, ...f }),
+  };
+}

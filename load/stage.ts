@@ -124,6 +124,7 @@ async function loadOne(options: LoadStageOptions, context: StageContext<Warehous
       resource: name,
       rows: result.rowsLoaded,
       quarantined: result.rowsQuarantined,
+      ms: Math.round(result.seconds * 1000),
     });
     return stepResult(name, 'ok', {
       rows: records,

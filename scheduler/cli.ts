@@ -13,7 +13,7 @@ import type { Row, Warehouse } from '../load/types.ts';
 import { discoverModels, orderModels } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
 import { runDemo } from './demo.ts';
-import { createLogger } from '../lib/logger.ts';
+import { createLogger, withFields } from '../lib/logger.ts';
 import { INIT_NEXT_STEPS, initProject } from './init-project.ts';
 import { checkCommand } from './check/command.ts';
 import { readStatus } from './status.ts';
@@ -21,6 +21,9 @@ import { formatStatus, formatStatusJson } from './status-output.ts';
 import { postgresRolesSql } from './postgres-roles.ts';
 import { addSandboxCommands, parseScale } from './sandbox-commands.ts';
 import { addWritebackCommands } from './writeback-commands.ts';
+import { addScheduleCommand } from './schedule-command.ts';
+import { useExportFolder } from './sources.ts';
+import { newLoadId } from '../load/sql-warehouse.ts';
 import { addMappingsCommands } from './mappings-commands.ts';
 import { formatCsv, formatJsonRow, formatTable } from './output.ts';
 import { PACKAGE_MODELS_DIR } from './paths.ts';
@@ -101,15 +104,12 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     const stages = parseStages(opts.stages);
     const asOf = resolveAsOf(opts.asOf, context.config);
     if (opts.company) context.config.company.code = opts.company;
-    if (opts.files) {
-      const dir = resolve(opts.files);
-      if (!existsSync(dir)) throw new UsageError(`--files ${opts.files}: no such folder`);
-      context.config.sources.buildops = { ...context.config.sources.buildops, kind: 'files', files_dir: dir };
-      context.config.sources.spectrum = { ...context.config.sources.spectrum, kind: 'files', files_dir: dir };
-    }
+    if (opts.files) useExportFolder(context.config, resolve(opts.files));
+    // Made here so the lock can name the run that holds it.
+    const runId = newLoadId();
     await withWarehouse(context, {}, async (warehouse) => {
       // Whoever starts it (cron, a person, a scheduler), a run holds the warehouse lock throughout.
-      const lock = await context.acquireRunLock(warehouse);
+      const lock = await context.acquireRunLock(warehouse, runId);
       try {
         await runCommand(warehouse);
       } finally {
@@ -125,7 +125,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      const cancellation = cancelOnSignals(context.logger);
+      const cancellation = cancelOnSignals(withFields(context.logger, { run_id: runId }));
       try {
         const result = await runPipeline({
           warehouse,
@@ -137,8 +137,10 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
           fullRefresh,
           allowMissing,
           signal: cancellation.signal,
+          runId,
         });
-        out(formatStageResults(result.stages));
+        // Under cron the results go to the same log file as the logs: masked the same way.
+        out(maskSecrets(formatStageResults(result.stages)));
         exitIfSignalled(cancellation, `Run ${result.runId} was cancelled and stored as cancelled in meta.runs`);
         throwIfRunFailed(result);
       } finally {
@@ -339,6 +341,7 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
 
   addSandboxCommands(program, out);
   addWritebackCommands(program, out, { withCommonOptions, withWarehouse });
+  addScheduleCommand(program, { withCommonOptions, runContext });
   addMappingsCommands(program, out);
   return program;
 }

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
 import { UsageError } from '../lib/errors.ts';
 import { DEFAULT_WAREHOUSE } from '../load/open-warehouse.ts';
@@ -58,6 +59,24 @@ const writebackSection = z.strictObject({
   confirm_within_days: z.number().int().min(1).default(7),
 });
 
+const lockSection = z.strictObject({
+  wait_seconds: z.number().min(0).default(300),
+  /** A DuckDB lock note whose heartbeat is older than this is left by a run that is gone, and is taken over. */
+  stale_seconds: z.number().min(5).default(120),
+});
+
+const scheduleSection = z.strictObject({
+  /** A cron expression (5 fields, or 6 with seconds first), read in company.time_zone. */
+  cron: z
+    .string()
+    .refine((text) => isCronExpression(text), {
+      message: "not a cron expression: five fields 'minute hour day month weekday' (e.g. '0 2 * * *', 02:00 every day), or six with seconds first",
+    })
+    .default('0 2 * * *'),
+  /** Run once as soon as `plumbline schedule` starts, before the first tick. */
+  run_on_start: z.boolean().default(false),
+});
+
 /** The CFO insight marts' settings (models/marts/README.md, "CFO insights"). */
 const insightsSettings = z.strictObject({
   /** Months of history the insights look back over, ending on the as-of date. */
@@ -103,7 +122,9 @@ export const configSchema = z.strictObject({
   /** Where `sql` and `report` read: a Postgres URL of a read-only role (plumbline init --postgres); default: the warehouse. */
   reader_warehouse: z.string().optional(),
   /** How long a run waits for another run (or a DuckDB writer) to release the warehouse before it gives up. */
-  lock: z.strictObject({ wait_seconds: z.number().min(0).default(300) }).default({ wait_seconds: 300 }),
+  lock: lockSection.default(lockSection.parse({})),
+  /** `plumbline schedule`: when the nightly run starts, in the company's time zone. */
+  schedule: scheduleSection.default(scheduleSection.parse({})),
   reports: z.strictObject({ out_dir: z.string().default('./plumbline-reports') }).default({ out_dir: './plumbline-reports' }),
   writeback: writebackSection.default(writebackSection.parse({})),
   insights: insightsSettings.default(insightsSettings.parse({})),

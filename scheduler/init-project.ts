@@ -86,6 +86,13 @@ lock:
   # A run waits this long for another run (or another process writing the DuckDB file) to
   # finish, then stops and names it.
   wait_seconds: 300
+  # DuckDB: a lock not renewed for this long was left by a run that died; the next run takes it over.
+  stale_seconds: 120
+
+# plumbline schedule: when the nightly run starts, in company.time_zone (docs/operations.md).
+schedule:
+  cron: "0 2 * * *"     # minute hour day month weekday: 02:00 every day
+  run_on_start: false   # also run once as soon as plumbline schedule starts
 `;
 
 const MAPPING_FILES: Record<string, string> = {

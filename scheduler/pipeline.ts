@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CancelledError, UsageError, describeError, errorWithFix, isCancellation } from '../lib/errors.ts';
+import { withFields } from '../lib/logger.ts';
 import type { Logger } from '../lib/logger.ts';
 import { messageWithFix } from '../lib/stage.ts';
 import type { Stage as StageContract, StageContext, StageResult, StageStatus, StepResult } from '../lib/stage.ts';
@@ -57,6 +58,10 @@ export interface PipelineOptions {
   signal?: AbortSignal;
   /** The run's clock: when it started (default now). The freshness checks measure each source's last load against it. */
   runAt?: Date;
+  /** The run's id, when the caller made it first (to name the run in its lock); default a new one. */
+  runId?: string;
+  /** The stages to run instead of PIPELINE (tests give slow or failing ones; the CLI never does). */
+  pipeline?: readonly PipelineEntry[];
 }
 
 export interface ReportStageOptions {
@@ -70,7 +75,7 @@ export interface ReportStageOptions {
 }
 
 /** One entry of the pipeline. */
-interface PipelineEntry {
+export interface PipelineEntry {
   name: StageName;
   /** Makes the stage from the run's options, or null when this version does not have it yet. */
   create: ((options: PipelineOptions) => StageContract<Warehouse>) | null;
@@ -198,12 +203,16 @@ function insightVars(config: PlumblineConfig): Record<string, string> {
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
   const runAt = options.runAt ?? new Date();
-  const runId = newLoadId();
-  const { logger, warehouse } = options;
+  const runId = options.runId ?? newLoadId();
+  const { warehouse } = options;
+  // Every event of the run names it; every event of a stage names the stage (JSON logs filter on them).
+  const logger = withFields(options.logger, { run_id: runId });
   const signal = options.signal ?? new AbortController().signal;
   const stages = normalizeStages(options.stages);
+  const pipeline = options.pipeline ?? PIPELINE;
+  const available = pipeline.filter((e) => e.create !== null).map((e) => e.name);
   for (const name of stages) {
-    if (!AVAILABLE_STAGES.includes(name)) throw new UsageError(`The ${name} stage is not part of this version yet; available: ${AVAILABLE_STAGES.join(', ')}`);
+    if (!available.includes(name)) throw new UsageError(`The ${name} stage is not part of this version yet; available: ${available.join(', ')}`);
   }
   logger.info('run.start', `Run ${runId} as of ${options.asOf} into ${warehouse.displayName}`, { runId, asOf: options.asOf, stages });
   for (const run of await markAbandonedRuns(warehouse)) {
@@ -225,23 +234,31 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   let notRun: string | null = null;
   // Set when what stopped the run was models failing their data checks only (never a load failure).
   let onlyChecksFailed = false;
-  for (const entry of PIPELINE) {
+  for (const entry of pipeline) {
     if (!stages.includes(entry.name) || entry.create === null) continue;
     let result: StageResult;
     if (signal.aborted) result = skippedStage(entry.name, 'not run: the run was cancelled');
     else if (notRun && !(entry.runsAfterFailedChecks && onlyChecksFailed)) result = skippedStage(entry.name, notRun);
     else {
+      const stageLogger = withFields(logger, { stage: entry.name });
       const context: StageContext<Warehouse> = {
         runId,
         warehouse,
-        logger,
+        logger: stageLogger,
         asOf: options.asOf,
         companyCode,
         signal,
         earlier,
         recordStep: (step) => recordStep(warehouse, runId, entry.name, step),
       };
-      result = await runStage(entry.create({ ...options, runAt }), context);
+      result = await runStage(entry.create({ ...options, runAt, logger: stageLogger }), context);
+      const rows = result.steps.reduce((sum, s) => sum + (s.rows ?? 0), 0);
+      logger.info('stage.end', `${entry.name}: ${result.status} in ${result.seconds.toFixed(1)}s`, {
+        stage: entry.name,
+        status: result.status,
+        rows,
+        ms: Math.round(result.seconds * 1000),
+      });
     }
     results.push(result);
     earlier.set(entry.name, result);
@@ -254,13 +271,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     }
   }
 
-  const outcome = runOutcome(results, signal);
+  const outcome = runOutcome(results, signal, pipeline);
   await finishRun(warehouse, runId, outcome.status, outcome.message);
   const seconds = (performance.now() - started) / 1000;
   const ok = outcome.status === 'ok';
   const end = `Run ${runId} ${ok ? 'succeeded' : outcome.status === 'cancelled' ? 'was CANCELLED' : 'FAILED'} in ${seconds.toFixed(1)}s`;
-  if (ok) logger.info('run.end', end, { runId, ok, status: outcome.status, seconds });
-  else logger.error('run.end', `${end}: ${outcome.message}`, { runId, ok, status: outcome.status, seconds });
+  const ms = Math.round(seconds * 1000);
+  if (ok) logger.info('run.end', end, { runId, ok, status: outcome.status, seconds, ms });
+  else logger.error('run.end', `${end}: ${outcome.message}`, { runId, ok, status: outcome.status, seconds, ms });
   const output = <T>(name: StageName): T | undefined => results.find((r) => r.stage === name)?.output as T | undefined;
   return {
     runId,
@@ -290,7 +308,7 @@ async function runStage(stage: StageContract<Warehouse>, context: StageContext<W
 }
 
 /** The run's status and message: cancelled, failed or partial as its stages were; failed too when a stage that must do something did nothing. */
-function runOutcome(results: readonly StageResult[], signal: AbortSignal): { status: StageStatus; message: string | null } {
+function runOutcome(results: readonly StageResult[], signal: AbortSignal, pipeline: readonly PipelineEntry[]): { status: StageStatus; message: string | null } {
   const cancelled = results.find((r) => r.status === 'cancelled');
   if (cancelled || signal.aborted) {
     const why = signal.reason instanceof CancelledError ? signal.reason.message : 'Cancelled';
@@ -306,7 +324,7 @@ function runOutcome(results: readonly StageResult[], signal: AbortSignal): { sta
     };
   }
   for (const result of results) {
-    const fix = PIPELINE.find((e) => e.name === result.stage)?.nothingRanFix;
+    const fix = pipeline.find((e) => e.name === result.stage)?.nothingRanFix;
     if (result.status === 'skipped' && fix && !result.reason?.startsWith('not run:')) {
       return { status: 'failed', message: `nothing ran: ${result.reason}. ${fix}` };
     }

@@ -82,6 +82,12 @@ export const CONFIG_KEY_DOCS: Record<string, string> = {
     'Where `plumbline sql` and `plumbline report` read the marts when not through the warehouse itself: on Postgres, a URL of the read-only `plumbline_reader` role (`plumbline init --postgres` prints the SQL). `report` still writes its history (trend, first-seen dates, feed window) through the warehouse; `report --no-history` needs only the reader.',
   lock: 'The warehouse lock every run holds.',
   'lock.wait_seconds': 'How long a run waits for another run (or another process writing the DuckDB file) to finish before it stops and names it. Default 300.',
+  'lock.stale_seconds':
+    "DuckDB: a lock whose holder has not renewed its heartbeat for this long (or whose process is gone on this host) was left by a run that died, and the next run takes it over. Default 120. Postgres's lock ends with its holder's session and is never stale.",
+  schedule: '`plumbline schedule`: when the nightly run starts (see docs/operations.md).',
+  'schedule.cron':
+    'A cron expression read in `company.time_zone`: five fields `minute hour day-of-month month day-of-week`, or six with seconds first. Default `0 2 * * *` (02:00 every day).',
+  'schedule.run_on_start': 'Run once as soon as `plumbline schedule` starts, then on the cron expression. Default false.',
   writeback: 'Write-back into Spectrum (see docs/writeback-rules.md).',
   'writeback.enabled':
     'When true, `plumbline run` pushes between the models and the reports; default false (a run never pushes by surprise; `plumbline push` is explicit).',

@@ -30,8 +30,8 @@ export interface RunContext {
   /** Where the warehouse is, with any secret filled in (never print this: use warehouse.displayName). */
   warehouseLocation: string;
   openWarehouse(options?: { readOnly?: boolean; sandboxed?: boolean }): Promise<Warehouse>;
-  /** Takes the warehouse's run lock (waiting up to lock.wait_seconds); release it when the run ends. */
-  acquireRunLock(warehouse: Warehouse): Promise<RunLock>;
+  /** Takes the warehouse's run lock for run `runId` (waiting up to lock.wait_seconds); release it when the run ends. */
+  acquireRunLock(warehouse: Warehouse, runId?: string): Promise<RunLock>;
 }
 
 /** The process's environment: the run context is where it is read (config and secrets take it from here). */
@@ -83,7 +83,8 @@ export function createRunContext(
     warehouseLocation: location,
     // A writer waits for another writer of a DuckDB file as long as a run waits for the run lock.
     openWarehouse: (o = {}) => openWarehouse(location, { lockWaitMs: config.lock.wait_seconds * 1000, ...o }),
-    acquireRunLock: (warehouse) => acquireRunLock(warehouse, location, { waitSeconds: config.lock.wait_seconds }),
+    acquireRunLock: (warehouse, runId) =>
+      acquireRunLock(warehouse, location, { waitSeconds: config.lock.wait_seconds, staleSeconds: config.lock.stale_seconds, runId, logger }),
   };
 }
 

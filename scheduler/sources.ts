@@ -95,3 +95,10 @@ async function onlyCompanyIn(dir: string): Promise<string | null> {
     `The Spectrum files in ${dir} hold several companies (${companies.join(', ')}); choose one with --company <code> (or company.code in the config)`,
   );
 }
+
+/** Points both sources at an export folder (`--files <dir>` of run and schedule); a missing folder is bad usage. */
+export function useExportFolder(config: PlumblineConfig, dir: string): void {
+  if (!existsSync(dir)) throw new UsageError(`--files ${dir}: no such folder`);
+  config.sources.buildops = { ...config.sources.buildops, kind: 'files', files_dir: dir };
+  config.sources.spectrum = { ...config.sources.spectrum, kind: 'files', files_dir: dir };
+}

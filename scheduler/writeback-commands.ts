@@ -40,9 +40,9 @@ export function addWritebackCommands(program: Command, out: (text: string) => vo
         if (opts.dryRun) return out(formatPlan(await planPush(warehouse)));
         const connections = spectrumConnections(context.config, context.secrets, context.logger);
         // Only one push (or run) at a time: two pushes could both send a record before either read it back.
-        const lock = await context.acquireRunLock(warehouse);
+        const runId = `push-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
+        const lock = await context.acquireRunLock(warehouse, runId);
         try {
-          const runId = `push-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}`;
           const result = await push({
             warehouse,
             client: connections.client,

@@ -97,8 +97,10 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
         }
         logger.info('model.built', `${model.name} ${result.materialized} ${result.rows ?? 0} rows in ${result.seconds.toFixed(2)}s`, {
           model: model.name,
+          materialized: result.materialized,
           rows: result.rows,
           seconds: result.seconds,
+          ms: Math.round(result.seconds * 1000),
         });
       } else {
         unusable.set(model.name, 'failed');

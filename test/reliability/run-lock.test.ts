@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { acquireRunLock } from '../../load/run-lock.ts';
@@ -52,7 +53,9 @@ describeEachWarehouse('the warehouse lock', (factory) => {
     try {
       const second = await plumbline(runArgs(location, 1));
       expect(second.code).toBe(1);
-      expect(second.stderr).toMatch(new RegExp(`another run \\(pid ${process.pid}, started \\d{4}-\\d{2}-\\d{2}T[^)]*\\) holds the warehouse`));
+      expect(second.stderr).toMatch(
+        new RegExp(`another run \\(pid ${process.pid}, host ${hostname()}, started \\d{4}-\\d{2}-\\d{2}T[^)]*\\) holds the warehouse`),
+      );
       expect(second.seconds).toBeGreaterThan(0.9);
     } finally {
       await lock.release();

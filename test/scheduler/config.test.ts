@@ -7,6 +7,7 @@ import { validateConfig } from '../../scheduler/config.ts';
 import { loadSecrets, warehouseLocation } from '../../scheduler/secrets.ts';
 import { resolveAsOf } from '../../scheduler/run-context.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { UsageError } from '../../lib/errors.ts';
 
 describe('config', () => {
   it('fills defaults for an empty file', () => {
@@ -21,6 +22,24 @@ describe('config', () => {
     expect(() => validateConfig({ sources: { spectrum: { port: 70000, lookback_days: -1 } } }, 'x.yaml')).toThrow(
       /Invalid configuration in x\.yaml:\n {2}sources\.spectrum\.port = 70000: .*65535[\s\S]*sources\.spectrum\.lookback_days = -1: .*0/,
     );
+  });
+
+  it('schedule: 02:00 by default; a cron expression that is not one is a usage error naming the key and the value', () => {
+    expect(validateConfig({}).schedule).toEqual({ cron: '0 2 * * *', run_on_start: false });
+    expect(validateConfig({}).lock).toEqual({ wait_seconds: 300, stale_seconds: 120 });
+    expect(validateConfig({ schedule: { cron: '*/5 * * * * *' } }).schedule.cron).toBe('*/5 * * * * *');
+    for (const cron of ['every night', '0 25 * * *', '0 2 * *']) {
+      let error: unknown;
+      try {
+        validateConfig({ schedule: { cron } }, 'x.yaml');
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as Error).message).toBe(
+        `Invalid configuration in x.yaml:\n  schedule.cron = ${JSON.stringify(cron)}: not a cron expression: five fields 'minute hour day month weekday' (e.g. '0 2 * * *', 02:00 every day), or six with seconds first`,
+      );
+    }
   });
 
   it('defaults the as-of date to today in the company time zone', () => {

@@ -1,12 +1,13 @@
 /**
  * A real `plumbline run` from an export folder, interrupted: SIGTERM mid-load cancels it (the
  * open load rolls back, no partial rows, the run is stored as cancelled, exit 143); SIGKILL
- * leaves its run `running`, and the next run marks it abandoned and converges to the same marts
- * as a run that was never interrupted. On both backends.
+ * leaves its run `running` (and on DuckDB its lock note), and the next run takes the lock over,
+ * marks the run abandoned and converges to the same marts as a run that was never interrupted.
+ * On both backends.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { GroundTruth } from '../../sandbox/index.ts';
@@ -14,6 +15,7 @@ import { openWarehouse } from '../../load/index.ts';
 import type { Warehouse } from '../../load/index.ts';
 import { metaDb } from '../../load/meta-database.ts';
 import { runSteps } from '../../load/run-history.ts';
+import { duckDbLockNotePath } from '../../load/run-lock.ts';
 import { removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 
@@ -161,18 +163,26 @@ describeEachWarehouse('run interrupted by a signal', (factory) => {
     const killed = await plumblineRun(location, 'SIGKILL');
     expect(killed.signal).toBe('SIGKILL');
     let warehouse = await openWarehouse(location);
+    const killedRun = { runId: '', pid: 0 };
     try {
       const [left] = await metaDb(warehouse).selectFrom('meta.runs').selectAll().execute();
       expect(left!.status).toBe('running');
       expect(left!.ended_at).toBeNull();
       await expectNoPartialRows(warehouse);
+      Object.assign(killedRun, { runId: left!.run_id, pid: Number(left!.pid) });
     } finally {
       await warehouse.close();
     }
+    // DuckDB: the killed run's lock note is left behind, naming it (Postgres ended its lock with its session).
+    if (factory.kind === 'duckdb') expect(JSON.parse(readFileSync(duckDbLockNotePath(location), 'utf8'))).toMatchObject(killedRun);
 
     const next = await plumblineRun(location);
     expect(next.code, JSON.stringify(next.events.slice(-3))).toBe(0);
     expect(next.events.find((e) => e.event === 'run.abandoned')?.message).toMatch(/marked abandoned \(it had reached load \S+/);
+    if (factory.kind === 'duckdb')
+      expect(next.events.find((e) => e.event === 'lock.takeover')?.message).toBe(
+        `Taking over the warehouse lock of run ${killedRun.runId} (pid ${killedRun.pid}, host ${hostname()}): its process ${killedRun.pid} on ${hostname()} is gone`,
+      );
 
     const clean = await factory.newLocation();
     const uninterrupted = await plumblineRun(clean);

@@ -5,8 +5,10 @@
  * record in Spectrum exactly once.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWarehouse } from '../../load/index.ts';
@@ -59,9 +61,9 @@ afterAll(async () => {
 });
 
 /** Runs the CLI as a separate process (asynchronously: the sandbox servers answer it from this process). */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], configFile = config): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--config', config, '--warehouse', location], { env });
+    const child = spawn(process.execPath, [BIN, ...args, '--config', configFile, '--warehouse', location], { env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -156,4 +158,23 @@ describe('plumbline push and outbox, as a person runs them', () => {
     expect(row.actor).toBeTruthy();
     await after.close();
   });
+});
+
+describe('push and the run lock', () => {
+  it('a push while another process holds the warehouse waits lock.wait_seconds, then names the holder', async () => {
+    const holder = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../support/hold-run-lock-child.ts'), location], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => holder.stdout.on('data', (d: Buffer) => d.toString().includes('held') && resolve()));
+    try {
+      const waitConfig = join(box.dir, 'plumbline-wait.yaml');
+      writeFileSync(waitConfig, `${readFileSync(config, 'utf8')}lock:\n  wait_seconds: 1\n`);
+      const r = await cli(['push'], waitConfig);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`another run \\(pid ${holder.pid}, host ${hostname()}, started [^)]+\\) holds the warehouse \\(run holder-run\\)`));
+    } finally {
+      holder.stdin.end();
+      await once(holder, 'close');
+    }
+  }, 60_000);
 });
