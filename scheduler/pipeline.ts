@@ -1,6 +1,6 @@
 /**
- * The pipeline: a list of stages in the order load → models → writeback → reports (reports last,
- * so they can show that run's push). Adding a stage is adding an entry to PIPELINE. Each run is
+ * The pipeline: a list of stages in the order load → models → writeback → reports (after the
+ * writeback, so they can show that run's push) → notify (last: it reports on all the others). Adding a stage is adding an entry to PIPELINE. Each run is
  * stored as it goes: its row in meta.runs, each step in meta.run_steps as it ends.
  * A stage that this version does not have yet is refused when asked for, never faked.
  */
@@ -27,9 +27,11 @@ import type { Secrets } from './secrets.ts';
 import { configuredSources } from './sources.ts';
 import { batchCode, spectrumConnections } from './writeback.ts';
 import { writebackStage } from '../writeback/stage.ts';
+import { noticeSettings } from '../notify/settings.ts';
+import { notifyStage } from '../notify/stage.ts';
 
 /** The stages, in run order. */
-export const STAGES = ['load', 'models', 'writeback', 'reports'] as const;
+export const STAGES = ['load', 'models', 'writeback', 'reports', 'notify'] as const;
 export type StageName = (typeof STAGES)[number];
 /** A stage as `--stages` accepts it: its name, or `extract`, another name for `load`. */
 export type Stage = StageName | 'extract';
@@ -65,11 +67,25 @@ export interface ReportStageOptions {
   since?: string;
 }
 
+/** How the run ended before the stages that report on it (the notices): its status, message and start. */
+export interface RunSoFar {
+  runId: string;
+  status: StageStatus;
+  message: string | null;
+  startedAt: Date;
+}
+
 /** One entry of the pipeline. */
 interface PipelineEntry {
   name: StageName;
   /** Makes the stage from the run's options, or null when this version does not have it yet. */
-  create: ((options: PipelineOptions) => StageContract<Warehouse>) | null;
+  create: ((options: PipelineOptions, run: RunSoFar) => StageContract<Warehouse>) | null;
+  /**
+   * Reports on the run: runs however the stages before it ended (failed or cancelled too), is
+   * told how the run ended, and its own status never changes the run's (a notice that cannot
+   * be sent never fails a run).
+   */
+  reportsOnRun?: boolean;
   /**
    * When this stage is skipped the run did nothing (no source, nothing modelled): the run fails,
    * and this says how to give it something to do.
@@ -111,6 +127,22 @@ export const PIPELINE: readonly PipelineEntry[] = [
   {
     name: 'reports',
     create: (o) => reportsStage({ ...o.reports, outDir: o.reports?.outDir ?? reportsDir(o.config, o.asOf), chromium: o.reports?.pdf ? findChromium() : null }),
+  },
+  // Last, so the notices carry every stage's result and the report paths.
+  {
+    name: 'notify',
+    create: (o, run) =>
+      notifyStage({
+        settings: noticeSettings(o.config, o.secrets),
+        run: {
+          ...run,
+          trigger: o.trigger ?? 'manual',
+          asOf: o.asOf,
+          warehouse: o.warehouse.displayName,
+          company: o.config.company.name ?? (o.config.company.code ? `company ${o.config.company.code}` : 'plumbline'),
+        },
+      }),
+    reportsOnRun: true,
   },
 ];
 
@@ -191,6 +223,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     logger.warn('run.abandoned', `Run ${run.runId} was left running by a process that ended; marked abandoned (it had reached ${run.reached})`, { ...run });
   }
   const companyCode = options.config.company.code ?? null;
+  const runStarted = new Date();
   await startRun(warehouse, {
     runId,
     trigger: options.trigger ?? 'manual',
@@ -198,7 +231,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     companyCode,
     plumblineVersion: PLUMBLINE_VERSION,
     stages,
-    startedAt: new Date(),
+    startedAt: runStarted,
   });
 
   const results: StageResult[] = [];
@@ -207,8 +240,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   for (const entry of PIPELINE) {
     if (!stages.includes(entry.name) || entry.create === null) continue;
     let result: StageResult;
-    if (signal.aborted) result = skippedStage(entry.name, 'not run: the run was cancelled');
-    else if (notRun) result = skippedStage(entry.name, notRun);
+    if (!entry.reportsOnRun && signal.aborted) result = skippedStage(entry.name, 'not run: the run was cancelled');
+    else if (!entry.reportsOnRun && notRun) result = skippedStage(entry.name, notRun);
     else {
       const context: StageContext<Warehouse> = {
         runId,
@@ -220,7 +253,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         earlier,
         recordStep: (step) => recordStep(warehouse, runId, entry.name, step),
       };
-      result = await runStage(entry.create(options), context);
+      const soFar = { runId, startedAt: runStarted, ...runOutcome(countedResults(results), signal) };
+      result = await runStage(entry.create(options, soFar), context);
     }
     results.push(result);
     earlier.set(entry.name, result);
@@ -229,7 +263,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     if (result.status !== 'ok' && result.status !== 'skipped') notRun ??= `not run: the ${entry.name} stage ended ${result.status}`;
   }
 
-  const outcome = runOutcome(results, signal);
+  const outcome = runOutcome(countedResults(results), signal);
   await finishRun(warehouse, runId, outcome.status, outcome.message);
   const seconds = (performance.now() - started) / 1000;
   const ok = outcome.status === 'ok';
@@ -287,6 +321,11 @@ function runOutcome(results: readonly StageResult[], signal: AbortSignal): { sta
     }
   }
   return { status: 'ok', message: null };
+}
+
+/** The stage results the run's status is made of: all but those reporting on the run. */
+function countedResults(results: readonly StageResult[]): StageResult[] {
+  return results.filter((r) => !PIPELINE.find((e) => e.name === r.stage)?.reportsOnRun);
 }
 
 function skippedStage(stage: string, reason: string): StageResult {

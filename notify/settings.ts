@@ -1,0 +1,29 @@
+/**
+ * The notice settings as plain values: the config's `notices` section with the SMTP password and
+ * the webhook's signing key from the secrets. Made by the scheduler for the notify stage and by
+ * `plumbline check` for the connection checks (only types come from scheduler/).
+ */
+import type { PlumblineConfig } from '../scheduler/config.ts';
+import type { Secrets } from '../scheduler/secrets.ts';
+import type { NoticeSettings } from './types.ts';
+
+/** The notice settings of `config`, with their secrets. */
+export function noticeSettings(config: PlumblineConfig, secrets: Secrets): NoticeSettings {
+  const { email, webhook, on_success } = config.notices;
+  return {
+    onSuccess: on_success,
+    email: email
+      ? {
+          host: email.host,
+          port: email.port,
+          secure: email.secure,
+          user: email.user ?? null,
+          password: secrets.get('PLUMBLINE_SMTP_PASSWORD') ?? null,
+          from: email.from,
+          to: { finance: [...email.to.finance], ap: [...email.to.ap], operations: [...email.to.operations] },
+        }
+      : null,
+    webhook: webhook ? { url: webhook.url, timeoutSeconds: webhook.timeout_seconds, secret: secrets.get('PLUMBLINE_WEBHOOK_SECRET') ?? null } : null,
+    secrets: secrets.values(),
+  };
+}
