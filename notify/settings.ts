@@ -27,3 +27,9 @@ export function noticeSettings(config: PlumblineConfig, secrets: Secrets): Notic
     secrets: secrets.values(),
   };
 }
+
+/** The company as a notice names it: its name, else `company <code>`. */
+export function noticeCompany(config: PlumblineConfig): string {
+  const { name, code } = config.company;
+  return name ?? (code ? `company ${code}` : 'plumbline');
+}

@@ -24,6 +24,9 @@ import { PACKAGE_MODELS_DIR } from './paths.ts';
 import { parseStages, runPipeline, runReports } from './pipeline.ts';
 import type { PipelineResult } from './pipeline.ts';
 import { formatStageResults } from './run-output.ts';
+import { noticeCompany, noticeSettings } from '../notify/settings.ts';
+import { notifyRunNotStarted } from '../notify/not-started.ts';
+import type { NotStartedInput } from '../notify/not-started.ts';
 import { SignalExit, cancelOnSignals, exitIfSignalled } from './signals.ts';
 import { readBuildInfo, reportAsOf } from '../reports/build-info.ts';
 import { configPath } from './config.ts';
@@ -82,9 +85,9 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
   withCommonOptions(
     program
       .command('run')
-      .description('load → models → write-back → reports, as of a date; the run is stored in meta.runs')
+      .description('load → models → write-back → reports → notices, as of a date; the run is stored in meta.runs')
       .addOption(asOfOption())
-      .option('--stages <list>', 'comma-separated stages to run (load,models,writeback,reports; extract is another name for load)')
+      .option('--stages <list>', 'comma-separated stages to run (load,models,writeback,reports,notify; extract is another name for load)')
       .option('--files <dir>', 'read both systems from an export folder (docs/export-folder.md) instead of the configured sources')
       .option('--company <code>', 'the Spectrum company code to keep (overrides company.code)')
       .option('--full-refresh <list>', 'comma-separated resources (buildops.invoices) or sources (spectrum) to re-read from scratch')
@@ -103,15 +106,23 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       context.config.sources.buildops = { ...context.config.sources.buildops, kind: 'files', files_dir: dir };
       context.config.sources.spectrum = { ...context.config.sources.spectrum, kind: 'files', files_dir: dir };
     }
-    await withWarehouse(context, {}, async (warehouse) => {
-      // Whoever starts it (cron, a person, a scheduler), a run holds the warehouse lock throughout.
-      const lock = await context.acquireRunLock(warehouse);
-      try {
-        await runCommand(warehouse);
-      } finally {
-        await lock.release();
-      }
-    });
+    let started = false;
+    try {
+      await withWarehouse(context, {}, async (warehouse) => {
+        // Whoever starts it (cron, a person, a scheduler), a run holds the warehouse lock throughout.
+        const lock = await context.acquireRunLock(warehouse);
+        started = true;
+        try {
+          await runCommand(warehouse);
+        } finally {
+          await lock.release();
+        }
+      });
+    } catch (error) {
+      // The warehouse could not be opened or its lock was held: no stage ran to tell anyone.
+      if (!started) await notifyRunNotStarted(noticeSettings(context.config, context.secrets), notStarted(context, error, asOf));
+      throw error;
+    }
     async function runCommand(warehouse: Warehouse): Promise<void> {
       const fullRefresh = opts.fullRefresh
         ?.split(',')
@@ -299,6 +310,12 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
   addWritebackCommands(program, out, { withCommonOptions, withWarehouse });
   addMappingsCommands(program, out);
   return program;
+}
+
+/** What the notice of a run that never started says about it. */
+function notStarted(context: RunContext, error: unknown, asOf: string): NotStartedInput {
+  const where = /^postgres(ql)?:\/\//i.test(context.warehouseLocation) ? new URL(context.warehouseLocation).host : context.warehouseLocation;
+  return { error, trigger: 'manual', asOf, warehouse: where, company: noticeCompany(context.config), logger: context.logger };
 }
 
 async function withWarehouse(

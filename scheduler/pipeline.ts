@@ -27,7 +27,7 @@ import type { Secrets } from './secrets.ts';
 import { configuredSources } from './sources.ts';
 import { batchCode, spectrumConnections } from './writeback.ts';
 import { writebackStage } from '../writeback/stage.ts';
-import { noticeSettings } from '../notify/settings.ts';
+import { noticeCompany, noticeSettings } from '../notify/settings.ts';
 import { notifyStage } from '../notify/stage.ts';
 
 /** The stages, in run order. */
@@ -139,7 +139,7 @@ export const PIPELINE: readonly PipelineEntry[] = [
           trigger: o.trigger ?? 'manual',
           asOf: o.asOf,
           warehouse: o.warehouse.displayName,
-          company: o.config.company.name ?? (o.config.company.code ? `company ${o.config.company.code}` : 'plumbline'),
+          company: noticeCompany(o.config),
         },
       }),
     reportsOnRun: true,
