@@ -7,10 +7,10 @@
  * the content is masked before it is written and the written text again after.
  */
 import { performance } from 'node:perf_hooks';
-import { describeError, errorMessage, errorWithFix } from '../lib/errors.ts';
+import { describeError, errorMessage } from '../lib/errors.ts';
 import type { ErrorRecord } from '../lib/errors.ts';
 import { maskText, maskValue } from '../lib/mask.ts';
-import { stepResult } from '../lib/stage.ts';
+import { messageWithFix, stepResult } from '../lib/stage.ts';
 import type { Stage, StageContext, StageResult, StepResult } from '../lib/stage.ts';
 import type { Warehouse } from '../load/types.ts';
 import { buildContent } from './content.ts';
@@ -72,7 +72,7 @@ async function runNotify(options: NotifyStageOptions, context: StageContext<Ware
     }
     let state: string;
     try {
-      state = await recordAttempt(warehouse, notice, error === null ? null : mask(errorWithFix(error)));
+      state = await recordAttempt(warehouse, notice, error === null ? null : mask(messageWithFix(error)));
     } catch (stored) {
       state = error === null ? 'sent' : 'pending';
       logger.warn('notify.store', `Notice ${notice.noticeId}: its delivery could not be recorded in meta.notices: ${mask(errorMessage(stored))}`);
@@ -86,7 +86,10 @@ async function runNotify(options: NotifyStageOptions, context: StageContext<Ware
       steps.push(stepResult(name, 'ok', { rows: 1, seconds }));
     } else {
       const next = state === 'failed' ? `given up after ${notice.attempts + 1} tries` : 'kept; the next run sends it again';
-      logger.error('notify.failed', `Notice ${name} could not be sent (${next}): ${errorWithFix(error)}`, { notice: notice.noticeId, channel: notice.channel });
+      logger.error('notify.failed', `Notice ${name} could not be sent (${next}): ${messageWithFix(error)}`, {
+        notice: notice.noticeId,
+        channel: notice.channel,
+      });
       steps.push(stepResult(name, 'failed', { seconds, error, note: next }));
     }
     await context.recordStep(steps[steps.length - 1]!).catch(() => undefined);

@@ -12,7 +12,7 @@ import type { Warehouse } from '../../load/index.ts';
 import { notifyStage } from '../../notify/stage.ts';
 import type { NoticeSettings, RunSummary } from '../../notify/types.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
-import { readMail, startHook, startSmtp } from './mail-servers.ts';
+import { deadPort, readMail, startHook, startSmtp } from './mail-servers.ts';
 import type { TestHook, TestSmtp } from './mail-servers.ts';
 
 const USER = 'notices@example.com';
@@ -145,6 +145,58 @@ describeEachWarehouse('notify stage', (factory) => {
       expect(ok.status).toBe('skipped');
       expect(ok.reason).toMatch(/^nothing to notify/);
       expect(smtp.mails).toEqual([]);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('AP hears of the write-backs Spectrum rejected in this run, with their fixes, even when the run succeeded', async () => {
+    const warehouse = await factory.open();
+    try {
+      smtp.mails.length = 0;
+      const fine = run('ok', null);
+      await warehouse.query(
+        `insert into meta.outbox (outbox_id, company_code, record_type, buildops_id, state, message, fix, last_run_id, updated_at)
+         values ('ob-1', '1', 'invoice', 'inv-42', 'failed', 'Spectrum refused invoice 100042: Customer_Code <ACME> is inactive', 'Reactivate the customer in Spectrum, then plumbline outbox retry ob-1', '${fine.runId}', cast('2026-11-15 07:00:00' as timestamp)),
+                ('ob-2', '1', 'invoice', 'inv-41', 'failed', 'an older rejection', null, 'an-earlier-run', cast('2026-11-14 07:00:00' as timestamp))`,
+      );
+      const result = await notifyStage({ settings: settings(false), run: fine }).run(context(warehouse, fine.runId, []));
+      expect(result).toMatchObject({ status: 'ok', counts: { sent: 2 } });
+      expect(smtp.mails.map((m) => m.to)).toEqual([['ap@example.com']]);
+      const ap = readMail(smtp.mails[0]!.raw);
+      expect(ap.subject).toBe('[plumbline] Acme <Mechanical> & Sons as of 2026-11-15: 1 write-back(s) rejected by Spectrum');
+      expect(ap.text).toContain(
+        'Rejected by Spectrum: invoice inv-42 — Spectrum refused invoice 100042: Customer_Code <ACME> is inactive Fix: Reactivate the customer in Spectrum, then plumbline outbox retry ob-1',
+      );
+      expect(ap.text).not.toContain('an older rejection');
+      expect(ap.html).toContain('Customer_Code &lt;ACME&gt; is inactive');
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  it('a notice that keeps failing is given up after 5 tries, with its last error kept', async () => {
+    const warehouse = await factory.open();
+    try {
+      const down = { ...settings(), webhook: null, email: { ...settings().email!, port: await deadPort() } };
+      const failing = run('failed', 'the load stage failed');
+      let result = await notifyStage({ settings: down, run: failing }).run(context(warehouse, failing.runId, [failedLoad]));
+      expect(result).toMatchObject({ status: 'partial', counts: { sent: 0, pending: 2 } });
+      for (let tries = 2; tries <= 5; tries++) {
+        // Later runs succeed and have nothing to say: they only retry what was kept.
+        const next = run('ok', null);
+        result = await notifyStage({ settings: down, run: next }).run(context(warehouse, next.runId, []));
+        expect(result.status, `try ${tries}`).toBe('partial');
+      }
+      const rows = await warehouse.query<{ state: string; attempts: number; last_error: string }>(
+        `select state, attempts, last_error from meta.notices where run_id = '${failing.runId}' order by kind`,
+      );
+      expect(rows.map((r) => [r.state, Number(r.attempts)])).toEqual([
+        ['failed', 5],
+        ['failed', 5],
+      ]);
+      expect(rows[0]!.last_error).toMatch(/could not be reached.*Check notices\.email\.host and port/);
+      expect(result.counts).toMatchObject({ 'given up': 2 });
     } finally {
       await warehouse.close();
     }
