@@ -5,9 +5,9 @@ import tseslint from 'typescript-eslint';
 
 // ---- Import rules ----------------------------------------------------------------------------
 // The product is everything users run; the sandbox, the tests and the benchmarks are not.
-const PRODUCT = ['bin/**', 'extract/**', 'load/**', 'transform/**', 'models/**', 'reports/**', 'writeback/**', 'lib/**', 'scheduler/**'];
+const PRODUCT = ['bin/**', 'extract/**', 'load/**', 'transform/**', 'models/**', 'reports/**', 'writeback/**', 'notify/**', 'lib/**', 'scheduler/**'];
 // The stages and the library they share: the scheduler composes them, never the other way round.
-const STAGES = ['extract/**', 'load/**', 'transform/**', 'models/**', 'reports/**', 'writeback/**', 'lib/**'];
+const STAGES = ['extract/**', 'load/**', 'transform/**', 'models/**', 'reports/**', 'writeback/**', 'notify/**', 'lib/**'];
 // The CLI's `sandbox` and `demo` commands start the simulated contractor: the only product files that may import
 // the sandbox. (Moving them into sandbox/ would make the sandbox import the product, which it must never do.)
 const SANDBOX_COMMANDS = ['scheduler/demo.ts', 'scheduler/demo-previous.ts', 'scheduler/sandbox-commands.ts'];

@@ -247,6 +247,40 @@ export const META_TABLES: readonly MetaTable[] = [
     ],
     since: 4,
   },
+  {
+    // Every notice of a run (one per channel and recipient kind): sent, or kept pending and
+    // retried by the next run, so a mail server that is down loses nothing (notify/store.ts).
+    name: 'notices',
+    columns: [
+      ['notice_id', 'varchar'],
+      ['run_id', 'varchar'],
+      ['channel', 'varchar'],
+      ['kind', 'varchar'],
+      ['recipients', 'varchar'],
+      ['subject', 'varchar'],
+      ['body', 'varchar'],
+      ['state', 'varchar'],
+      ['attempts', 'bigint'],
+      ['last_error', 'varchar'],
+      ['created_at', 'timestamp'],
+      ['updated_at', 'timestamp'],
+      ['sent_at', 'timestamp'],
+    ],
+    primaryKey: ['notice_id'],
+    since: 5,
+  },
+  {
+    // The findings the last notice saw, by finding key: the next notice lists the new ones.
+    name: 'notice_findings',
+    columns: [
+      ['finding_key', 'varchar'],
+      ['mart', 'varchar'],
+      ['run_id', 'varchar'],
+      ['as_of', 'date'],
+    ],
+    primaryKey: ['finding_key'],
+    since: 5,
+  },
 ];
 
 export interface MetaMigration {
@@ -269,6 +303,7 @@ export const META_MIGRATIONS: readonly MetaMigration[] = [
   { id: 2, description: 'the write-back outbox (outbox) and its audit trail (outbox_events)' },
   { id: 3, description: 'workpaper notes (finding_notes) and the findings seen per report (finding_history)' },
   { id: 4, description: 'the size of each table before and after each load (load_volumes), for the volume check' },
+  { id: 5, description: 'the notices of each run and their delivery (notices), and the findings the last notice saw (notice_findings)' },
 ];
 
 /** Column order of `meta.quarantine`, for bulk appends. */

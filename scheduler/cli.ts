@@ -31,6 +31,8 @@ import { parseStages, runPipeline, runReports } from './pipeline.ts';
 import { withReportReader } from './report-reader.ts';
 import type { PipelineResult } from './pipeline.ts';
 import { formatStageResults } from './run-output.ts';
+import { noticeSettings, notStartedInput } from './notice-settings.ts';
+import { notifyRunNotStarted } from '../notify/not-started.ts';
 import { SignalExit, cancelOnSignals, exitIfSignalled } from './signals.ts';
 import { readBuildInfo, reportAsOf } from '../reports/build-info.ts';
 import { configPath } from './config.ts';
@@ -89,9 +91,9 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
   withCommonOptions(
     program
       .command('run')
-      .description('load → models → write-back → reports, as of a date; the run is stored in meta.runs')
+      .description('load → models → write-back → reports → notices, as of a date; the run is stored in meta.runs')
       .addOption(asOfOption())
-      .option('--stages <list>', 'comma-separated stages to run (load,models,writeback,reports; extract is another name for load)')
+      .option('--stages <list>', 'comma-separated stages to run (load,models,writeback,reports,notify; extract is another name for load)')
       .option('--files <dir>', 'read both systems from an export folder (docs/export-folder.md) instead of the configured sources')
       .option('--company <code>', 'the Spectrum company code to keep (overrides company.code)')
       .option('--full-refresh <list>', 'comma-separated resources (buildops.invoices) or sources (spectrum) to re-read from scratch')
@@ -107,15 +109,23 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
     if (opts.files) useExportFolder(context.config, resolve(opts.files));
     // Made here so the lock can name the run that holds it.
     const runId = newLoadId();
-    await withWarehouse(context, {}, async (warehouse) => {
-      // Whoever starts it (cron, a person, a scheduler), a run holds the warehouse lock throughout.
-      const lock = await context.acquireRunLock(warehouse, runId);
-      try {
-        await runCommand(warehouse);
-      } finally {
-        await lock.release();
-      }
-    });
+    let started = false;
+    try {
+      await withWarehouse(context, {}, async (warehouse) => {
+        // Whoever starts it (cron, a person, a scheduler), a run holds the warehouse lock throughout.
+        const lock = await context.acquireRunLock(warehouse, runId);
+        started = true;
+        try {
+          await runCommand(warehouse);
+        } finally {
+          await lock.release();
+        }
+      });
+    } catch (error) {
+      // The warehouse could not be opened or its lock was held: no stage ran to tell anyone.
+      if (!started) await notifyRunNotStarted(noticeSettings(context.config, context.secrets), notStartedInput(context, error, asOf, 'manual'));
+      throw error;
+    }
     async function runCommand(warehouse: Warehouse): Promise<void> {
       const fullRefresh = opts.fullRefresh
         ?.split(',')

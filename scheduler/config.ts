@@ -77,6 +77,32 @@ const scheduleSection = z.strictObject({
   run_on_start: z.boolean().default(false),
 });
 
+const recipients = z.array(z.email()).default([]);
+
+/** Notices after each run (notify/): by email and/or a signed webhook. */
+const noticesSection = z.strictObject({
+  /** Failures always notify; a run that succeeded notifies only when this is true. */
+  on_success: z.boolean().default(false),
+  email: z
+    .strictObject({
+      host: z.string().min(1),
+      port: z.number().int().min(1).max(65535).default(587),
+      /** true: TLS from the first byte (port 465); false: STARTTLS when the server offers it. */
+      secure: z.boolean().default(false),
+      /** The SMTP login (its password is PLUMBLINE_SMTP_PASSWORD); unset = no login. */
+      user: z.string().min(1).optional(),
+      from: z.string().min(1),
+      to: z.strictObject({ finance: recipients, ap: recipients, operations: recipients }).default({ finance: [], ap: [], operations: [] }),
+    })
+    .optional(),
+  webhook: z
+    .strictObject({
+      url: z.url(),
+      timeout_seconds: z.number().int().min(1).max(120).default(10),
+    })
+    .optional(),
+});
+
 /** The CFO insight marts' settings (models/marts/README.md, "CFO insights"). */
 const insightsSettings = z.strictObject({
   /** Months of history the insights look back over, ending on the as-of date. */
@@ -128,6 +154,7 @@ export const configSchema = z.strictObject({
   reports: z.strictObject({ out_dir: z.string().default('./plumbline-reports') }).default({ out_dir: './plumbline-reports' }),
   writeback: writebackSection.default(writebackSection.parse({})),
   insights: insightsSettings.default(insightsSettings.parse({})),
+  notices: noticesSection.default(noticesSection.parse({})),
 });
 
 export type PlumblineConfig = z.infer<typeof configSchema> & {

@@ -93,6 +93,23 @@ lock:
 schedule:
   cron: "0 2 * * *"     # minute hour day month weekday: 02:00 every day
   run_on_start: false   # also run once as soon as plumbline schedule starts
+
+# Notices when a run ends (see docs/notices.md): failures always, successes only with on_success.
+# notices:
+#   on_success: false
+#   email:
+#     host: smtp.example.com
+#     port: 587
+#     secure: false         # true = TLS from the start (port 465); false = STARTTLS when offered
+#     user: plumbline@example.com   # its password: PLUMBLINE_SMTP_PASSWORD
+#     from: plumbline@example.com
+#     to:
+#       finance: [cfo@example.com]       # the run's result, new findings, write-back, charts
+#       ap: [ap@example.com]             # subcontractors newly blocked from AP release, rejected write-backs
+#       operations: [ops@example.com]    # failures with their fixes, connection and lock problems
+#   webhook:
+#     url: https://hooks.example.com/plumbline   # signed with PLUMBLINE_WEBHOOK_SECRET when set
+#     timeout_seconds: 10
 `;
 
 const MAPPING_FILES: Record<string, string> = {

@@ -1,6 +1,6 @@
 /**
- * The pipeline: a list of stages in the order load → models → writeback → reports (reports last,
- * so they can show that run's push). Adding a stage is adding an entry to PIPELINE. Each run is
+ * The pipeline: a list of stages in the order load → models → writeback → reports (after the
+ * writeback, so they can show that run's push) → notify (last: it reports on all the others). Adding a stage is adding an entry to PIPELINE. Each run is
  * stored as it goes: its row in meta.runs, each step in meta.run_steps as it ends.
  * A stage that this version does not have yet is refused when asked for, never faked.
  */
@@ -28,9 +28,11 @@ import type { Secrets } from './secrets.ts';
 import { configuredSources } from './sources.ts';
 import { batchCode, spectrumConnections } from './writeback.ts';
 import { writebackStage } from '../writeback/stage.ts';
+import { noticeCompany, noticeSettings } from './notice-settings.ts';
+import { notifyStage } from '../notify/stage.ts';
 
 /** The stages, in run order. */
-export const STAGES = ['load', 'models', 'writeback', 'reports'] as const;
+export const STAGES = ['load', 'models', 'writeback', 'reports', 'notify'] as const;
 export type StageName = (typeof STAGES)[number];
 /** A stage as `--stages` accepts it: its name, or `extract`, another name for `load`. */
 export type Stage = StageName | 'extract';
@@ -74,11 +76,25 @@ export interface ReportStageOptions {
   history?: Warehouse | null;
 }
 
+/** How the run ended before the stages that report on it (the notices): its status, message and start. */
+export interface RunSoFar {
+  runId: string;
+  status: StageStatus;
+  message: string | null;
+  startedAt: Date;
+}
+
 /** One entry of the pipeline. */
 export interface PipelineEntry {
   name: StageName;
   /** Makes the stage from the run's options, or null when this version does not have it yet. */
-  create: ((options: PipelineOptions) => StageContract<Warehouse>) | null;
+  create: ((options: PipelineOptions, run: RunSoFar) => StageContract<Warehouse>) | null;
+  /**
+   * Reports on the run: runs however the stages before it ended (failed or cancelled too), is
+   * told how the run ended, and its own status never changes the run's (a notice that cannot
+   * be sent never fails a run).
+   */
+  reportsOnRun?: boolean;
   /**
    * When this stage is skipped the run did nothing (no source, nothing modelled): the run fails,
    * and this says how to give it something to do.
@@ -126,6 +142,22 @@ export const PIPELINE: readonly PipelineEntry[] = [
     name: 'reports',
     create: (o) => reportsStage({ ...o.reports, outDir: o.reports?.outDir ?? reportsDir(o.config, o.asOf), chromium: o.reports?.pdf ? findChromium() : null }),
     runsAfterFailedChecks: true,
+  },
+  // Last, so the notices carry every stage's result and the report paths.
+  {
+    name: 'notify',
+    create: (o, run) =>
+      notifyStage({
+        settings: noticeSettings(o.config, o.secrets),
+        run: {
+          ...run,
+          trigger: o.trigger ?? 'manual',
+          asOf: o.asOf,
+          warehouse: o.warehouse.displayName,
+          company: noticeCompany(o.config),
+        },
+      }),
+    reportsOnRun: true,
   },
 ];
 
@@ -237,8 +269,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   for (const entry of pipeline) {
     if (!stages.includes(entry.name) || entry.create === null) continue;
     let result: StageResult;
-    if (signal.aborted) result = skippedStage(entry.name, 'not run: the run was cancelled');
-    else if (notRun && !(entry.runsAfterFailedChecks && onlyChecksFailed)) result = skippedStage(entry.name, notRun);
+    if (!entry.reportsOnRun && signal.aborted) result = skippedStage(entry.name, 'not run: the run was cancelled');
+    else if (!entry.reportsOnRun && notRun && !(entry.runsAfterFailedChecks && onlyChecksFailed)) result = skippedStage(entry.name, notRun);
     else {
       const stageLogger = withFields(logger, { stage: entry.name });
       const context: StageContext<Warehouse> = {
@@ -251,7 +283,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         earlier,
         recordStep: (step) => recordStep(warehouse, runId, entry.name, step),
       };
-      result = await runStage(entry.create({ ...options, runAt, logger: stageLogger }), context);
+      const soFar = { runId, startedAt: runAt, ...runOutcome(countedResults(results, pipeline), signal, pipeline) };
+      result = await runStage(entry.create({ ...options, runAt, logger: stageLogger }, soFar), context);
       const rows = result.steps.reduce((sum, s) => sum + (s.rows ?? 0), 0);
       logger.info('stage.end', `${entry.name}: ${result.status} in ${result.seconds.toFixed(1)}s`, {
         stage: entry.name,
@@ -271,7 +304,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     }
   }
 
-  const outcome = runOutcome(results, signal, pipeline);
+  const outcome = runOutcome(countedResults(results, pipeline), signal, pipeline);
   await finishRun(warehouse, runId, outcome.status, outcome.message);
   const seconds = (performance.now() - started) / 1000;
   const ok = outcome.status === 'ok';
@@ -330,6 +363,11 @@ function runOutcome(results: readonly StageResult[], signal: AbortSignal, pipeli
     }
   }
   return { status: 'ok', message: null };
+}
+
+/** The stage results the run's status is made of: all but those reporting on the run. */
+function countedResults(results: readonly StageResult[], pipeline: readonly PipelineEntry[]): StageResult[] {
+  return results.filter((r) => !pipeline.find((e) => e.name === r.stage)?.reportsOnRun);
 }
 
 function skippedStage(stage: string, reason: string): StageResult {

@@ -94,6 +94,23 @@ export const CONFIG_KEY_DOCS: Record<string, string> = {
   'writeback.confirm_within_days':
     'A record sent but still not found in Spectrum after this many days is failed ("sent but never appeared") and makes the close status blocking. Default 7.',
   'reports.out_dir': 'Where `plumbline run` and `plumbline report` write the reports: `<out_dir>/<as-of>/`.',
+  notices: 'What a run tells people when it ends, by email and by webhook (see docs/notices.md).',
+  'notices.on_success':
+    'A run that did not succeed always notifies finance and operations; a run that succeeded notifies them only when this is true. AP hears whenever a subcontractor is newly blocked or a write-back was rejected. Default false.',
+  'notices.email': 'Email over SMTP. Unset: no email.',
+  'notices.email.host': 'The SMTP server’s host name.',
+  'notices.email.port': 'The SMTP port: 587 (STARTTLS, the default) or 465 (TLS from the start).',
+  'notices.email.secure': '`true`: TLS from the first byte (usually port 465); `false` (default): STARTTLS when the server offers it (port 587).',
+  'notices.email.user': 'The SMTP login; its password is `PLUMBLINE_SMTP_PASSWORD`. Unset: no login.',
+  'notices.email.from': 'The sender address of the notices.',
+  'notices.email.to': 'The recipients per kind (lists of addresses; a kind with none gets no email).',
+  'notices.email.to.finance': 'Who gets the run’s result, the new findings by key, write-back and the CFO report’s headline charts.',
+  'notices.email.to.ap': 'Who gets the subcontractors newly blocked from AP release and the write-backs Spectrum rejected.',
+  'notices.email.to.operations': 'Who gets the run’s failures with each error and its fix, and connection or lock problems.',
+  'notices.webhook':
+    'A JSON POST of each notice, signed with `PLUMBLINE_WEBHOOK_SECRET` when it is set (`X-Plumbline-Signature: sha256=<hex HMAC-SHA256 of the body>`). Unset: no webhook.',
+  'notices.webhook.url': 'Where the JSON is POSTed. Any 2xx answer counts as delivered.',
+  'notices.webhook.timeout_seconds': 'How long one POST may take before it counts as not delivered (kept and sent again by the next run). Default 10.',
 };
 
 /** One key of the configuration schema: its dotted path, type, allowed values and default. */

@@ -11,6 +11,8 @@
  * back, the run is stored cancelled, the lock released) and the process exits 130/143; between
  * runs the process exits 0 at once.
  */
+import { notifyRunNotStarted } from '../notify/not-started.ts';
+import { noticeSettings, notStartedInput } from './notice-settings.ts';
 import { performance } from 'node:perf_hooks';
 import { createTask } from 'node-cron';
 import type { ScheduledTask } from 'node-cron';
@@ -164,11 +166,13 @@ async function runOnce(options: ScheduleOptions, runId: string, signal: AbortSig
   logger.info('schedule.tick', `Tick: run ${runId} starting`, { run_id: runId });
   let outcome: TickOutcome;
   let warehouse: Warehouse | null = null;
+  let lockTaken = false;
   try {
     prepareWarehouseFolder(context.warehouseLocation);
     // A DuckDB file another process writes is waited for here (lock.wait_seconds); Postgres waits in the lock.
     warehouse = await context.openWarehouse();
     const lock = await context.acquireRunLock(warehouse, runId);
+    lockTaken = true;
     try {
       const run: PipelineOptions = {
         warehouse,
@@ -193,6 +197,12 @@ async function runOnce(options: ScheduleOptions, runId: string, signal: AbortSig
     outcome = { runId, result: held ? 'held' : 'error', ms: ms() };
     if (held) logger.warn('schedule.held', `Tick skipped: ${errorWithFix(error)} The scheduler tries again at the next tick.`, { run_id: runId });
     else logger.error('schedule.error', `Run ${runId} could not run: ${errorWithFix(error)}`, { run_id: runId });
+    // No stage ran to tell anyone: operations hears it here (a notice never throws).
+    if (!lockTaken)
+      await notifyRunNotStarted(
+        noticeSettings(context.config, context.secrets),
+        notStartedInput(context, error, resolveAsOf(undefined, context.config), 'schedule'),
+      );
   } finally {
     await warehouse?.close().catch((error: unknown) => logger.error('schedule.error', `Closing the warehouse: ${errorWithFix(error)}`, { run_id: runId }));
   }

@@ -15,6 +15,7 @@ export const SECRET_NAMES = [
   'SPECTRUM_DX_AUTHORIZATION_ID',
   'PLUMBLINE_WAREHOUSE_PASSWORD',
   'PLUMBLINE_SMTP_PASSWORD',
+  'PLUMBLINE_WEBHOOK_SECRET',
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 

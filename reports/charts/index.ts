@@ -165,12 +165,17 @@ export function frame(inner: string, height: number, title: string, legend: read
   );
 }
 
-/** Writes a chart's SVG as a PNG (twice the size, for sharp print and email). */
-export function writeChartPng(chart: Chart, path: string): void {
+/** A chart's SVG as PNG bytes (twice the size, for sharp print and email). */
+export function chartPng(chart: Chart): Buffer {
   const resvg = new Resvg(chart.svg, {
     fitTo: { mode: 'width', value: CHART_WIDTH * 2 },
     background: 'white',
     font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
   });
-  writeFileAtomic(path, resvg.render().asPng());
+  return resvg.render().asPng();
+}
+
+/** Writes a chart's SVG as a PNG file. */
+export function writeChartPng(chart: Chart, path: string): void {
+  writeFileAtomic(path, chartPng(chart));
 }

@@ -4,6 +4,8 @@
  * mapping files (and the notice channels) — built from config and secrets. A source whose
  * settings are incomplete gives one failed row saying which setting, instead of its checks.
  */
+import { noticeChecks } from '../../notify/checks.ts';
+import { noticeSettings } from '../notice-settings.ts';
 import { BUILDOPS_ENDPOINT_SPECS } from '../../extract/buildops/index.ts';
 import { MAPPING_FILES } from '../../extract/mappings/index.ts';
 import { SPECTRUM_TABLE_NAMES } from '../../extract/spectrum/index.ts';
@@ -154,8 +156,8 @@ export function configuredChecks(config: PlumblineConfig, secrets: Secrets): Con
     }),
   );
 
-  // The notice channels (SMTP, webhook) are checked by notify/checks.ts: the lead adds them here.
-  // checks.push(...noticeChecks(config, secrets));
+  // The notice channels (SMTP login, webhook), when configured.
+  checks.push(...noticeChecks(noticeSettings(config, secrets)));
 
   return { checks, close: async () => void (await Promise.all(closers.map((close) => close()))) };
 }

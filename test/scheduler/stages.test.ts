@@ -307,9 +307,11 @@ describeEachWarehouse('stages', (factory) => {
 });
 
 it('--stages names the stages in run order; extract is load; unknown is bad usage', () => {
-  expect(parseStages(undefined)).toEqual(['load', 'models', 'writeback', 'reports']);
+  expect(parseStages(undefined)).toEqual(['load', 'models', 'writeback', 'reports', 'notify']);
   expect(parseStages('reports,extract')).toEqual(['load', 'reports']);
   expect(parseStages('extract,load')).toEqual(['load']);
   expect(parseStages('reports,writeback')).toEqual(['writeback', 'reports']);
-  expect(() => parseStages('transform')).toThrow('unknown stage "transform"; stages are load, models, writeback, reports (extract is another name for load)');
+  expect(() => parseStages('transform')).toThrow(
+    'unknown stage "transform"; stages are load, models, writeback, reports, notify (extract is another name for load)',
+  );
 });
