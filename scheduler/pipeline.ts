@@ -160,6 +160,7 @@ export function modelVars(config: PlumblineConfig, asOf: string): Record<string,
     time_zone: sqlString(config.company.time_zone),
     writeback_gl_date: sqlString(config.sources.spectrum.data_exchange.gl_date),
     writeback_confirm_days: String(config.writeback.confirm_within_days),
+    writeback_service_tickets: sqlString(config.writeback.service_tickets),
     ...insightVars(config),
     volume_drop_share: String(config.checks.volume_drop_share),
   };
