@@ -11,6 +11,7 @@ import { frozenKeyColumns, workpaperContext, workpaperOptions, writeSignOff } fr
 import type { CatalogKind } from '../catalog.ts';
 import type { ReportOptions } from '../types.ts';
 import { safeText } from './safe-text.ts';
+import { WRITEBACK_ORDER, prepareWritebackTable, writebackExceptionsRelation } from './writeback-sheet.ts';
 import {
   DATE_FORMAT,
   INT_FORMAT,
@@ -285,10 +286,11 @@ export const FINDING_SHEETS: FindingSheet[] = [
     amount: { key: 'amount', meaning: 'journal entries posted straight to the AR control accounts (they explain the GL differences)' },
   },
   {
+    // Written from writeback-sheet.ts: the blocked findings and the outbox's failed records.
     name: 'Write-back exceptions',
     mart: 'writeback_preflight',
     columns: sheetColumns('writeback_preflight', ['company_code', 'record_type', 'buildops_id', 'rule', 'field', 'value', 'message', 'fix']),
-    orderBy: 'order by record_type, buildops_id, rule',
+    orderBy: WRITEBACK_ORDER,
     amount: null,
     missing: [
       'Write-back has not run: marts.writeback_preflight does not exist in this warehouse.',
@@ -313,6 +315,8 @@ interface PlannedSheet {
   amount: bigint | null;
   /** Sheet row of the totals row, known before the sheet is written (from the row count). */
   totalRow: number | null;
+  /** What the rows are read from when it is not the mart itself (the write-back sheet). */
+  relation?: string;
 }
 
 /** Writes `reconciliation.xlsx` into options.outDir and returns its path. */
@@ -330,6 +334,11 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
     const sheet = remembers ? { ...base, columns: [...base.columns, ...noteColumns(base.mart)] } : base;
     if (!marts.has(sheet.mart)) {
       planned.push({ sheet, table: null, where: '', amount: null, totalRow: null });
+      continue;
+    }
+    if (sheet.mart === 'writeback_preflight') {
+      const relation = writebackExceptionsRelation(options.companyCode);
+      planned.push({ sheet, table: await prepareWritebackTable(warehouse, relation), where: '', amount: null, totalRow: null, relation });
       continue;
     }
     const have = new Set((await warehouse.describe('marts', sheet.mart)).map((c) => c.name));
@@ -365,7 +374,7 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
       writeNoticeSheet(ws, plan.sheet.missing ?? [`not available: marts.${plan.sheet.mart} was not built — its sources are not loaded`]);
       continue;
     }
-    const result = await writeTableSheet(warehouse, ws, `marts.${plan.sheet.mart}`, plan.table, {
+    const result = await writeTableSheet(warehouse, ws, plan.relation ?? `marts.${plan.sheet.mart}`, plan.table, {
       where: plan.where,
       orderBy: plan.sheet.orderBy,
       after: plan.sheet.mart === 'wip_schedule' ? (r) => writeWipTieOuts(options, ws, r, plan) : undefined,

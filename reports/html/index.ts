@@ -18,6 +18,7 @@ import { readBuildInfo } from '../build-info.ts';
 import { previousRun, recordRun } from '../history.ts';
 import type { HistoryFigure, PreviousRun } from '../history.ts';
 import type { ReportOptions } from '../types.ts';
+import { writebackSection } from './writeback-section.ts';
 import { insightSections } from './insights.ts';
 import { REPORT_CSS } from './style.ts';
 import { escapeHtml, formatCents, formatCount, formatDate, formatList, formatMoney, formatPercent, formatTimestamp, toCents } from './format.ts';
@@ -78,6 +79,7 @@ export async function writeCfoReport(options: ReportOptions & CfoReportExtras): 
     await complianceSection(ctx),
     await serviceBatchesSection(ctx),
     await wipSection(ctx),
+    await writebackSection(ctx),
     ...(await insightSections(ctx)),
   ];
   const sources = await freshness(warehouse);
