@@ -6,7 +6,8 @@
  * backend gets its own copy of the sandbox's store, so both push into an untouched Spectrum. The
  * sandbox's servers run in this process: the push's seconds include Spectrum's side.
  *
- *   node --import tsx bench/writeback.ts [--scale medium] [--seed 1] [--warehouses duckdb,postgres] [--cache bench/.cache]
+ *   node --import tsx bench/writeback.ts [--scale medium] [--seed 1] [--warehouses duckdb,postgres]
+ *                                        [--service-tickets individual|daily_summary] [--cache bench/.cache]
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,9 +37,10 @@ const options = new Command()
   .option('--scale <scale>', 'sandbox scale', 'medium')
   .option('--seed <n>', 'sandbox seed', '1')
   .option('--warehouses <list>', 'duckdb,postgres', 'duckdb,postgres')
+  .option('--service-tickets <mode>', 'writeback.service_tickets: individual or daily_summary', 'individual')
   .option('--cache <dir>', 'where the sandboxes are cached', join(fileURLToPath(new URL('.', import.meta.url)), '.cache'))
   .parse()
-  .opts<{ scale: Scale; seed: string; warehouses: string; cache: string }>();
+  .opts<{ scale: Scale; seed: string; warehouses: string; serviceTickets: string; cache: string }>();
 
 const sandbox = await cachedSandbox(resolve(options.cache), Number(options.seed), options.scale, (l) => process.stderr.write(`${l}\n`));
 const truth = await readGroundTruth(sandbox.exportDir);
@@ -70,6 +72,7 @@ try {
           company: { code: truth.companyCode, time_zone: truth.timeZone },
           warehouse: location,
           sources: { buildops: { kind: 'files', files_dir: sandbox.exportDir }, spectrum: { kind: 'files', files_dir: sandbox.exportDir } },
+          writeback: { service_tickets: options.serviceTickets },
         }),
         baseDir: sandbox.exportDir,
         file: null,
@@ -97,7 +100,7 @@ try {
       const confirmSeconds = (performance.now() - t) / 1000;
       const [outbound] = await warehouse.query<{ n: number }>(`select count(*) as n from marts.writeback_outbound`);
       lines.push(
-        `${options.scale} seed ${options.seed} ${kind}: ${Number(outbound!.n)} outbound records; preflight ${preflight.toFixed(2)} s ` +
+        `${options.scale} seed ${options.seed} ${kind} (${options.serviceTickets}): ${Number(outbound!.n)} outbound records; preflight ${preflight.toFixed(2)} s ` +
           `(${models.map((m) => `${m.name.slice(6)} ${m.seconds.toFixed(2)}`).join(', ')}; ${((preflight / allModels) * 100).toFixed(0)}% of all models' ${allModels.toFixed(1)} s); ` +
           `push ${pushSeconds.toFixed(2)} s (${first.sent} sent in ${first.requests} requests, ${first.blocked} blocked, ${first.failed} failed, ` +
           `${(first.sent / pushSeconds).toFixed(0)} records/s); second push ${againSeconds.toFixed(2)} s (${second.sent} sent); ` +

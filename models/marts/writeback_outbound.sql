@@ -240,6 +240,8 @@ summary_records as (
   cross join run_company rc
   left join staging.stg_spectrum__ar_settings cr on cr.company_code = rc.company_code
   left join staging.stg_spectrum__customers sc on sc.company_code = rc.company_code and sc.customer_code = b.customer_code
+  -- Constant in individual mode: the whole CTE is planned away.
+  where {{ writeback_service_tickets }} = 'daily_summary'
 ),
 
 -- Each record once, with its kind and place in the send order; its fields come from its own
