@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/logger.ts';
 import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
+import { planPush } from '../../scheduler/writeback.ts';
 import { modelVars } from '../../scheduler/pipeline.ts';
 import { discoverModels, renderSql } from '../../transform/index.ts';
 import { readOutbox } from '../../writeback/outbox.ts';
@@ -90,6 +91,20 @@ describeEachWarehouse('write-back daily summary invoices', (factory) => {
     }
     expect(blockedSummaries).toBeGreaterThan(0);
     expect(blockedSummaries).toBeLessThan(summaries().length);
+  });
+
+  it('the dry run plans each clean summary as sent and its tickets as summarized, never sent on their own', async () => {
+    const plan = await planPush(box.warehouse);
+    const blocked = blockedInTruth();
+    for (const s of summaries())
+      for (const ticket of ticketsOf(s.buildops_id)) {
+        const line = plan.find((p) => p.record.row.record_type === 'invoice' && p.record.row.buildops_id === ticket)!;
+        expect(line.action, ticket).toBe(blocked.has(ticket) ? 'blocked' : 'summarized');
+        expect(line.record.summaryId, ticket).toBe(plan.find((p) => p.record.row.buildops_id === s.buildops_id)!.record.id);
+      }
+    const sends = plan.filter((p) => p.action === 'send' && p.record.row.record_type === 'invoice').map((p) => p.record.row.buildops_id);
+    expect(sends.some((id) => id.startsWith('daily:'))).toBe(true);
+    expect(sends.filter((id) => rows.find((r) => r.buildops_id === id)?.summary_buildops_id)).toEqual([]);
   });
 
   it('sends each clean summary once for its batch total, and no ticket on its own', async () => {
