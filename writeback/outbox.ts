@@ -118,7 +118,8 @@ export async function readOutbound(warehouse: Warehouse): Promise<OutboundRecord
     }
     if (row.record_type === 'invoice' && row.parent_record_type === 'job' && row.buildops_job_id) {
       for (const l of recordLines) {
-        const phase = idOf.get(`phase|${row.buildops_job_id}:${l.phase_code ?? ''}:${l.cost_type ?? ''}`);
+        // A phase record is keyed by the mapped phase code as cost_code_map.csv has it (with its dashes).
+        const phase = idOf.get(`phase|${row.buildops_job_id}:${l.mapped_phase_code ?? ''}:${l.cost_type ?? ''}`);
         if (phase) parents.add(phase);
       }
     }

@@ -52,6 +52,8 @@ export interface OutboundLineRow {
   buildops_invoice_id: string;
   line_number: number;
   detail_description: string | null;
+  /** The phase as cost_code_map.csv has it (phase_code is it without dashes, as sent). */
+  mapped_phase_code: string | null;
   phase_code: string | null;
   cost_type: string | null;
   gl_account: string | null;
