@@ -184,6 +184,8 @@ export const META_TABLES: readonly MetaTable[] = [
       ['sent_at', 'timestamp'],
       ['confirmed_at', 'timestamp'],
       ['last_run_id', 'varchar'],
+      // A service ticket on a daily summary invoice: the outbox id of its summary (it is never sent itself).
+      ['summary_outbox_id', 'varchar', { since: 6 }],
     ],
     primaryKey: ['outbox_id'],
     since: 2,
@@ -304,6 +306,7 @@ export const META_MIGRATIONS: readonly MetaMigration[] = [
   { id: 3, description: 'workpaper notes (finding_notes) and the findings seen per report (finding_history)' },
   { id: 4, description: 'the size of each table before and after each load (load_volumes), for the volume check' },
   { id: 5, description: 'the notices of each run and their delivery (notices), and the findings the last notice saw (notice_findings)' },
+  { id: 6, description: 'the daily summary invoice a service ticket goes on (outbox.summary_outbox_id)' },
 ];
 
 /** Column order of `meta.quarantine`, for bulk appends. */

@@ -57,6 +57,8 @@ const writebackSection = z.strictObject({
   enabled: z.boolean().default(false),
   /** A record sent but not found in Spectrum after this many days is failed ("never appeared"). */
   confirm_within_days: z.number().int().min(1).default(7),
+  /** Service tickets go one Spectrum invoice each, or one summary invoice per marts.service_ticket_batches batch. */
+  service_tickets: z.enum(['individual', 'daily_summary']).default('individual'),
 });
 
 const lockSection = z.strictObject({

@@ -207,6 +207,7 @@ export function modelVars(config: PlumblineConfig, asOf: string, runAt: Date = n
     time_zone: sqlString(config.company.time_zone),
     writeback_gl_date: sqlString(config.sources.spectrum.data_exchange.gl_date),
     writeback_confirm_days: String(config.writeback.confirm_within_days),
+    writeback_service_tickets: sqlString(config.writeback.service_tickets),
     ...insightVars(config),
     volume_drop_share: String(config.checks.volume_drop_share),
     run_at: sqlTimestamp(runAt),

@@ -93,6 +93,8 @@ export const CONFIG_KEY_DOCS: Record<string, string> = {
     'When true, `plumbline run` pushes between the models and the reports; default false (a run never pushes by surprise; `plumbline push` is explicit).',
   'writeback.confirm_within_days':
     'A record sent but still not found in Spectrum after this many days is failed ("sent but never appeared") and makes the close status blocking. Default 7.',
+  'writeback.service_tickets':
+    '`individual` (the default): each approved service ticket goes as its own Spectrum invoice. `daily_summary`: the tickets of each `marts.service_ticket_batches` batch (customer, day, cost center) go as one summary invoice, its lines summed per phase + cost type + GL account; the tickets stay in the warehouse and in the outbox, each pointing at its summary.',
   'reports.out_dir': 'Where `plumbline run` and `plumbline report` write the reports: `<out_dir>/<as-of>/`.',
   notices: 'What a run tells people when it ends, by email and by webhook (see docs/notices.md).',
   'notices.on_success':

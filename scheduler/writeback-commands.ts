@@ -21,7 +21,19 @@ export interface CommandHelpers {
   withWarehouse(context: RunContext, options: { readOnly?: boolean }, work: (warehouse: Warehouse) => Promise<void>): Promise<void>;
 }
 
-const STATES: readonly OutboxState[] = ['pending', 'blocked', 'sending', 'sent', 'confirmed', 'failed', 'bypassed', 'marked_synced', 'cancelled', 'superseded'];
+const STATES: readonly OutboxState[] = [
+  'pending',
+  'blocked',
+  'summarized',
+  'sending',
+  'sent',
+  'confirmed',
+  'failed',
+  'bypassed',
+  'marked_synced',
+  'cancelled',
+  'superseded',
+];
 
 /** Adds push and outbox to the program. */
 export function addWritebackCommands(program: Command, out: (text: string) => void, helpers: CommandHelpers): void {
@@ -174,6 +186,7 @@ function formatPlan(plan: Awaited<ReturnType<typeof planPush>>): string {
     for (const f of p.record.findings) lines.push(`    [${f.rule}] ${f.message} Fix: ${f.fix}`);
   }
   for (const [action, label] of [
+    ['summarized', 'Service tickets on a daily summary invoice (sent as the summary)'],
     ['already_in_spectrum', 'Already sent (not sent again)'],
     ['changed_after_send', 'Changed in BuildOps after it was sent (a person must update Spectrum)'],
     ['held_by_person', 'Bypassed or cancelled by a person'],

@@ -63,7 +63,7 @@ export function batchCode(pattern: string, date: string): string {
 
 /** One line of the dry-run plan. */
 export interface PlanLine {
-  action: 'send' | 'blocked' | 'already_in_spectrum' | 'changed_after_send' | 'held_by_person';
+  action: 'send' | 'blocked' | 'summarized' | 'already_in_spectrum' | 'changed_after_send' | 'held_by_person';
   record: OutboundRecord;
   state: OutboxState | null;
 }
@@ -78,7 +78,8 @@ export async function planPush(warehouse: Warehouse): Promise<PlanLine[]> {
     const inSpectrum = versions.find((r) => IN_SPECTRUM_STATES.includes(r.state));
     if (inSpectrum) return { action: inSpectrum.outbox_id === record.id ? 'already_in_spectrum' : 'changed_after_send', record, state: inSpectrum.state };
     if (same && ['bypassed', 'cancelled'].includes(same.state)) return { action: 'held_by_person', record, state: same.state };
-    return { action: record.findings.length > 0 ? 'blocked' : 'send', record, state: same?.state ?? null };
+    const clean = record.summaryId ? 'summarized' : 'send';
+    return { action: record.findings.length > 0 ? 'blocked' : clean, record, state: same?.state ?? null };
   });
 }
 

@@ -3,11 +3,15 @@
  * JSON AR invoice service `POST /customer/invoice`. Each call answers one result per record
  * (a batch may partly succeed); network failures and 5xx are TransientErrors (the caller reads
  * Spectrum back before any retry: Data Exchange has no idempotency key); a refused authorization
- * is terminal for the whole push.
+ * is terminal for the whole push. Before anything leaves, every payload is checked against
+ * Spectrum's field limits (writeback/field-limits.ts): a record that would break one is answered
+ * here, with error code `L`, and never sent.
  */
 import { randomUUID } from 'node:crypto';
 import { TerminalError, TransientError, errorMessage } from '../lib/errors.ts';
-import type { SpectrumFields } from './payload.ts';
+import type { FieldLimit } from './field-limits.ts';
+import { payloadViolations } from './field-limits.ts';
+import type { Payload, SpectrumFields } from './payload.ts';
 
 /** Where the Data Exchange is and how to sign in (the Authorization ID comes from secrets). */
 export interface DataExchangeOptions {
@@ -16,12 +20,14 @@ export interface DataExchangeOptions {
   authorizationId: string;
   /** Per-request timeout; default 60 s. */
   timeoutMs?: number;
+  /** Spectrum's field limits (staging.stg_spectrum__field_limits); without them nothing is sent. */
+  fieldLimits?: readonly FieldLimit[];
 }
 
 /** Spectrum's answer for one record: accepted, or rejected with the column and Spectrum's words. */
 export interface DxResult {
   accepted: boolean;
-  /** `I` invalid field, `A` abort / not authorized, '' accepted. */
+  /** `I` invalid field, `A` abort / not authorized, `L` not sent: over a field limit (checked here), '' accepted. */
   errorCode: string;
   column: string;
   description: string;
@@ -40,8 +46,34 @@ const UNUSABLE_JOB_NUMBER = '~PLCHECK~';
 /** A Data Exchange session: one GUID per batch, renewed when Spectrum says it timed out. */
 export class DataExchangeClient {
   private guid = randomUUID();
+  private limits: readonly FieldLimit[] | null;
 
-  constructor(private readonly options: DataExchangeOptions) {}
+  constructor(private readonly options: DataExchangeOptions) {
+    this.limits = options.fieldLimits ?? null;
+  }
+
+  /** Sets the field limits every payload is checked against before it is sent. */
+  useFieldLimits(limits: readonly FieldLimit[]): void {
+    this.limits = limits;
+  }
+
+  /** Why Spectrum would refuse this payload's text (field limits, refused characters), or null when it may go. */
+  refusal(payload: Payload): DxResult | null {
+    // Fail closed: a client that was never given the limits cannot tell, so it sends nothing.
+    if (this.limits === null || this.limits.length === 0)
+      throw new TerminalError('The Data Exchange client has no field limits to check payloads against: nothing was sent', {
+        fix: 'Build the models (plumbline run, or plumbline models) so staging.stg_spectrum__field_limits exists, then push again.',
+        scope: 'run',
+      });
+    const violations = payloadViolations(payload, this.limits);
+    if (violations.length === 0) return null;
+    return {
+      accepted: false,
+      errorCode: 'L',
+      column: violations[0]!.field,
+      description: `not sent: ${violations.map((v) => v.message).join('; ')}`,
+    };
+  }
 
   /** The current batch GUID (stored on each record's intent before its request leaves). */
   get batchGuid(): string {
@@ -56,6 +88,8 @@ export class DataExchangeClient {
 
   /** Sends one SOAP service call (AddJob, AddPhase) and returns Spectrum's answer. */
   async soap(service: 'AddJob' | 'AddPhase', fields: SpectrumFields, signal?: AbortSignal): Promise<DxResult> {
+    const refused = this.refusal({ service, fields });
+    if (refused) return refused;
     let result = await this.soapOnce(service, fields, signal);
     // An idle GUID expires after about a day: start a new batch once and send again (nothing was imported).
     if (!result.accepted && SESSION_EXPIRED.test(result.description)) {
@@ -66,8 +100,16 @@ export class DataExchangeClient {
     return result;
   }
 
-  /** Sends AR invoices in one JSON request; one result per invoice, in order. */
+  /** Sends AR invoices in one JSON request; one result per invoice, in order (one over a field limit is answered here, not sent). */
   async invoices(invoices: readonly DxInvoice[], signal?: AbortSignal): Promise<DxResult[]> {
+    const refused = invoices.map((i) => this.refusal({ service: 'invoice', fields: i.header, lines: i.lines }));
+    const sendable = invoices.filter((_, i) => refused[i] === null);
+    const answers = sendable.length > 0 ? await this.sendInvoices(sendable, signal) : [];
+    let next = 0;
+    return refused.map((r) => r ?? answers[next++]!);
+  }
+
+  private async sendInvoices(invoices: readonly DxInvoice[], signal?: AbortSignal): Promise<DxResult[]> {
     const body = JSON.stringify({ arInvoices: invoices.map((i) => ({ ...i.header, invoiceDetails: i.lines })) });
     const auth = Buffer.from(`${this.options.companyCode}:${this.options.authorizationId}`).toString('base64');
     const response = await this.post('/customer/invoice', { 'content-type': 'application/json', authorization: `Basic ${auth}` }, body, signal);

@@ -2,7 +2,8 @@
  * The outbox (`meta.outbox`): one row per outbound record version, keyed by record type +
  * BuildOps id + BuildOps version, holding the payload frozen when preflight checked it.
  *
- * States: pending → blocked (preflight findings) | sending (the intent, committed before the
+ * States: pending → blocked (preflight findings) | summarized (a service ticket that goes on a
+ * daily summary invoice, never sent itself; summary_outbox_id names the summary) | sending (the intent, committed before the
  * request leaves) → sent (Spectrum accepted it) → confirmed (read back posted) | failed (rejected,
  * or never appeared); a person may set bypassed, marked_synced or cancelled; a record whose
  * BuildOps version changed before it was sent is superseded by the new version's row. Nothing is
@@ -12,10 +13,13 @@ import type { Warehouse } from '../load/types.ts';
 import type { OutboundLineRow, OutboundRow, Payload, RecordType } from './payload.ts';
 import { buildPayload, outboxId, payloadHash, payloadText } from './payload.ts';
 
-export type OutboxState = 'pending' | 'blocked' | 'sending' | 'sent' | 'confirmed' | 'failed' | 'bypassed' | 'marked_synced' | 'cancelled' | 'superseded';
+export type OutboxState =
+  'pending' | 'blocked' | 'summarized' | 'sending' | 'sent' | 'confirmed' | 'failed' | 'bypassed' | 'marked_synced' | 'cancelled' | 'superseded';
 
 /** The states in which the record is (or may be) in Spectrum: never sent again. */
 export const IN_SPECTRUM_STATES: readonly OutboxState[] = ['sending', 'sent', 'confirmed', 'marked_synced'];
+/** The states preflight re-checks at every refresh: nothing of the record has left. */
+const RECHECKED_STATES: readonly OutboxState[] = ['pending', 'blocked', 'summarized'];
 /** The states a child may follow: its parent is in Spectrum. */
 export const PARENT_DONE_STATES: readonly OutboxState[] = ['sent', 'confirmed', 'marked_synced'];
 
@@ -57,6 +61,7 @@ export interface OutboxRow {
   sent_at: Date | null;
   confirmed_at: Date | null;
   last_run_id: string | null;
+  summary_outbox_id: string | null;
 }
 
 /** The outbox row's payload, parsed. */
@@ -88,6 +93,8 @@ export interface OutboundRecord {
   findings: Finding[];
   /** The outbox ids of the records it depends on (its job, the phases its lines need). */
   parentIds: string[];
+  /** A service ticket on a daily summary invoice: the summary's outbox id. */
+  summaryId: string | null;
 }
 
 /** Reads marts.writeback_outbound, its lines and marts.writeback_preflight into outbound records. */
@@ -111,7 +118,8 @@ export async function readOutbound(warehouse: Warehouse): Promise<OutboundRecord
     }
     if (row.record_type === 'invoice' && row.parent_record_type === 'job' && row.buildops_job_id) {
       for (const l of recordLines) {
-        const phase = idOf.get(`phase|${row.buildops_job_id}:${l.phase_code ?? ''}:${l.cost_type ?? ''}`);
+        // A phase record is keyed by the mapped phase code as cost_code_map.csv has it (with its dashes).
+        const phase = idOf.get(`phase|${row.buildops_job_id}:${l.mapped_phase_code ?? ''}:${l.cost_type ?? ''}`);
         if (phase) parents.add(phase);
       }
     }
@@ -131,6 +139,7 @@ export async function readOutbound(warehouse: Warehouse): Promise<OutboundRecord
         fix,
       })),
       parentIds: [...parents].sort(),
+      summaryId: row.summary_buildops_id ? (idOf.get(`invoice|${row.summary_buildops_id}`) ?? null) : null,
     };
   });
 }
@@ -167,7 +176,7 @@ export async function refreshOutbox(warehouse: Warehouse, outbound: readonly Out
         runId,
       ]);
     for (const record of outbound) {
-      const state: OutboxState = record.findings.length > 0 ? 'blocked' : 'pending';
+      const state: OutboxState = record.findings.length > 0 ? 'blocked' : record.summaryId ? 'summarized' : 'pending';
       const findings = record.findings.length > 0 ? JSON.stringify(record.findings) : null;
       const message = record.findings.length > 0 ? record.findings.map((f) => f.message).join(' ') : null;
       const fix = record.findings.length > 0 ? [...new Set(record.findings.map((f) => f.fix))].join(' ') : null;
@@ -192,11 +201,17 @@ export async function refreshOutbox(warehouse: Warehouse, outbound: readonly Out
         continue;
       }
       if (current) {
-        if (current.state !== 'pending' && current.state !== 'blocked') continue;
-        if (current.state === state && current.payload_hash === record.hash && (current.findings ?? null) === findings) continue;
+        if (!RECHECKED_STATES.includes(current.state)) continue;
+        if (
+          current.state === state &&
+          current.payload_hash === record.hash &&
+          (current.findings ?? null) === findings &&
+          (current.summary_outbox_id ?? null) === record.summaryId
+        )
+          continue;
         await tx.query(
           `update meta.outbox set state = $2, payload = $3, payload_hash = $4, amount = $5, findings = $6, message = $7, fix = $8,
-             parent_outbox_ids = $9, send_order = $10, updated_at = $11, last_run_id = $12 where outbox_id = $1`,
+             parent_outbox_ids = $9, send_order = $10, updated_at = $11, last_run_id = $12, summary_outbox_id = $13 where outbox_id = $1`,
           [
             record.id,
             state,
@@ -210,21 +225,22 @@ export async function refreshOutbox(warehouse: Warehouse, outbound: readonly Out
             record.row.send_order,
             now,
             runId,
+            record.summaryId,
           ],
         );
         if (current.state !== state) await event(record.id, current.state, state, message ?? 'preflight passes now');
         result.updated++;
         continue;
       }
-      for (const old of versions.filter((v) => v.state === 'pending' || v.state === 'blocked' || v.state === 'failed')) {
+      for (const old of versions.filter((v) => RECHECKED_STATES.includes(v.state) || v.state === 'failed')) {
         await tx.query(`update meta.outbox set state = 'superseded', updated_at = $2, last_run_id = $3 where outbox_id = $1`, [old.outbox_id, now, runId]);
         await event(old.outbox_id, old.state, 'superseded', `BuildOps version ${record.row.buildops_version ?? 0} replaces it`);
         result.superseded++;
       }
       await tx.query(
         `insert into meta.outbox (outbox_id, company_code, record_type, buildops_id, buildops_version, send_order, parent_outbox_ids, state,
-           payload, payload_hash, amount, findings, attempts, message, fix, changed_after_send, created_at, updated_at, last_run_id)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, false, $15, $15, $16)`,
+           payload, payload_hash, amount, findings, attempts, message, fix, changed_after_send, created_at, updated_at, last_run_id, summary_outbox_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, false, $15, $15, $16, $17)`,
         [
           record.id,
           record.row.company_code,
@@ -242,9 +258,10 @@ export async function refreshOutbox(warehouse: Warehouse, outbound: readonly Out
           fix,
           now,
           runId,
+          record.summaryId,
         ],
       );
-      await event(record.id, null, state, message ?? 'new outbound record');
+      await event(record.id, null, state, message ?? (record.summaryId ? `goes on daily summary ${record.summaryId}` : 'new outbound record'));
       result.added++;
     }
   });

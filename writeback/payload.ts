@@ -41,6 +41,10 @@ export interface OutboundRow {
   customer_po: string | null;
   invoice_total: string | null;
   terms_code: string | null;
+  /** A service ticket on a daily summary invoice: the summary's buildops_id (daily:<batch_key>). */
+  summary_buildops_id: string | null;
+  /** A daily summary invoice: how many tickets it sums (null for every other record). */
+  ticket_count: number | null;
 }
 
 /** A row of marts.writeback_outbound_lines. */
@@ -48,6 +52,8 @@ export interface OutboundLineRow {
   buildops_invoice_id: string;
   line_number: number;
   detail_description: string | null;
+  /** The phase as cost_code_map.csv has it (phase_code is it without dashes, as sent). */
+  mapped_phase_code: string | null;
   phase_code: string | null;
   cost_type: string | null;
   gl_account: string | null;

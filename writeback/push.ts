@@ -17,6 +17,7 @@ import type { DataExchangeClient, DxResult } from './data-exchange-client.ts';
 import type { OutboxRow, OutboxState } from './outbox.ts';
 import { PARENT_DONE_STATES, readOutbound, readOutbox, refreshOutbox, rowParents, rowPayload, transition } from './outbox.ts';
 import type { SpectrumReadBack } from './spectrum-read-back.ts';
+import { readFieldLimits } from './field-limits.ts';
 
 export interface PushOptions {
   warehouse: Warehouse;
@@ -56,6 +57,8 @@ const PUSH_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 
 export async function push(options: PushOptions): Promise<PushResult> {
   const { warehouse, logger } = options;
   await refreshOutbox(warehouse, await readOutbound(warehouse), options.runId);
+  // The client checks every payload against the limits preflight used, just before it leaves.
+  options.client.useFieldLimits(await readFieldLimits(warehouse));
   const result: PushResult = { sent: 0, failed: 0, blocked: 0, waiting: 0, recovered: 0, deferred: 0, requests: 0 };
 
   for (const row of await readOutbox(warehouse, ['sending'])) {
@@ -133,6 +136,8 @@ async function recover(options: PushOptions, row: OutboxRow, result: PushResult)
 async function sendOne(options: PushOptions, row: OutboxRow, result: PushResult): Promise<OutboxState> {
   const payload = rowPayload(row);
   const service = payload.service === 'AddJob' ? 'AddJob' : 'AddPhase';
+  const refused = options.client.refusal(payload);
+  if (refused) return notSent(options, row, refused, result);
   let current: OutboxRow = row;
   for (let attempt = 1; ; attempt++) {
     current = await markSending(options, current);
@@ -158,7 +163,12 @@ async function sendOne(options: PushOptions, row: OutboxRow, result: PushResult)
 /** Sends invoices in one JSON request; each gets its own intent and its own answer. */
 async function sendInvoices(options: PushOptions, rows: OutboxRow[], result: PushResult): Promise<Map<string, OutboxState>> {
   const out = new Map<string, OutboxState>();
-  let batch = rows;
+  let batch: OutboxRow[] = [];
+  for (const row of rows) {
+    const refused = options.client.refusal(rowPayload(row));
+    if (refused) out.set(row.outbox_id, await notSent(options, row, refused, result));
+    else batch.push(row);
+  }
   for (let attempt = 1; batch.length > 0; attempt++) {
     const sending: OutboxRow[] = [];
     for (const row of batch) sending.push(await markSending(options, row));
@@ -200,6 +210,23 @@ async function markSending(options: PushOptions, row: OutboxRow): Promise<Outbox
     set: { attempts, batch_guid: guid, last_run_id: options.runId },
   });
   return { ...row, state: 'sending', attempts, batch_guid: guid };
+}
+
+/** A record whose payload breaks a Spectrum field limit: failed without an attempt, never sent. */
+async function notSent(options: PushOptions, row: OutboxRow, refused: DxResult, result: PushResult): Promise<OutboxState> {
+  const message = `Not sent to Spectrum: ${refused.description.replace(/^not sent: /, '')}`;
+  await transition(options.warehouse, row, 'failed', {
+    actor: ACTOR,
+    note: message,
+    runId: options.runId,
+    set: {
+      last_response: JSON.stringify(refused),
+      message,
+      fix: `Correct ${refused.column} in BuildOps (the next push takes the new version), or cancel the record with a reason.`,
+    },
+  });
+  result.failed++;
+  return 'failed';
 }
 
 /** Records Spectrum's answer: accepted → sent; rejected → failed with Spectrum's column and words turned into a fix. */

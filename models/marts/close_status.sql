@@ -225,7 +225,9 @@ wip_check as (
 writeback_blocked as (
   select o.record_type, o.buildops_id, o.invoice_total as amount
   from marts.writeback_outbound o
-  where exists (select 1 from marts.writeback_preflight p where p.record_type = o.record_type and p.buildops_id = o.buildops_id)
+  -- A service ticket on a daily summary invoice counts once, through its summary.
+  where o.summary_buildops_id is null
+    and exists (select 1 from marts.writeback_preflight p where p.record_type = o.record_type and p.buildops_id = o.buildops_id)
 ),
 
 writeback_failed as (

@@ -4,11 +4,12 @@
 -- Every Spectrum rule the Data Exchange would enforce, checked before sending, on the exact
 -- values of marts.writeback_outbound, against Spectrum's live settings as last extracted
 -- (processing dates, tax codes, JC and CR installation, cost centers, GL accounts, jobs and
--- phases). The limits come from staging.stg_spectrum__field_limits. A record whose parent is blocked
+-- phases). The field limits and refused characters come from staging.stg_spectrum__field_limits. A record whose parent is blocked
 -- (a phase of a blocked job; an invoice on a blocked job or needing a blocked phase) is blocked
 -- too, by rule parent_blocked naming the parent. routing_conflict holds an invoice on a job that
 -- Spectrum bills by AIA application or BuildOps progress-bills: a person routes it, so the write-back
--- never creates the double billing marts.billing_duplicates finds after the fact.
+-- never creates the double billing marts.billing_duplicates finds after the fact. With daily
+-- summary invoices, a blocked service ticket blocks its summary (rule ticket_blocked, naming it).
 with run_company as (
   select coalesce(nullif({{ company_code }}, ''), (select min(company_code) from staging.stg_spectrum__jobs)) as company_code
 ),
@@ -118,25 +119,25 @@ too_long as (
 ),
 
 bad_characters as (
+  -- The refused characters of each field, from the limits table (codes: / * ? " ' > < # , & ~;
+  -- the customer name: a comma), listed with spaces for people.
   select
     v.record_type,
     v.buildops_id,
     'invalid_characters' as rule,
     v.field,
     v.value,
-    '/ * ? " '' > < # , & ~' as limit_value,
-    lim.label || ' "' || v.value || '" contains a character Spectrum refuses in codes (/ * ? " '' > < # , & ~).' as message,
+    lim.spaced as limit_value,
+    lim.label || ' "' || v.value || '" contains a character Spectrum refuses '
+      || case when lim.key_field = 1 then 'in codes' else 'in a ' || lower(lim.label) end || ' (' || lim.spaced || ').' as message,
     'Remove the character from the ' || lower(lim.label) || ' in BuildOps.' as fix
   from field_values v
-  join limits lim on lim.record_type = v.record_type and lim.field = v.field and lim.key_field = 1
-  where v.value is not null and length(translate(v.value, '/*?"''><#,&~', '')) < length(v.value)
-  union all
-  select
-    'job', buildops_id, 'invalid_characters', 'Customer_Name', customer_name, ',',
-    'Customer name "' || customer_name || '" contains a comma; Spectrum refuses commas in customer names.',
-    'Remove the comma from the customer''s name in BuildOps.'
-  from outbound
-  where record_type = 'job' and position(',' in coalesce(customer_name, '')) > 0
+  join (
+    select l.*, rtrim(regexp_replace(l.refused_characters, '(.)', '\1 ', 'g')) as spaced
+    from limits l
+    where l.refused_characters is not null
+  ) lim on lim.record_type = v.record_type and lim.field = v.field
+  where v.value is not null and length(translate(v.value, lim.refused_characters, '')) < length(v.value)
 ),
 
 job_rules as (
@@ -427,6 +428,33 @@ parent_blocked as (
   from parents p
   join blocked b on b.record_type = p.parent_record_type and b.buildops_id = p.parent_buildops_id
   left join outbound po on po.record_type = p.parent_record_type and po.buildops_id = p.parent_buildops_id
+),
+
+-- Daily summary invoices: a blocked service ticket blocks the summary it is on, naming it (the
+-- summary's own values are checked like any invoice's above).
+ticket_rules as (
+  select buildops_id, string_agg(rule, ', ' order by rule) as rules
+  from (
+    select distinct buildops_id, rule from direct where record_type = 'invoice'
+    union
+    select buildops_id, rule from parent_blocked where record_type = 'invoice'
+  ) r
+  group by buildops_id
+),
+
+ticket_blocked as (
+  select
+    'invoice' as record_type,
+    t.summary_buildops_id as buildops_id,
+    'ticket_blocked' as rule,
+    'ticket:' || t.buildops_id as field,
+    t.invoice_number as value,
+    'every ticket on the summary passes' as limit_value,
+    'Service ticket ' || coalesce(t.invoice_number, t.buildops_id) || ' on this daily summary is blocked (' || r.rules || '), so the summary cannot go.' as message,
+    'Fix the ticket''s own findings first (plumbline push --dry-run lists them); the summary follows it.' as fix
+  from outbound t
+  join ticket_rules r on r.buildops_id = t.buildops_id
+  where t.record_type = 'invoice' and t.summary_buildops_id is not null
 )
 
 select (select company_code from run_company) as company_code, d.*
@@ -434,4 +462,6 @@ from (
   select record_type, buildops_id, rule, field, value, limit_value, message, fix from direct
   union all
   select record_type, buildops_id, rule, field, value, limit_value, message, fix from parent_blocked
+  union all
+  select record_type, buildops_id, rule, field, value, limit_value, message, fix from ticket_blocked
 ) d

@@ -14,6 +14,7 @@ import { frozenKeyColumns, workpaperContext, workpaperOptions, writePreviousBuil
 import type { CatalogKind } from '../catalog.ts';
 import type { ReportOptions } from '../types.ts';
 import { safeText } from './safe-text.ts';
+import { WRITEBACK_ORDER, prepareWritebackTable, writebackExceptionsRelation } from './writeback-sheet.ts';
 import {
   DATE_FORMAT,
   INT_FORMAT,
@@ -288,10 +289,11 @@ export const FINDING_SHEETS: FindingSheet[] = [
     amount: { key: 'amount', meaning: 'journal entries posted straight to the AR control accounts (they explain the GL differences)' },
   },
   {
+    // Written from writeback-sheet.ts: the blocked findings and the outbox's failed records.
     name: 'Write-back exceptions',
     mart: 'writeback_preflight',
     columns: sheetColumns('writeback_preflight', ['company_code', 'record_type', 'buildops_id', 'rule', 'field', 'value', 'message', 'fix']),
-    orderBy: 'order by record_type, buildops_id, rule',
+    orderBy: WRITEBACK_ORDER,
     amount: null,
     missing: [
       'Write-back has not run: marts.writeback_preflight does not exist in this warehouse.',
@@ -316,6 +318,8 @@ interface PlannedSheet {
   amount: bigint | null;
   /** Sheet row of the totals row, known before the sheet is written (from the row count). */
   totalRow: number | null;
+  /** What the rows are read from when it is not the mart itself (the write-back sheet). */
+  relation?: string;
 }
 
 /** Writes `reconciliation.xlsx` into options.outDir and returns its path. */
@@ -336,6 +340,18 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
     if (!marts.has(base.mart)) {
       const sheet = remembers ? { ...base, columns: [...base.columns, ...noteColumns(base.mart)] } : base;
       planned.push({ sheet, table: null, where: '', amount: null, totalRow: null });
+      continue;
+    }
+    if (base.mart === 'writeback_preflight') {
+      // Through a reader the marts connection cannot see meta.outbox: its failed records are left to plumbline outbox.
+      const withOutbox = history === warehouse && meta.has('outbox');
+      if (!withOutbox)
+        options.logger.warn(
+          'report.excel.writeback',
+          'Workbooks: the failed write-backs (meta.outbox) are not on the sheet through a reader; plumbline outbox --state failed lists them',
+        );
+      const relation = writebackExceptionsRelation(options.companyCode, withOutbox);
+      planned.push({ sheet: base, table: await prepareWritebackTable(warehouse, relation), where: '', amount: null, totalRow: null, relation });
       continue;
     }
     const have = new Set((await warehouse.describe('marts', base.mart)).map((c) => c.name));
@@ -378,7 +394,7 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
       writeNoticeSheet(ws, plan.sheet.missing ?? [`not available: marts.${plan.sheet.mart} was not built — its sources are not loaded`]);
       continue;
     }
-    const result = await writeTableSheet(warehouse, ws, `marts.${plan.sheet.mart}`, plan.table, {
+    const result = await writeTableSheet(warehouse, ws, plan.relation ?? `marts.${plan.sheet.mart}`, plan.table, {
       where: plan.where,
       orderBy: plan.sheet.orderBy,
       after: plan.sheet.mart === 'wip_schedule' ? (r) => writeWipTieOuts(options, ws, r, plan) : undefined,

@@ -21,6 +21,7 @@ import type { PreviousBuild } from '../previous-builds.ts';
 import type { HistoryFigure, PreviousRun } from '../history.ts';
 import type { ReportOptions } from '../types.ts';
 import { NO_HISTORY, historyOf } from '../types.ts';
+import { writebackSection } from './writeback-section.ts';
 import { insightSections } from './insights.ts';
 import { REPORT_CSS } from './style.ts';
 import { escapeHtml, formatCents, formatCount, formatDate, formatList, formatMoney, formatPercent, formatTimestamp, toCents } from './format.ts';
@@ -81,6 +82,7 @@ export async function writeCfoReport(options: ReportOptions & CfoReportExtras): 
     await complianceSection(ctx),
     await serviceBatchesSection(ctx),
     await wipSection(ctx),
+    await writebackSection(ctx, historyOf(options)),
     ...(await insightSections(ctx)),
   ];
   // meta (loads, the report history) is read through the history connection: a reader role sees marts only.

@@ -57,6 +57,7 @@ const SECTIONS = [
   'subcontractors-blocked',
   'service-ticket-batches',
   'wip',
+  'writeback',
 ];
 
 describe('report text', () => {

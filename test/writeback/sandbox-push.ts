@@ -17,7 +17,8 @@ import type { Store } from '../../sandbox/store/open-store.ts';
 import { SpectrumSqlClient } from '../../extract/spectrum/sql-client.ts';
 import { DataExchangeClient } from '../../writeback/data-exchange-client.ts';
 import { SqlReadBack } from '../../writeback/spectrum-read-back.ts';
-import { filesConfig, loadAndBuild } from '../support/sandbox-warehouse.ts';
+import type { PlumblineConfig } from '../../scheduler/config.ts';
+import { filesConfig, loadAndBuild, rebuild } from '../support/sandbox-warehouse.ts';
 
 export interface PushSandbox {
   store: Store;
@@ -25,6 +26,8 @@ export interface PushSandbox {
   truth: GroundTruth;
   dir: string;
   warehouse: Warehouse;
+  /** The config the models were built with. */
+  config: PlumblineConfig;
   sql: SpectrumSqlClient;
   readBack: SqlReadBack;
   client(): DataExchangeClient;
@@ -33,15 +36,21 @@ export interface PushSandbox {
   close(): Promise<void>;
 }
 
-/** Generates a contractor, starts its servers, loads its export into a new warehouse at `location` and builds the models. */
-export async function pushSandbox(seed: number, scale: Scale, location: string): Promise<PushSandbox> {
+/**
+ * Generates a contractor, starts its servers, loads its export into a new warehouse at `location` and builds the models
+ * (with `writeback` settings other than the defaults, the models are built again with them).
+ */
+export async function pushSandbox(seed: number, scale: Scale, location: string, writeback?: Partial<PlumblineConfig['writeback']>): Promise<PushSandbox> {
   const dir = mkdtempSync(join(tmpdir(), 'plumbline-push-'));
   const store = await openStore(':memory:');
   const truth = await generateContractor(store, { seed, scale });
   await exportContractor(store, dir);
   const servers = await startSandboxServers(store);
   const warehouse = await openWarehouse(location);
-  await loadAndBuild(warehouse, filesConfig(dir, truth, location), truth.asOf);
+  const loaded = filesConfig(dir, truth, location);
+  await loadAndBuild(warehouse, loaded, truth.asOf);
+  const config = writeback ? { ...loaded, writeback: { ...loaded.writeback, ...writeback } } : loaded;
+  if (writeback) await rebuild(warehouse, config, truth.asOf);
   const sql = new SpectrumSqlClient({
     server: servers.spectrumSql.host,
     port: servers.spectrumSql.port,
@@ -58,6 +67,7 @@ export async function pushSandbox(seed: number, scale: Scale, location: string):
     truth,
     dir,
     warehouse,
+    config,
     sql,
     readBack: new SqlReadBack(sql),
     client: () =>
