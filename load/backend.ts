@@ -20,6 +20,8 @@ export interface Backend {
   sqlType(type: ColumnType): string;
   /** Reads a column's SQL type from information_schema back into a column type. */
   columnTypeFromCatalog(dataType: string, precision: number | null, scale: number | null): ColumnType;
+  /** Whether SQL on this backend reads export files itself (DuckDB's read_csv): a batch's `sqlRead` is loaded in SQL. */
+  readonly readsFiles?: boolean;
   /** DuckDB: publishes the copy readers open (see readerCopyPath); absent where readers share the database itself. */
   publish?(): Promise<void>;
   close(): Promise<void>;

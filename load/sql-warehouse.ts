@@ -16,6 +16,7 @@ import type {
   LoadResult,
   QuarantineRecord,
   Row,
+  SqlFileRead,
   TableSpec,
   Warehouse,
   WarehouseSchema,
@@ -163,6 +164,9 @@ interface StagedTable {
   /** Columns of the target, in order; the stage has the ordinal then these. */
   columns: ColumnSpec[];
   known: Map<string, ColumnSpec>;
+  /** Each declared field's column name, and the set of them (fieldsByColumn asks for every row). */
+  declared: Map<string, string>;
+  declaredColumns: Set<string>;
   stage: string;
   rows: number;
 }
@@ -262,11 +266,21 @@ class TableLoad {
     // The ordinal goes first so that columns added later line up with the target's, by position.
     const stageDefs = [{ name: ORDINAL, type: 'bigint' as const }, ...columns].map((c) => `${quoteIdent(c.name)} ${this.backend.sqlType(c.type)}`);
     await this.conn.query(`CREATE TABLE ${qualified('meta', stage)} (${stageDefs.join(', ')})`);
-    this.tables.set(spec.name, { spec, columns, known, stage, rows: 0 });
+    const declaredFields = new Map(spec.columns.map((c) => [c.name, toColumnName(c.name)]));
+    this.tables.set(spec.name, { spec, columns, known, stage, rows: 0, declared: declaredFields, declaredColumns: new Set(declaredFields.values()) });
   }
 
   private async loadBatch(batch: LoadBatch): Promise<void> {
     if (batch.missingFile !== undefined) await this.refuseMissingFile(batch.missingFile);
+    if (batch.sqlRead) {
+      if (!this.backend.readsFiles || !(await this.loadInSql(batch.sqlRead))) {
+        for await (const rows of batch.sqlRead.fallback()) {
+          this.throwIfCancelled();
+          await this.loadBatch(rows);
+        }
+      }
+      return;
+    }
     const loadedAt = new Date();
     const quarantine: QuarantineRecord[] = [...(batch.quarantine ?? [])];
     const notes: QuarantineRecord[] = [];
@@ -301,6 +315,53 @@ class TableLoad {
     if ('state' in batch && batch.state !== undefined) {
       this.state = batch.state;
       this.stateSeen = true;
+    }
+  }
+
+  /**
+   * Reads and types a whole file in SQL into the stages (DuckDB). Returns false, having staged
+   * nothing, when the SQL does not vouch for every record the load keeps, or read another
+   * number of records than the extractor counted: the file is then loaded record by record.
+   */
+  private async loadInSql(read: SqlFileRead): Promise<boolean> {
+    const typed = quoteIdent(`_typed_${this.stageSuffix}`);
+    await this.conn.query(`CREATE TEMP TABLE ${typed} AS ${read.typedSql}`);
+    try {
+      const [check] = await this.conn.query<{ records: number | string; irregular: number | string }>(
+        `SELECT count(*) AS records, count(*) FILTER (WHERE _keep IS NULL OR (_keep AND NOT _regular)) AS irregular FROM ${typed}`,
+      );
+      const records = Number(check?.records ?? 0);
+      if (records !== read.records || Number(check?.irregular ?? 0) > 0) return false;
+      read.checkRecords(records);
+      const loadedAt = new Date();
+      for (const { table: name, columns, sql } of read.tables) {
+        const table = this.tables.get(name);
+        if (!table) throw new PlumblineError(`Resource ${this.request.resource} produced rows for table ${name}, which it did not declare`);
+        // Fields no one declared become varchar columns, as they do record by record.
+        const extras = read.extraColumns.filter((c) => columns.includes(c));
+        if (extras.length > 0) await this.evolve(table, [Object.fromEntries(extras.map((c) => [c, null]))]);
+        const selected = new Set(columns);
+        const values = table.columns.map((c) =>
+          c.name === '_load_id'
+            ? '$1'
+            : c.name === '_loaded_at'
+              ? '$2'
+              : selected.has(c.name)
+                ? `CAST(s.${quoteIdent(c.name)} AS ${this.backend.sqlType(c.type)})`
+                : 'NULL',
+        );
+        const stage = qualified('meta', table.stage);
+        const targets = [ORDINAL, ...table.columns.map((c) => c.name)].map(quoteIdent).join(', ');
+        const [inserted] = await this.conn.query<Record<string, number | string>>(
+          `INSERT INTO ${stage} (${targets}) SELECT s._ord + ${this.ordinal + 1}, ${values.join(', ')} FROM (${sql.replaceAll('{typed}', typed)}) AS s`,
+          [this.request.loadId, loadedAt],
+        );
+        table.rows += Number(Object.values(inserted ?? {})[0] ?? 0);
+        this.ordinal += records + 1;
+      }
+      return true;
+    } finally {
+      await this.conn.query(`DROP TABLE ${typed}`);
     }
   }
 
@@ -510,8 +571,7 @@ function fieldsByColumn(table: StagedTable, row: Row): { byColumn: Map<string, u
   const byColumn = new Map<string, unknown>();
   const winner = new Map<string, { field: string; rank: number }>();
   const notes: string[] = [];
-  const declared = new Map(table.spec.columns.map((c) => [c.name, toColumnName(c.name)]));
-  const declaredColumns = new Set(declared.values());
+  const { declared, declaredColumns } = table;
   for (const [field, value] of Object.entries(row)) {
     const column = toColumnName(field);
     const rank = declared.get(field) === column ? 2 : field === column ? 1 : 0;

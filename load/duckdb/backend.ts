@@ -150,6 +150,7 @@ async function publishReaderCopy(conn: DuckDBConnection, path: string): Promise<
 
 class DuckDbBackend implements Backend {
   readonly kind = 'duckdb' as const;
+  readonly readsFiles = true;
   readonly displayName: string;
   readonly db: Kysely<any>;
   private readonly idle: DuckDBConnection[] = [];
