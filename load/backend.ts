@@ -22,6 +22,8 @@ export interface Backend {
   columnTypeFromCatalog(dataType: string, precision: number | null, scale: number | null): ColumnType;
   /** Whether SQL on this backend reads export files itself (DuckDB's read_csv): a batch's `sqlRead` is loaded in SQL. */
   readonly readsFiles?: boolean;
+  /** Runs one resource's load; DuckDB bounds its memory while any load runs (see LOAD_MEMORY_LIMIT). */
+  duringLoad?<T>(work: () => Promise<T>): Promise<T>;
   /** DuckDB: publishes the copy readers open (see readerCopyPath); absent where readers share the database itself. */
   publish?(): Promise<void>;
   close(): Promise<void>;

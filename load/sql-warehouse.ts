@@ -102,11 +102,12 @@ export class SqlWarehouse implements Warehouse {
   async load(request: LoadRequest): Promise<LoadResult> {
     await this.ensureReady();
     const started = new Date();
+    const duringLoad = this.backend.duringLoad?.bind(this.backend) ?? (<T>(work: () => Promise<T>) => work());
     try {
       return await this.withConnection(async (conn) => {
         await conn.query('BEGIN');
         try {
-          const result = await new TableLoad(this.backend, conn, request, started, (s, n) => this.describeOn(conn, s, n)).run();
+          const result = await duringLoad(() => new TableLoad(this.backend, conn, request, started, (s, n) => this.describeOn(conn, s, n)).run());
           await conn.query('COMMIT');
           return result;
         } catch (error) {
