@@ -24,7 +24,9 @@ const OTHER_WHITESPACE = '[\\t\\n\\v\\f\\r\\x{00a0}\\x{1680}\\x{2000}-\\x{200a}\
 const ODD_EDGE = `^${OTHER_WHITESPACE}|${OTHER_WHITESPACE}$`;
 const PRECISIONS = { money: [18, 2], rate: [9, 4], qty: [18, 4] } as const;
 /** Columns the loader adds: a file field of one of these names is read record by record (it would collide). */
-const RESERVED = new Set(['_load_id', '_loaded_at', '_ord', 'day_seq']);
+const RESERVED = new Set(['_load_id', '_loaded_at', '_ord', 'day_seq', '_keep', '_regular']);
+/** The SQL's own names for a field's text (`c3`) and trimmed text (`t3`): a file field so named goes the record path. */
+const INTERNAL = /^[ct][0-9]+$/;
 
 /** What the fast path needs from the file resource. */
 export interface CsvSqlOptions {
@@ -126,7 +128,7 @@ export async function spectrumCsvSqlRead(options: CsvSqlOptions): Promise<SqlFil
   const declared = new Set(warehouseColumns(def).map((c) => c.name));
   const known = new Set(def.columns.map((c) => c.source.toLowerCase()));
   const extras = lower.filter((h) => !known.has(h));
-  if (extras.some((h) => h === '' || toColumnName(h) !== h || declared.has(h) || RESERVED.has(h))) return null;
+  if (extras.some((h) => h === '' || toColumnName(h) !== h || declared.has(h) || RESERVED.has(h) || INTERNAL.test(h))) return null;
 
   const raw = (i: number) => `c${i}`;
   const trimmed = (i: number) => `t${i}`;

@@ -186,6 +186,35 @@ describe('the SQL typing', () => {
   });
 });
 
+describe('files the SQL read leaves to the record path', () => {
+  const def: SpectrumTableDef = {
+    table: 'CR_OPEN_ITEM_MC',
+    purpose: 'a test',
+    columns: [
+      { source: 'Company_Code', name: 'company_code', kind: 'code' },
+      { source: 'Amount', name: 'amount', kind: 'money' },
+    ],
+    strategy: 'snapshot',
+    key: ['company_code'],
+  };
+  test.each([
+    ['a field named twice', 'Company_Code,Amount,AMOUNT\n'],
+    ['a field named like the SQL own names', 'Company_Code,Amount,C1\n'],
+    ['a field whose column name is normalised', 'Company_Code,Amount,Extra Field\n'],
+    ['a header without a contract column', 'Company_Code\n'],
+    ['a header cut by a quoted line break', 'Company_Code,"Amo\nunt"\n'],
+  ])('%s', async (_name, header) => {
+    const path = file('header.csv', header);
+    const read = await spectrumCsvSqlRead({ def, path, records: 0, companyCodes: ['1'], checkRecords: () => undefined, fallback: async function* () {} });
+    expect(read).toBeNull();
+  });
+  test('an undeclared field loads as its own column', async () => {
+    const path = file('header.csv', 'Company_Code,Amount,Extra_Note\n');
+    const read = await spectrumCsvSqlRead({ def, path, records: 0, companyCodes: ['1'], checkRecords: () => undefined, fallback: async function* () {} });
+    expect(read?.extraColumns).toEqual(['extra_note']);
+  });
+});
+
 /** The resource with its fast read replaced by the record-by-record load it stands for. */
 function recordByRecord(resource: Resource): Resource {
   return {
