@@ -56,9 +56,10 @@ export interface LoadBatch<State = unknown> {
    */
   missingFile?: string;
   /**
-   * The file this batch stands for, for a warehouse that reads files itself (DuckDB): it reads
-   * and types the whole file in SQL. A warehouse that does not, or that finds a record the SQL
-   * does not vouch for, loads `fallback()` instead, record by record. The batch carries no rows.
+   * The file this batch stands for, read and typed whole in SQL by DuckDB: the DuckDB warehouse
+   * itself, or a private DuckDB feeding another warehouse's bulk path. A load that finds a
+   * record the SQL does not vouch for loads `fallback()` instead, record by record. The batch
+   * carries no rows.
    */
   sqlRead?: SqlFileRead;
 }

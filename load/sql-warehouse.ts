@@ -8,6 +8,7 @@ import type { Backend, BackendConnection } from './backend.ts';
 import { qualified, quoteIdent, toColumnName } from './identifiers.ts';
 import { migrateMeta } from './meta-migrations.ts';
 import { QUARANTINE_COLUMNS } from './meta-tables.ts';
+import { typeFileInDuckDb } from './duckdb/file-reader.ts';
 import { coerceValue, storableText } from './row-values.ts';
 import type {
   ColumnSpec,
@@ -274,7 +275,8 @@ class TableLoad {
   private async loadBatch(batch: LoadBatch): Promise<void> {
     if (batch.missingFile !== undefined) await this.refuseMissingFile(batch.missingFile);
     if (batch.sqlRead) {
-      if (!this.backend.readsFiles || !(await this.loadInSql(batch.sqlRead))) {
+      const loaded = this.backend.readsFiles ? await this.loadInSql(batch.sqlRead) : await this.loadThroughDuckDb(batch.sqlRead);
+      if (!loaded) {
         for await (const rows of batch.sqlRead.fallback()) {
           this.throwIfCancelled();
           await this.loadBatch(rows);
@@ -363,6 +365,47 @@ class TableLoad {
       return true;
     } finally {
       await this.conn.query(`DROP TABLE ${typed}`);
+    }
+  }
+
+  /**
+   * The SQL read for a warehouse that cannot read files (Postgres): a private DuckDB reads and
+   * types the file, and its rows go into the stages by the backend's bulk path. Returns false,
+   * having staged nothing, on the same grounds as loadInSql.
+   */
+  private async loadThroughDuckDb(read: SqlFileRead): Promise<boolean> {
+    const typed = await typeFileInDuckDb(read);
+    if (!typed) return false;
+    try {
+      if (typed.records !== read.records || typed.irregular > 0) return false;
+      read.checkRecords(typed.records);
+      const loadedAt = new Date();
+      for (const { table: name, columns, sql } of read.tables) {
+        const table = this.tables.get(name);
+        if (!table) throw new PlumblineError(`Resource ${this.request.resource} produced rows for table ${name}, which it did not declare`);
+        const extras = read.extraColumns.filter((c) => columns.includes(c));
+        if (extras.length > 0) await this.evolve(table, [Object.fromEntries(extras.map((c) => [c, null]))]);
+        // Where each stage column is in the typed rows (after `_ord`), or not there (null).
+        const at = new Map(columns.map((c, i) => [c, i + 1]));
+        const positions = table.columns.map((c) => at.get(c.name));
+        const stageColumns: ColumnSpec[] = [{ name: ORDINAL, type: 'bigint' }, ...table.columns];
+        const offset = this.ordinal + 1;
+        for await (const rows of typed.rows(sql, columns)) {
+          this.throwIfCancelled();
+          const values = rows.map((row) => [
+            Number(row[0]) + offset,
+            ...table.columns.map((c, i) =>
+              c.name === '_load_id' ? this.request.loadId : c.name === '_loaded_at' ? loadedAt : (row[positions[i] ?? -1] ?? null),
+            ),
+          ]);
+          await this.conn.appendRows('meta', table.stage, stageColumns, values);
+          table.rows += values.length;
+        }
+        this.ordinal += typed.records + 1;
+      }
+      return true;
+    } finally {
+      typed.close();
     }
   }
 

@@ -1,6 +1,6 @@
 /**
- * A Spectrum CSV export file read and typed by the warehouse itself (DuckDB's `read_csv`), the
- * fast path for the largest tables (job cost history runs to millions of rows). The SQL types
+ * A Spectrum CSV export file read and typed by DuckDB (`read_csv`; the DuckDB warehouse itself,
+ * or a private DuckDB feeding Postgres), the fast path for the largest tables (job cost history runs to millions of rows). The SQL types
  * each column exactly as rows.ts does — codes trimmed, decimals exact, strict dates — and marks
  * every record it cannot vouch for as not `_regular`; a file with any such record is loaded
  * record by record instead (rows.ts then gives the reasons, with line numbers). The rules live in

@@ -2,7 +2,8 @@
  * The Spectrum CSV fast path (DuckDB reads and types the file in SQL, extract/spectrum/csv-sql.ts)
  * against the record-by-record path it stands in for: the byte scan lets through only files both
  * read alike; the SQL typing never vouches for a value rows.ts would refuse, and types every value
- * it vouches for as rows.ts does; a whole export loads into the same tables either way.
+ * it vouches for as rows.ts does; a whole export loads into the same tables either way, on DuckDB
+ * (which reads the file itself) and on Postgres (fed from a private DuckDB).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,9 +17,11 @@ import { normalizeRecord } from '../../../extract/spectrum/rows.ts';
 import type { SpectrumColumnKind, SpectrumTableDef } from '../../../extract/spectrum/tables.ts';
 import { SPECTRUM_TABLE_NAMES, createSpectrumFileResources, rawTableName } from '../../../extract/spectrum/index.ts';
 import type { LoadBatch, Resource } from '../../../extract/types.ts';
-import { loadResource, newLoadId, openWarehouse } from '../../../load/index.ts';
+import { typeFileInDuckDb } from '../../../load/duckdb/file-reader.ts';
+import { loadResource, newLoadId } from '../../../load/index.ts';
 import type { Warehouse } from '../../../load/index.ts';
 import { exportContractor, generateContractor, openStore } from '../../../sandbox/index.ts';
+import { describeEachWarehouse } from '../../support/warehouses.ts';
 import { AS_OF } from './helpers.ts';
 
 let dir: string;
@@ -233,14 +236,14 @@ async function firstBatch(resource: Resource): Promise<LoadBatch> {
   throw new Error('no batch');
 }
 
-describe('a whole export, DuckDB', () => {
+describeEachWarehouse('a whole export', (factory) => {
   let exportDir: string;
   const warehouses: Warehouse[] = [];
   beforeAll(async () => {
     const store = await openStore();
     try {
       await generateContractor(store, { seed: 5, scale: 'tiny' });
-      exportDir = join(dir, 'export');
+      exportDir = join(dir, `export-${factory.kind}`);
       await exportContractor(store, exportDir);
     } finally {
       store.close();
@@ -257,10 +260,11 @@ describe('a whole export, DuckDB', () => {
   });
   afterAll(async () => {
     for (const warehouse of warehouses) await warehouse.close();
+    await factory.cleanup();
   });
 
   async function loadEvery(transform: (r: Resource) => Resource): Promise<{ warehouse: Warehouse; results: Map<string, unknown> }> {
-    const warehouse = await openWarehouse(join(mkdtempSync(join(dir, 'w-')), 'w.duckdb'));
+    const warehouse = await factory.open();
     warehouses.push(warehouse);
     const results = new Map<string, unknown>();
     for (const resource of createSpectrumFileResources({ dir: exportDir, companyCodes: ['1'] })) {
@@ -279,7 +283,14 @@ describe('a whole export, DuckDB', () => {
   test('the fast read is offered for the plain files, and loads the same tables as record by record', async () => {
     const offered = [];
     for (const resource of createSpectrumFileResources({ dir: exportDir, companyCodes: ['1'] })) {
-      if ((await firstBatch(resource)).sqlRead) offered.push(resource.name);
+      const { sqlRead } = await firstBatch(resource);
+      if (!sqlRead) continue;
+      offered.push(resource.name);
+      // What a warehouse that does not read files (Postgres) types the file with: it vouches for every record.
+      const typed = await typeFileInDuckDb(sqlRead);
+      expect(typed, resource.name).not.toBeNull();
+      expect([typed!.records, typed!.irregular], resource.name).toEqual([sqlRead.records, 0]);
+      typed!.close();
     }
     // Every table but the one with an instant column.
     expect(offered).toEqual(SPECTRUM_TABLE_NAMES.filter((t) => t !== 'CR_UNPOSTED_INVOICE_MC'));
@@ -302,7 +313,7 @@ describe('a whole export, DuckDB', () => {
 
   test('a file with one value rows.ts refuses loads record by record: the value quarantined with its line, the rest loaded', async () => {
     const openItems = () => createSpectrumFileResources({ dir: exportDir, companyCodes: ['1'] }).find((r) => r.name === 'CR_OPEN_ITEM_MC')!;
-    const clean = await openWarehouse(join(mkdtempSync(join(dir, 'w-')), 'w.duckdb'));
+    const clean = await factory.open();
     warehouses.push(clean);
     const before = await loadResource(clean, openItems(), newLoadId(), { fullRefresh: false, asOf: AS_OF });
     const path = join(exportDir, 'spectrum', 'CR_OPEN_ITEM_MC.csv');
@@ -311,7 +322,7 @@ describe('a whole export, DuckDB', () => {
     lines[3] = lines[3]!.replace(/,[^,]*$/, ',12.3x');
     writeFileSync(path, lines.join('\r\n'));
     try {
-      const warehouse = await openWarehouse(join(mkdtempSync(join(dir, 'w-')), 'w.duckdb'));
+      const warehouse = await factory.open();
       warehouses.push(warehouse);
       expect((await firstBatch(openItems())).sqlRead).toBeDefined();
       const result = await loadResource(warehouse, openItems(), newLoadId(), { fullRefresh: false, asOf: AS_OF });
