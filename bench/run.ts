@@ -37,9 +37,13 @@ interface Measurement {
   seconds: number;
   rowsPerSecond: number;
   peakRssMb: number;
+  /** CPU seconds of the stage's process (every thread), where the stage reports them. */
+  cpuSeconds?: number;
   /** What it is compared with (another line's stage), and the ratio of the seconds. */
   reference: string | null;
   ratio: number | null;
+  /** The ratio of the CPU seconds, where both report them (less at the mercy of other processes than the wall time). */
+  cpuRatio?: number | null;
   ok: boolean;
   error: string | null;
   parts?: Record<string, number>;
@@ -88,7 +92,7 @@ async function serveSandbox(store: string): Promise<{ urls: SandboxUrls; stop():
 
 /** Prints the measurements as a table. */
 function printTable(rows: readonly Measurement[]): void {
-  const header = ['scale', 'warehouse', 'stage', 'rows', 'seconds', 'rows/s', 'peak RSS MB', 'reference', 'ratio'];
+  const header = ['scale', 'warehouse', 'stage', 'rows', 'seconds', 'rows/s', 'peak RSS MB', 'CPU s', 'reference', 'ratio', 'CPU ratio'];
   const cells = rows.map((m) => [
     m.scale,
     m.warehouse,
@@ -97,11 +101,13 @@ function printTable(rows: readonly Measurement[]): void {
     m.seconds.toFixed(2),
     String(Math.round(m.rowsPerSecond)),
     String(m.peakRssMb),
+    m.cpuSeconds === undefined ? '' : m.cpuSeconds.toFixed(1),
     m.reference ?? '',
     m.ratio === null ? '' : `${m.ratio.toFixed(2)}×`,
+    m.cpuRatio === null || m.cpuRatio === undefined ? '' : `${m.cpuRatio.toFixed(2)}×`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((v, i) => (i >= 3 && i <= 6 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ');
+  const line = (c: string[]) => c.map((v, i) => (i >= 3 && i <= 7 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ');
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${cells.map(line).join('\n')}\n`);
 }
 
@@ -160,6 +166,7 @@ async function main(): Promise<void> {
           rowsPerSecond: m.seconds > 0 ? m.rows / m.seconds : 0,
           reference: reference ? (referenceName ?? (reference.warehouse === '-' ? reference.stage : `${reference.warehouse} ${reference.stage}`)) : null,
           ratio: reference && reference.seconds > 0 && m.seconds > 0 ? m.seconds / reference.seconds : null,
+          cpuRatio: reference?.cpuSeconds && m.cpuSeconds ? m.cpuSeconds / reference.cpuSeconds : null,
         };
         measurements.push(row);
         log(

@@ -44,6 +44,8 @@ export interface StageResult {
   rows: number;
   seconds: number;
   peakRssMb: number;
+  /** CPU seconds the whole process used (every thread, DuckDB's included): steadier than wall time on a shared machine. */
+  cpuSeconds?: number;
   ok: boolean;
   error: string | null;
   /** Seconds of parts of the stage, where it has parts (a full run: load, models, reports). */
@@ -171,6 +173,8 @@ try {
   result = { rows: 0, seconds: 0, ok: false, error: error instanceof Error ? error.message : String(error) };
 }
 // maxRSS is in kilobytes: the whole process's peak, DuckDB's memory included.
-const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-process.stdout.write(`BENCH_RESULT ${JSON.stringify({ ...result, peakRssMb })}\n`);
+const usage = process.resourceUsage();
+const peakRssMb = Math.round(usage.maxRSS / 1024);
+const cpuSeconds = Math.round((usage.userCPUTime + usage.systemCPUTime) / 10_000) / 100;
+process.stdout.write(`BENCH_RESULT ${JSON.stringify({ ...result, peakRssMb, cpuSeconds })}\n`);
 process.exit(0);

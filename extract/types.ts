@@ -55,6 +55,38 @@ export interface LoadBatch<State = unknown> {
    * loader refuses it when the resource's tables hold rows, unless the run allows it.
    */
   missingFile?: string;
+  /**
+   * The file this batch stands for, read and typed whole in SQL by DuckDB: the DuckDB warehouse
+   * itself, or a private DuckDB feeding another warehouse's bulk path. A load that finds a
+   * record the SQL does not vouch for loads `fallback()` instead, record by record. The batch
+   * carries no rows.
+   */
+  sqlRead?: SqlFileRead;
+}
+
+/**
+ * An export file the warehouse reads and types in SQL (DuckDB's dialect): the fast path for a
+ * file whose records all read the same way as the record-by-record path would read them.
+ */
+export interface SqlFileRead {
+  /** The file, for messages. */
+  file: string;
+  /** The records the file holds (header excluded), as the extractor counted them. */
+  records: number;
+  /**
+   * A SELECT of every record of the file in file order, typed: `_keep` (a record this load
+   * keeps; NULL when the SQL cannot tell), `_regular` (the SQL typed it exactly as the record-by-record path would, with no
+   * reason to quarantine or note), and the typed columns the table selects read.
+   */
+  typedSql: string;
+  /** Fields of the file no table declares (column names): loaded as varchar, as the record path does. */
+  extraColumns: readonly string[];
+  /** Per table: a SELECT over `{typed}` (the typed records), its columns named as the table's, plus `_ord` (file order). */
+  tables: readonly { table: string; columns: readonly string[]; sql: string }[];
+  /** Fails when the number of records read is not what the export vouches for (its manifest). */
+  checkRecords(records: number): void;
+  /** The same load as batches of rows, record by record. */
+  fallback(): AsyncIterable<LoadBatch>;
 }
 
 /** What a resource's extraction is told about the run. */

@@ -20,6 +20,10 @@ export interface Backend {
   sqlType(type: ColumnType): string;
   /** Reads a column's SQL type from information_schema back into a column type. */
   columnTypeFromCatalog(dataType: string, precision: number | null, scale: number | null): ColumnType;
+  /** Whether SQL on this backend reads export files itself (DuckDB's read_csv); else a batch's `sqlRead` is typed by a private DuckDB. */
+  readonly readsFiles?: boolean;
+  /** Runs one resource's load; DuckDB bounds its memory while any load runs (see LOAD_MEMORY_LIMIT). */
+  duringLoad?<T>(work: () => Promise<T>): Promise<T>;
   /** DuckDB: publishes the copy readers open (see readerCopyPath); absent where readers share the database itself. */
   publish?(): Promise<void>;
   close(): Promise<void>;

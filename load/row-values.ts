@@ -12,9 +12,17 @@ const DECIMAL_TYPE = /^decimal\((\d+),(\d+)\)$/;
 
 /** Precision and scale of a `decimal(p,s)` column type, or null for other types. */
 export function decimalParts(type: ColumnType): { precision: number; scale: number } | null {
-  const match = DECIMAL_TYPE.exec(type);
-  return match ? { precision: Number(match[1]), scale: Number(match[2]) } : null;
+  // Asked for every value loaded: the few column types are parsed once.
+  let parts = decimalPartsByType.get(type);
+  if (parts === undefined) {
+    const match = DECIMAL_TYPE.exec(type);
+    parts = match ? { precision: Number(match[1]), scale: Number(match[2]) } : null;
+    decimalPartsByType.set(type, parts);
+  }
+  return parts;
 }
+
+const decimalPartsByType = new Map<string, { precision: number; scale: number } | null>();
 
 /** A value as the canonical form of a column type, or why it cannot be. */
 export function coerceValue(value: unknown, type: ColumnType): Coerced {

@@ -8,6 +8,7 @@ import type { Backend, BackendConnection } from './backend.ts';
 import { qualified, quoteIdent, toColumnName } from './identifiers.ts';
 import { migrateMeta } from './meta-migrations.ts';
 import { QUARANTINE_COLUMNS } from './meta-tables.ts';
+import { typeFileInDuckDb } from './duckdb/file-reader.ts';
 import { coerceValue, storableText } from './row-values.ts';
 import type {
   ColumnSpec,
@@ -16,6 +17,7 @@ import type {
   LoadResult,
   QuarantineRecord,
   Row,
+  SqlFileRead,
   TableSpec,
   Warehouse,
   WarehouseSchema,
@@ -101,11 +103,12 @@ export class SqlWarehouse implements Warehouse {
   async load(request: LoadRequest): Promise<LoadResult> {
     await this.ensureReady();
     const started = new Date();
+    const duringLoad = this.backend.duringLoad?.bind(this.backend) ?? (<T>(work: () => Promise<T>) => work());
     try {
       return await this.withConnection(async (conn) => {
         await conn.query('BEGIN');
         try {
-          const result = await new TableLoad(this.backend, conn, request, started, (s, n) => this.describeOn(conn, s, n)).run();
+          const result = await duringLoad(() => new TableLoad(this.backend, conn, request, started, (s, n) => this.describeOn(conn, s, n)).run());
           await conn.query('COMMIT');
           return result;
         } catch (error) {
@@ -163,6 +166,9 @@ interface StagedTable {
   /** Columns of the target, in order; the stage has the ordinal then these. */
   columns: ColumnSpec[];
   known: Map<string, ColumnSpec>;
+  /** Each declared field's column name, and the set of them (fieldsByColumn asks for every row). */
+  declared: Map<string, string>;
+  declaredColumns: Set<string>;
   stage: string;
   rows: number;
 }
@@ -262,11 +268,22 @@ class TableLoad {
     // The ordinal goes first so that columns added later line up with the target's, by position.
     const stageDefs = [{ name: ORDINAL, type: 'bigint' as const }, ...columns].map((c) => `${quoteIdent(c.name)} ${this.backend.sqlType(c.type)}`);
     await this.conn.query(`CREATE TABLE ${qualified('meta', stage)} (${stageDefs.join(', ')})`);
-    this.tables.set(spec.name, { spec, columns, known, stage, rows: 0 });
+    const declaredFields = new Map(spec.columns.map((c) => [c.name, toColumnName(c.name)]));
+    this.tables.set(spec.name, { spec, columns, known, stage, rows: 0, declared: declaredFields, declaredColumns: new Set(declaredFields.values()) });
   }
 
   private async loadBatch(batch: LoadBatch): Promise<void> {
     if (batch.missingFile !== undefined) await this.refuseMissingFile(batch.missingFile);
+    if (batch.sqlRead) {
+      const loaded = this.backend.readsFiles ? await this.loadInSql(batch.sqlRead) : await this.loadThroughDuckDb(batch.sqlRead);
+      if (!loaded) {
+        for await (const rows of batch.sqlRead.fallback()) {
+          this.throwIfCancelled();
+          await this.loadBatch(rows);
+        }
+      }
+      return;
+    }
     const loadedAt = new Date();
     const quarantine: QuarantineRecord[] = [...(batch.quarantine ?? [])];
     const notes: QuarantineRecord[] = [];
@@ -301,6 +318,94 @@ class TableLoad {
     if ('state' in batch && batch.state !== undefined) {
       this.state = batch.state;
       this.stateSeen = true;
+    }
+  }
+
+  /**
+   * Reads and types a whole file in SQL into the stages (DuckDB). Returns false, having staged
+   * nothing, when the SQL does not vouch for every record the load keeps, or read another
+   * number of records than the extractor counted: the file is then loaded record by record.
+   */
+  private async loadInSql(read: SqlFileRead): Promise<boolean> {
+    const typed = quoteIdent(`_typed_${this.stageSuffix}`);
+    await this.conn.query(`CREATE TEMP TABLE ${typed} AS ${read.typedSql}`);
+    try {
+      const [check] = await this.conn.query<{ records: number | string; irregular: number | string }>(
+        `SELECT count(*) AS records, count(*) FILTER (WHERE _keep IS NULL OR (_keep AND NOT _regular)) AS irregular FROM ${typed}`,
+      );
+      const records = Number(check?.records ?? 0);
+      if (records !== read.records || Number(check?.irregular ?? 0) > 0) return false;
+      read.checkRecords(records);
+      const loadedAt = new Date();
+      for (const { table: name, columns, sql } of read.tables) {
+        const table = this.tables.get(name);
+        if (!table) throw new PlumblineError(`Resource ${this.request.resource} produced rows for table ${name}, which it did not declare`);
+        // Fields no one declared become varchar columns, as they do record by record.
+        const extras = read.extraColumns.filter((c) => columns.includes(c));
+        if (extras.length > 0) await this.evolve(table, [Object.fromEntries(extras.map((c) => [c, null]))]);
+        const selected = new Set(columns);
+        const values = table.columns.map((c) =>
+          c.name === '_load_id'
+            ? '$1'
+            : c.name === '_loaded_at'
+              ? '$2'
+              : selected.has(c.name)
+                ? `CAST(s.${quoteIdent(c.name)} AS ${this.backend.sqlType(c.type)})`
+                : 'NULL',
+        );
+        const stage = qualified('meta', table.stage);
+        const targets = [ORDINAL, ...table.columns.map((c) => c.name)].map(quoteIdent).join(', ');
+        const [inserted] = await this.conn.query<Record<string, number | string>>(
+          `INSERT INTO ${stage} (${targets}) SELECT s._ord + ${this.ordinal + 1}, ${values.join(', ')} FROM (${sql.replaceAll('{typed}', typed)}) AS s`,
+          [this.request.loadId, loadedAt],
+        );
+        table.rows += Number(Object.values(inserted ?? {})[0] ?? 0);
+        this.ordinal += records + 1;
+      }
+      return true;
+    } finally {
+      await this.conn.query(`DROP TABLE ${typed}`);
+    }
+  }
+
+  /**
+   * The SQL read for a warehouse that cannot read files (Postgres): a private DuckDB reads and
+   * types the file, and its rows go into the stages by the backend's bulk path. Returns false,
+   * having staged nothing, on the same grounds as loadInSql.
+   */
+  private async loadThroughDuckDb(read: SqlFileRead): Promise<boolean> {
+    const typed = await typeFileInDuckDb(read);
+    if (!typed) return false;
+    try {
+      if (typed.records !== read.records || typed.irregular > 0) return false;
+      read.checkRecords(typed.records);
+      const loadedAt = new Date();
+      for (const { table: name, columns, sql } of read.tables) {
+        const table = this.tables.get(name);
+        if (!table) throw new PlumblineError(`Resource ${this.request.resource} produced rows for table ${name}, which it did not declare`);
+        const extras = read.extraColumns.filter((c) => columns.includes(c));
+        if (extras.length > 0) await this.evolve(table, [Object.fromEntries(extras.map((c) => [c, null]))]);
+        // Where each stage column is in the typed rows (after `_ord`), or not there (null).
+        const at = new Map(columns.map((c, i) => [c, i + 1]));
+        const positions = table.columns.map((c) => at.get(c.name));
+        const stageColumns: ColumnSpec[] = [{ name: ORDINAL, type: 'bigint' }, ...table.columns];
+        const offset = this.ordinal + 1;
+        for await (const rows of typed.rows(sql, columns)) {
+          this.throwIfCancelled();
+          const values = rows.map((row) => [
+            Number(row[0]) + offset,
+            ...table.columns.map((c, i) =>
+              c.name === '_load_id' ? this.request.loadId : c.name === '_loaded_at' ? loadedAt : (row[positions[i] ?? -1] ?? null),
+            ),
+          ]);
+          await this.conn.appendRows('meta', table.stage, stageColumns, values);
+          table.rows += values.length;
+        }
+        this.ordinal += typed.records + 1;
+      }
+      return true;
+    } finally {
+      typed.close();
     }
   }
 
@@ -510,8 +615,7 @@ function fieldsByColumn(table: StagedTable, row: Row): { byColumn: Map<string, u
   const byColumn = new Map<string, unknown>();
   const winner = new Map<string, { field: string; rank: number }>();
   const notes: string[] = [];
-  const declared = new Map(table.spec.columns.map((c) => [c.name, toColumnName(c.name)]));
-  const declaredColumns = new Set(declared.values());
+  const { declared, declaredColumns } = table;
   for (const [field, value] of Object.entries(row)) {
     const column = toColumnName(field);
     const rank = declared.get(field) === column ? 2 : field === column ? 1 : 0;

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 
 import type { ColumnSpec, LoadBatch, Row, TableSpec, WarehouseSchema, WriteMode } from '../extract/types.ts';
 
-export type { ColumnSpec, ColumnType, LoadBatch, QuarantineRecord, Row, TableSpec, WarehouseSchema, WriteMode } from '../extract/types.ts';
+export type { ColumnSpec, ColumnType, LoadBatch, QuarantineRecord, Row, SqlFileRead, TableSpec, WarehouseSchema, WriteMode } from '../extract/types.ts';
 
 export const WAREHOUSE_SCHEMAS: readonly WarehouseSchema[] = ['raw', 'staging', 'intermediate', 'marts', 'meta'];
 

@@ -89,6 +89,65 @@ export function recordSchema(spec: EndpointSpec): z.ZodType<Record<string, unkno
   return z.looseObject({ ...shape(spec.fields), ...objects, ...children }) as unknown as z.ZodType<Record<string, unknown>>;
 }
 
+/** Whether a value passes its field's zod schema for sure (fieldSchema, checked directly). */
+function fieldConforms(field: FieldSpec, value: unknown): boolean {
+  if (value === null || value === undefined) return !field.required;
+  switch (field.kind) {
+    case 'text':
+      return typeof value === 'string';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'integer':
+    case 'epoch-millis':
+      return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'money':
+    case 'rate':
+    case 'quantity':
+    case 'unit-price':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'date':
+      return typeof value === 'string' && (isIsoDate(value) || isInstantText(value));
+    case 'instant':
+      return typeof value === 'string' && isInstantText(value);
+    case 'epoch-seconds':
+      return (typeof value === 'string' || typeof value === 'number') && isEpochSeconds(value);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function fieldsConform(fields: readonly FieldSpec[], record: Record<string, unknown>): boolean {
+  for (const field of fields) if (!fieldConforms(field, record[field.source])) return false;
+  return true;
+}
+
+function childConforms(child: ChildSpec, items: unknown): boolean {
+  if (items === null || items === undefined) return true;
+  if (!Array.isArray(items)) return false;
+  for (const item of items) {
+    if (!isPlainObject(item) || !fieldsConform(child.fields, item)) return false;
+    for (const nested of child.children ?? []) if (!childConforms(nested, item[nested.source])) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a record passes recordSchema for sure, checked field by field without zod (which costs
+ * more than the rest of a record's mapping). False means only "ask zod": zod gives the reasons.
+ */
+export function conformsToSpec(spec: EndpointSpec, record: unknown): record is Record<string, unknown> {
+  if (!isPlainObject(record) || !fieldsConform(spec.fields, record)) return false;
+  for (const object of spec.objects) {
+    const value = record[object.source];
+    if (value === null || value === undefined) continue;
+    if (!isPlainObject(value) || !fieldsConform(object.fields, value)) return false;
+  }
+  for (const child of spec.children) if (!childConforms(child, record[child.source])) return false;
+  return true;
+}
+
 function fieldColumns(field: FieldSpec): ColumnSpec[] {
   const columns: ColumnSpec[] = [{ name: field.column, type: COLUMN_TYPES[field.kind] }];
   if (field.kind === 'epoch-seconds') columns.push({ name: localColumn(field), type: 'date' });
@@ -172,6 +231,19 @@ function putField(row: Row, field: FieldSpec, value: unknown, timeZone: string):
   }
 }
 
+const NOTHING: ReadonlySet<string> = new Set();
+// putFields runs for every record and nested element: each field list's names are collected once.
+const sourcesByFields = new WeakMap<readonly FieldSpec[], ReadonlySet<string>>();
+
+function declaredSources(fields: readonly FieldSpec[]): ReadonlySet<string> {
+  let sources = sourcesByFields.get(fields);
+  if (!sources) {
+    sources = new Set(fields.map((field) => field.source));
+    sourcesByFields.set(fields, sources);
+  }
+  return sources;
+}
+
 /** Copies the declared fields, then the undeclared ones (named `prefix` + field; never over a declared column). */
 function putFields(
   row: Row,
@@ -179,9 +251,9 @@ function putFields(
   source: Record<string, unknown>,
   timeZone: string,
   prefix = '',
-  skip: ReadonlySet<string> = new Set(),
+  skip: ReadonlySet<string> = NOTHING,
 ): void {
-  const declared = new Set(fields.map((field) => field.source));
+  const declared = declaredSources(fields);
   for (const field of fields) putField(row, field, source[field.source], timeZone);
   for (const [key, value] of Object.entries(source)) {
     if (declared.has(key) || skip.has(key)) continue;

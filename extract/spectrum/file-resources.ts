@@ -11,7 +11,9 @@ import { parse } from 'csv-parse';
 import { PlumblineError, errorMessage } from '../../lib/errors.ts';
 import { checkManifestCount, checkManifestListsMissing, decodingStream, readExportManifest } from '../export-files.ts';
 import type { ExtractContext, LoadBatch, QuarantineRecord, Resource } from '../types.ts';
+import { scanCsvShape } from '../csv-shape.ts';
 import { batchRecords, resourceTables } from './batches.ts';
+import { spectrumCsvSqlRead } from './csv-sql.ts';
 import type { SpectrumTableDef } from './tables.ts';
 import { SPECTRUM_TABLE_NAMES, tableDef, writeMode } from './tables.ts';
 
@@ -51,26 +53,49 @@ export function createSpectrumFileResources(options: SpectrumFileOptions): Resou
           yield { rows: Object.fromEntries(resourceTables(def).map((t) => [t.name, []])), missingFile: path };
           return;
         }
-        const skipped: QuarantineRecord[] = [];
-        const records = readCsv(path, def, skipped, {
-          encoding: options.encoding,
-          onEnd: (count) => checkManifestCount(manifest, relative, path, count),
-        });
-        for await (const batch of batchRecords(records, {
-          def,
-          companyCodes: companies,
-          asOf: context.asOf,
-          batchRows: options.batchRows,
-          origin: (record) => `${table}.csv line ${(record as Record<symbol, number>)[LINE] ?? '?'}`,
-        })) {
-          // Records the CSV parser could not read ride with the next batch.
-          const quarantine = [...(batch.quarantine ?? []), ...skipped.splice(0)];
-          // A file export carries no cursor: each file is read whole.
-          yield { rows: batch.rows, quarantine };
+        const onEnd = (count: number) => checkManifestCount(manifest, relative, path, count);
+        const recordBatches = () => readRecordBatches(path, def, companies, context.asOf, { ...options, onEnd });
+        // A plain UTF-8 file can be read and typed by the warehouse itself (csv-sql.ts); anything else goes record by record.
+        const shape = isUtf8Label(options.encoding) ? await scanCsvShape(path) : null;
+        const sqlRead = shape?.plain
+          ? await spectrumCsvSqlRead({ def, path, records: shape.records, companyCodes: companies, checkRecords: onEnd, fallback: recordBatches })
+          : null;
+        if (sqlRead) {
+          yield { rows: {}, sqlRead };
+          return;
         }
+        yield* recordBatches();
       },
     };
   });
+}
+
+/** Reads a file record by record: parsed, normalized and batched in TypeScript (rows.ts, batches.ts). */
+async function* readRecordBatches(
+  path: string,
+  def: SpectrumTableDef,
+  companies: readonly string[],
+  asOf: string,
+  options: { encoding?: string; batchRows?: number; onEnd: (count: number) => void },
+): AsyncGenerator<LoadBatch> {
+  const skipped: QuarantineRecord[] = [];
+  const records = readCsv(path, def, skipped, { encoding: options.encoding, onEnd: options.onEnd });
+  for await (const batch of batchRecords(records, {
+    def,
+    companyCodes: companies,
+    asOf,
+    batchRows: options.batchRows,
+    origin: (record) => `${def.table}.csv line ${(record as Record<symbol, number>)[LINE] ?? '?'}`,
+  })) {
+    // Records the CSV parser could not read ride with the next batch.
+    const quarantine = [...(batch.quarantine ?? []), ...skipped.splice(0)];
+    // A file export carries no cursor: each file is read whole.
+    yield { rows: batch.rows, quarantine };
+  }
+}
+
+function isUtf8Label(encoding: string | undefined): boolean {
+  return encoding === undefined || /^utf-?8$/i.test(encoding.trim());
 }
 
 /** The path of a table's file in an export folder. */

@@ -31,6 +31,14 @@ export interface DuckDbOptions {
 const LOCK_POLL_MS = 250;
 
 /**
+ * DuckDB's memory limit while loads run. Its default (80% of the machine's memory) lets its
+ * buffers grow with the largest tables' stages and publishes; the limit makes it spill to its
+ * temporary folder instead (beside the warehouse file), so that a large contractor loads in a
+ * bounded footprint. The models and reports run with DuckDB's default again.
+ */
+export const LOAD_MEMORY_LIMIT = '1GB';
+
+/**
  * A reader runs whatever SQL the user types: it opens the file read-only, with no access to any
  * other file (no COPY TO, read_text, read_csv, glob, ATTACH), no extension installs or loads,
  * and its configuration locked so that no query can turn any of that back on.
@@ -150,9 +158,11 @@ async function publishReaderCopy(conn: DuckDBConnection, path: string): Promise<
 
 class DuckDbBackend implements Backend {
   readonly kind = 'duckdb' as const;
+  readonly readsFiles = true;
   readonly displayName: string;
   readonly db: Kysely<any>;
   private readonly idle: DuckDBConnection[] = [];
+  private loadsRunning = 0;
   private readonly all: DuckDBConnection[] = [];
   private closed = false;
 
@@ -220,6 +230,27 @@ class DuckDbBackend implements Backend {
     if (upper === 'DATE') return 'date';
     if (upper.startsWith('TIMESTAMP')) return 'timestamp';
     return 'varchar';
+  }
+
+  async duringLoad<T>(work: () => Promise<T>): Promise<T> {
+    if (this.readOnly) return work();
+    // The limit is the instance's: set by the first load in, reset by the last one out.
+    // A writer whose configuration is locked (sandboxed) keeps DuckDB's default: the limit is a tuning, not a rule.
+    if (this.loadsRunning++ === 0) await this.setting(`SET memory_limit = '${LOAD_MEMORY_LIMIT}'`).catch(() => undefined);
+    try {
+      return await work();
+    } finally {
+      if (--this.loadsRunning === 0) await this.setting('RESET memory_limit').catch(() => undefined);
+    }
+  }
+
+  private async setting(sqlText: string): Promise<void> {
+    const conn = await this.acquireRaw();
+    try {
+      await conn.run(sqlText);
+    } finally {
+      this.releaseRaw(conn);
+    }
   }
 
   /** Publishes the reader copy now (a writer also does when it closes, and when it opens a file that has none). */
