@@ -103,6 +103,9 @@ export async function pendingNotices(warehouse: Warehouse, exceptRunId: string):
     .where('state', '=', 'pending')
     .where('run_id', '<>', exceptRunId)
     .orderBy('created_at')
+    // One run's notices share a timestamp: then email before webhook, by kind, so a retry goes out in the order it was made.
+    .orderBy('channel')
+    .orderBy('kind')
     .orderBy('notice_id')
     .execute();
   return rows.map((r) => ({

@@ -122,7 +122,7 @@ describeEachWarehouse('a report on a bad night', (factory) => {
       expect(bad.stderr).toContain('open_total_ties_out');
       expect(existsSync(report)).toBe(true);
       expect(bad.stdout).toContain(report);
-      expect(await latestStages(location)).toEqual({ load: 'ok', models: 'partial', writeback: 'skipped', reports: 'ok' });
+      expect(await latestStages(location)).toEqual({ load: 'ok', models: 'partial', writeback: 'skipped', reports: 'ok', notify: 'skipped' });
       expect(await agingRows(location)).toBe(firstAging);
 
       const html = readFileSync(report, 'utf8');
@@ -161,7 +161,7 @@ describeEachWarehouse('a report on a bad night', (factory) => {
     try {
       const broken = await runCli(['run', '--config', config, '--as-of', asOf, '--json-logs'], { cwd: work });
       expect(broken.code, broken.stderr).toBe(1);
-      expect(await latestStages(location)).toEqual({ load: 'partial', models: 'skipped', writeback: 'skipped', reports: 'skipped' });
+      expect(await latestStages(location)).toEqual({ load: 'partial', models: 'skipped', writeback: 'skipped', reports: 'skipped', notify: 'skipped' });
     } finally {
       writeFileSync(invoices, original);
     }

@@ -73,7 +73,7 @@ describeEachWarehouse('JSON logs of a run off a terminal', (factory) => {
       for (const e of of(name)) expect(e.stage).toBe('reports');
     }
     const stageEnds = of('stage.end');
-    expect(stageEnds.map((e) => e.stage)).toEqual(['load', 'models', 'writeback', 'reports']);
+    expect(stageEnds.map((e) => e.stage)).toEqual(['load', 'models', 'writeback', 'reports', 'notify']);
     for (const e of stageEnds) expect(e).toMatchObject({ status: expect.any(String), rows: expect.any(Number), ms: expect.any(Number) });
     // A stage's rows are its steps' records, as meta.run_steps stores them (a load's child rows are not counted twice).
     expect(Number(stageEnds.find((e) => e.stage === 'load')!.rows)).toBeGreaterThan(100);
