@@ -48,7 +48,12 @@ export interface StageResult {
   error: string | null;
   /** Seconds of parts of the stage, where it has parts (a full run: load, models, reports). */
   parts?: Record<string, number>;
+  /** The slowest steps of a pipeline stage (resources loaded, models built), with their seconds and rows. */
+  steps?: { name: string; seconds: number; rows: number | null; note: string | null }[];
 }
+
+/** How many of a pipeline stage's slowest steps are kept in its result. */
+const SLOWEST_STEPS = 12;
 
 const AS_OF = '2026-11-15';
 const COMPANY = '1';
@@ -95,8 +100,12 @@ async function runPipelineJob(job: Extract<StageJob, { kind: 'pipeline' }>): Pro
     const started = performance.now();
     const result = await runPipeline({ warehouse, config, secrets, logger: silentLogger, asOf: AS_OF, stages: job.stages, reports: { outDir: job.outDir } });
     const seconds = (performance.now() - started) / 1000;
-    const loadSeconds = result.loads.reduce((s, l) => s + l.seconds, 0);
-    const modelSeconds = result.models.reduce((s, m) => s + m.seconds, 0);
+    // Each pipeline stage's wall time (the sources load at once: their steps' seconds overlap).
+    const stageSeconds = (name: string) => result.stages.find((s) => s.stage === name)?.seconds ?? 0;
+    const steps = result.stages
+      .flatMap((s) => s.steps.map((step) => ({ name: step.name, seconds: step.seconds, rows: step.rows, note: step.note ?? step.reason ?? null })))
+      .sort((a, b) => b.seconds - a.seconds)
+      .slice(0, SLOWEST_STEPS);
     const errors = [
       ...result.loads.filter((l) => l.error).map((l) => `${l.resource}: ${l.error}`),
       ...result.models.filter((m) => m.status === 'failed').map((m) => `${m.name}: ${m.error}`),
@@ -108,7 +117,8 @@ async function runPipelineJob(job: Extract<StageJob, { kind: 'pipeline' }>): Pro
       seconds,
       ok: result.ok,
       error: errors.length > 0 ? errors.slice(0, 3).join('; ') : result.ok ? null : 'the run failed',
-      parts: { load: loadSeconds, models: modelSeconds, reports: Math.max(0, seconds - loadSeconds - modelSeconds) },
+      parts: { load: stageSeconds('load'), models: stageSeconds('models'), reports: stageSeconds('reports') },
+      steps,
     };
   } finally {
     await warehouse.close();

@@ -247,6 +247,20 @@ export const META_TABLES: readonly MetaTable[] = [
     ],
     since: 4,
   },
+  {
+    // The content hash of what a resource's last successful load read (an export file), written
+    // in that load's transaction: the next load of the same content is not read again.
+    name: 'load_fingerprints',
+    columns: [
+      ['source', 'varchar'],
+      ['resource', 'varchar'],
+      ['fingerprint', 'varchar'],
+      ['load_id', 'varchar'],
+      ['recorded_at', 'timestamp'],
+    ],
+    primaryKey: ['source', 'resource'],
+    since: 9,
+  },
 ];
 
 export interface MetaMigration {
@@ -269,6 +283,7 @@ export const META_MIGRATIONS: readonly MetaMigration[] = [
   { id: 2, description: 'the write-back outbox (outbox) and its audit trail (outbox_events)' },
   { id: 3, description: 'workpaper notes (finding_notes) and the findings seen per report (finding_history)' },
   { id: 4, description: 'the size of each table before and after each load (load_volumes), for the volume check' },
+  { id: 9, description: 'the content hash of what each resource last loaded (load_fingerprints), so an unchanged export file is not read again' },
 ];
 
 /** Column order of `meta.quarantine`, for bulk appends. */

@@ -12,7 +12,8 @@
 with load_times as (
   select
     source,
-    max(case when status = 'loaded' then finished_at end) as last_loaded_at
+    -- an export found unchanged since its last load (not read again) is as fresh as that check
+    max(case when status in ('loaded', 'unchanged') then finished_at end) as last_loaded_at
   from meta.loads
   group by source
 ),
