@@ -89,6 +89,8 @@ export const META_TABLES: readonly MetaTable[] = [
       ['seconds', 'double'],
       ['message', 'varchar'],
       ['finished_at', 'timestamp'],
+      // The hash of the SQL and checks the build ran (transform/unchanged-models.ts).
+      ['sql_hash', 'varchar', { since: 9 }],
     ],
   },
   {
@@ -283,7 +285,11 @@ export const META_MIGRATIONS: readonly MetaMigration[] = [
   { id: 2, description: 'the write-back outbox (outbox) and its audit trail (outbox_events)' },
   { id: 3, description: 'workpaper notes (finding_notes) and the findings seen per report (finding_history)' },
   { id: 4, description: 'the size of each table before and after each load (load_volumes), for the volume check' },
-  { id: 9, description: 'the content hash of what each resource last loaded (load_fingerprints), so an unchanged export file is not read again' },
+  {
+    id: 9,
+    description:
+      'the content hash of what each resource last loaded (load_fingerprints), so an unchanged export file is not read again, and of what each model build ran (model_runs.sql_hash), so a model whose inputs did not change is not built again',
+  },
 ];
 
 /** Column order of `meta.quarantine`, for bulk appends. */

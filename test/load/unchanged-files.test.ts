@@ -51,7 +51,6 @@ async function run(
 
 const unchangedSteps = (result: PipelineResult) => result.loads.filter((l) => l.note?.startsWith('unchanged since load ')).map((l) => l.name);
 const readSteps = (result: PipelineResult) => result.loads.filter((l) => !l.note?.startsWith('unchanged since load ')).map((l) => l.name);
-const fileResources = (result: PipelineResult) => result.loads.filter((l) => !l.name.startsWith('mappings.')).map((l) => l.name);
 
 /** Every raw table's rows as sorted text, the load columns left out: what the loads hold. */
 async function rawContent(warehouse: Warehouse): Promise<Record<string, string[]>> {
@@ -92,20 +91,19 @@ describeEachWarehouse('unchanged export files', (factory) => {
       expect(second.ok).toBe(true);
       const load = second.stages.find((s) => s.stage === 'load')!;
       expect(load.status).toBe('ok');
-      // Every export file is unchanged; the mapping files (not fingerprinted) load as always.
-      expect(unchangedSteps(second)).toEqual(fileResources(second));
-      expect(load.counts.unchanged).toBe(fileResources(second).length);
+      // Every export file is unchanged, the mapping files too.
+      expect(unchangedSteps(second)).toEqual(second.loads.map((l) => l.name));
+      expect(load.counts.unchanged).toBe(second.loads.length);
       expect(second.loads.every((l) => l.status === 'ok')).toBe(true);
       expect(await rawContent(warehouse)).toEqual(content);
       // Nothing was published, so no volume was recorded: the volume check reads the real last load.
-      const mappingTables = second.loads.filter((l) => l.name.startsWith('mappings.')).length;
-      expect(await count(warehouse, 'SELECT count(*) AS n FROM meta.load_volumes')).toBe(volumes + mappingTables);
+      expect(await count(warehouse, 'SELECT count(*) AS n FROM meta.load_volumes')).toBe(volumes);
       // meta.loads says unchanged, not "loaded 0 rows".
       const statuses = await warehouse.query<{ status: string; n: number | bigint }>(
-        `SELECT status, count(*) AS n FROM meta.loads WHERE load_id = $1 AND source <> 'mappings' GROUP BY status`,
+        `SELECT status, count(*) AS n FROM meta.loads WHERE load_id = $1 GROUP BY status`,
         [second.runId],
       );
-      expect(statuses.map((s) => [s.status, Number(s.n)])).toEqual([['unchanged', fileResources(second).length]]);
+      expect(statuses.map((s) => [s.status, Number(s.n)])).toEqual([['unchanged', second.loads.length]]);
       // Neither source looks empty nor stale to the close status: its data checks read as they did after the first load.
       expect((await dataChecks()).map((r) => [r.check, r.status, Number(r.open_findings)])).toEqual(checksBefore);
       expect(checksBefore.find(([check]) => check === 'volume')?.[1]).toBe('ok');
