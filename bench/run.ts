@@ -2,7 +2,8 @@
  * `npm run bench`: times each stage of plumbline on cached sandboxes, each stage a process of
  * its own (peak RSS per stage), beside references measured in the same run on the same data —
  * DuckDB's own readers of the export (the load limit), the model SQL run directly (the model
- * limit), a naive row-by-row loader — and prints the ratios. Writes bench/results/<time>.json.
+ * limit), a naive row-by-row loader — and prints the ratios, of the wall time and of the CPU
+ * time (which a shared machine moves far less). Writes bench/results/<time>.json.
  *
  *   npm run bench -- [--scales small,medium] [--parts files,api,models,reports,full,nightly,refs]
  *                    [--warehouses duckdb,postgres] [--seed 42] [--cache bench/.cache] [--steps]
@@ -37,9 +38,12 @@ interface Measurement {
   seconds: number;
   rowsPerSecond: number;
   peakRssMb: number;
+  cpuSeconds?: number;
   /** What it is compared with (another line's stage), and the ratio of the seconds. */
   reference: string | null;
   ratio: number | null;
+  /** The ratio of the CPU seconds, where both sides have them. */
+  cpuRatio?: number | null;
   ok: boolean;
   error: string | null;
   parts?: Record<string, number>;
@@ -89,7 +93,7 @@ async function serveSandbox(store: string): Promise<{ urls: SandboxUrls; stop():
 
 /** Prints the measurements as a table. */
 function printTable(rows: readonly Measurement[]): void {
-  const header = ['scale', 'warehouse', 'stage', 'rows', 'seconds', 'rows/s', 'peak RSS MB', 'reference', 'ratio'];
+  const header = ['scale', 'warehouse', 'stage', 'rows', 'seconds', 'rows/s', 'peak RSS MB', 'cpu s', 'reference', 'ratio', 'cpu ratio'];
   const cells = rows.map((m) => [
     m.scale,
     m.warehouse,
@@ -98,11 +102,13 @@ function printTable(rows: readonly Measurement[]): void {
     m.seconds.toFixed(2),
     String(Math.round(m.rowsPerSecond)),
     String(m.peakRssMb),
+    m.cpuSeconds === undefined ? '' : m.cpuSeconds.toFixed(2),
     m.reference ?? '',
     m.ratio === null ? '' : `${m.ratio.toFixed(2)}×`,
+    m.cpuRatio === null || m.cpuRatio === undefined ? '' : `${m.cpuRatio.toFixed(2)}×`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((v, i) => (i >= 3 && i <= 6 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ');
+  const line = (c: string[]) => c.map((v, i) => (i >= 3 && i <= 7 ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ');
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${cells.map(line).join('\n')}\n`);
 }
 
@@ -181,6 +187,7 @@ async function main(): Promise<void> {
           rowsPerSecond: m.seconds > 0 ? m.rows / m.seconds : 0,
           reference: reference ? (referenceName ?? (reference.warehouse === '-' ? reference.stage : `${reference.warehouse} ${reference.stage}`)) : null,
           ratio: reference && reference.seconds > 0 && m.seconds > 0 ? m.seconds / reference.seconds : null,
+          cpuRatio: reference?.cpuSeconds && m.cpuSeconds ? m.cpuSeconds / reference.cpuSeconds : null,
         };
         measurements.push(row);
         log(

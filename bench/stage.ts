@@ -44,6 +44,8 @@ export interface StageResult {
   rows: number;
   seconds: number;
   peakRssMb: number;
+  /** CPU seconds of the stage's process while it worked (the sandbox's servers, another process, not counted). */
+  cpuSeconds?: number;
   ok: boolean;
   error: string | null;
   /** Seconds of parts of the stage, where it has parts (a full run: load, models, reports). */
@@ -174,13 +176,17 @@ async function run(job: StageJob): Promise<Omit<StageResult, 'peakRssMb'>> {
 }
 
 const job = JSON.parse(process.argv[2]!) as StageJob;
-let result: Omit<StageResult, 'peakRssMb'>;
+let result: Omit<StageResult, 'peakRssMb' | 'cpuSeconds'>;
+// CPU time of the work, every thread (DuckDB's included): on a shared machine it moves far less than the wall time.
+const cpuBefore = process.cpuUsage();
 try {
   result = await run(job);
 } catch (error) {
   result = { rows: 0, seconds: 0, ok: false, error: error instanceof Error ? error.message : String(error) };
 }
+const cpu = process.cpuUsage(cpuBefore);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 // maxRSS is in kilobytes: the whole process's peak, DuckDB's memory included.
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
-process.stdout.write(`BENCH_RESULT ${JSON.stringify({ ...result, peakRssMb })}\n`);
+process.stdout.write(`BENCH_RESULT ${JSON.stringify({ ...result, peakRssMb, cpuSeconds })}\n`);
 process.exit(0);
