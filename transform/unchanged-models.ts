@@ -6,7 +6,8 @@
  * unchanged when its hash is its last build's, its relation is still there in the same form,
  * every raw table it reads was last loaded before that build, and every model it reads was
  * unchanged in this run too. A model reading meta tables, or reading nothing, or calling the
- * clock, is always built: its result is not a function of the raw tables.
+ * clock or a file reader, is always built: its result is not a function of the raw tables. A
+ * relation a model reads must be named `schema.name` (as the runner orders models by) to count.
  */
 import { createHash } from 'node:crypto';
 import type { Warehouse } from '../load/types.ts';
@@ -26,7 +27,9 @@ export interface BuildHistory {
   loaded: ReadonlyMap<string, Date>;
 }
 
-const VOLATILE = /\b(current_timestamp|current_time|now\s*\(|random\s*\(|gen_random_uuid|uuid\s*\()/i;
+// What makes a model's result depend on more than the warehouse relations it names: the clock,
+// chance, or a file or database read from inside the SQL.
+const VOLATILE = /\b(current_timestamp|current_time|now\s*\(|random\s*\(|gen_random_uuid|uuid\s*\(|read_(csv|json|parquet)\w*\s*\(|\w+_scan\s*\()/i;
 
 /** The hash of what building a model runs: its rendered SQL, its checks' queries and its materialization. */
 export function buildHash(model: Model, sql: string, checkQueries: readonly string[]): string {
