@@ -2,10 +2,11 @@
  * `npm run bench`: times each stage of plumbline on cached sandboxes, each stage a process of
  * its own (peak RSS per stage), beside references measured in the same run on the same data —
  * DuckDB's own readers of the export (the load limit), the model SQL run directly (the model
- * limit), a naive row-by-row loader — and prints the ratios. Writes bench/results/<time>.json.
+ * limit), a naive row-by-row loader — and prints the ratios, of the wall time and of the CPU
+ * time (which a shared machine moves far less). Writes bench/results/<time>.json.
  *
  *   npm run bench -- [--scales small,medium] [--parts files,api,models,reports,full,nightly,refs]
- *                    [--warehouses duckdb,postgres] [--seed 42] [--cache bench/.cache]
+ *                    [--warehouses duckdb,postgres] [--seed 42] [--cache bench/.cache] [--steps]
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +48,7 @@ interface Measurement {
   ok: boolean;
   error: string | null;
   parts?: Record<string, number>;
+  steps?: StageResult['steps'];
 }
 
 function runChild(script: string, args: string[], onLine?: (line: string) => void): Promise<{ out: string; child: ReturnType<typeof spawn> }> {
@@ -111,6 +113,25 @@ function printTable(rows: readonly Measurement[]): void {
   process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${cells.map(line).join('\n')}\n`);
 }
 
+/** Where each run's time went: its pipeline stages' seconds, and with `steps` its slowest steps. */
+function printParts(rows: readonly Measurement[], steps: boolean): void {
+  const runs = rows.filter((m) => m.parts && Object.values(m.parts).some((s) => s > 0));
+  if (runs.length === 0) return;
+  process.stdout.write('\nwhere the time went (seconds per pipeline stage)\n');
+  for (const m of runs) {
+    const parts = Object.entries(m.parts!)
+      .filter(([, s]) => s > 0)
+      .map(([name, s]) => `${name} ${s.toFixed(2)}`)
+      .join(', ');
+    process.stdout.write(`  ${m.scale} ${m.warehouse} ${m.stage}: ${parts}\n`);
+    if (!steps) continue;
+    for (const step of m.steps ?? [])
+      process.stdout.write(
+        `      ${step.seconds.toFixed(2).padStart(7)}s  ${step.name}${step.rows === null ? '' : ` ${step.rows} rows`}${step.note ? ` (${step.note})` : ''}\n`,
+      );
+  }
+}
+
 /** The growth exponent of each stage's time in the work's size, between the smallest and the largest scale measured. */
 function growthExponents(rows: readonly Measurement[]): { warehouse: string; stage: string; exponent: number; from: string; to: string }[] {
   const out: { warehouse: string; stage: string; exponent: number; from: string; to: string }[] = [];
@@ -134,9 +155,10 @@ async function main(): Promise<void> {
     .option('--warehouses <list>', 'duckdb, postgres', 'duckdb,postgres')
     .option('--seed <n>', 'sandbox seed', '42')
     .option('--cache <dir>', 'where generated sandboxes are kept', join(BENCH_DIR, '.cache'))
-    .option('--out <dir>', 'where the JSON results go', join(BENCH_DIR, 'results'));
+    .option('--out <dir>', 'where the JSON results go', join(BENCH_DIR, 'results'))
+    .option('--steps', "print each run's slowest steps (resources loaded, models built) under the table");
   program.parse(process.argv);
-  const opts = program.opts<{ scales: string; parts: string; warehouses: string; seed: string; cache: string; out: string }>();
+  const opts = program.opts<{ scales: string; parts: string; warehouses: string; seed: string; cache: string; out: string; steps?: boolean }>();
   const scales = opts.scales.split(',').map((s) => s.trim()) as Scale[];
   const parts = new Set(opts.parts.split(',').map((s) => s.trim()) as Part[]);
   for (const p of parts) if (!PARTS.includes(p)) throw new Error(`--parts: unknown part ${p}; parts are ${PARTS.join(', ')}`);
@@ -201,6 +223,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write('\n');
   printTable(measurements);
+  printParts(measurements, opts.steps === true);
   const exponents = growthExponents(measurements);
   if (exponents.length > 0) {
     process.stdout.write('\ngrowth exponent of time in rows (1.0 = linear)\n');
@@ -281,9 +304,8 @@ async function benchWarehouse(
   // from the sandbox's BuildOps API and Spectrum SQL (TDS)
   if (parts.has('api')) {
     const servers = await serveSandbox(sandbox.store);
-    let apiWarehouse: string;
     try {
-      apiWarehouse = await newWarehouse('api');
+      const apiWarehouse = await newWarehouse('api');
       add(
         { warehouse: kind, stage: 'extract+load from the APIs', ...(await pipeline(apiWarehouse, 'api', ['extract', 'load'], servers.urls)) },
         find(kind, 'extract+load from files'),
@@ -292,17 +314,32 @@ async function benchWarehouse(
       await servers.stop();
     }
     if (parts.has('nightly')) {
+      // The night after a whole run from the APIs (load, models, reports), against that run.
+      const fullApi = await newWarehouse('full-api');
+      const first = await serveSandbox(sandbox.store);
+      let fullRun: Measurement;
+      try {
+        fullRun = add(
+          {
+            warehouse: kind,
+            stage: 'full run from the APIs',
+            ...(await pipeline(fullApi, 'api', ['extract', 'load', 'models', 'reports'], first.urls)),
+          },
+          find(kind, 'full run from files'),
+        );
+      } finally {
+        await first.stop();
+      }
       const changed = await changedSandbox(sandbox, work);
       const nightly = await serveSandbox(changed.store);
       try {
-        const first = find(kind, 'extract+load from the APIs');
         add(
           {
             warehouse: kind,
-            stage: 'nightly extract+load from the APIs after 1% changed',
-            ...(await pipeline(apiWarehouse, 'api', ['extract', 'load'], nightly.urls)),
+            stage: 'nightly from the APIs after 1% changed',
+            ...(await pipeline(fullApi, 'api', ['extract', 'load', 'models', 'reports'], nightly.urls)),
           },
-          first,
+          fullRun,
         );
       } finally {
         await nightly.stop();

@@ -112,6 +112,13 @@ export interface Resource<State = unknown> {
    * full). A resource without it keeps no state.
    */
   readState?(stored: unknown): State | undefined;
+  /**
+   * The content hash of what `extract` would read now (an export file's bytes and the settings
+   * that shape its rows), or null when it cannot say. A load whose hash equals the one its last
+   * successful load committed reads nothing (load/fingerprints.ts). Only for resources whose rows
+   * depend on nothing else: not for an API, whose answer changes without any file changing.
+   */
+  fingerprint?(context: ExtractContext): Promise<string | null>;
   /** Yields batches, starting from the last committed state (undefined on a first or full run). */
   extract(state: State | undefined, context: ExtractContext): AsyncIterable<LoadBatch<State>>;
 }

@@ -3,6 +3,7 @@ import type { ExtractContext, Resource } from '../extract/types.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { RetryPolicy } from '../lib/retry.ts';
 import { withRetry } from '../lib/retry.ts';
+import { recordUnchanged, unchangedSince } from './fingerprints.ts';
 import type { LoadResult, Warehouse } from './types.ts';
 
 /** How often a whole load is run again after a transient failure the client could not retry in place. */
@@ -16,7 +17,8 @@ export interface LoadResourceOptions {
 }
 
 /**
- * Loads `resource` from its last committed state (or from scratch on a full refresh). A
+ * Loads `resource` from its last committed state (or from scratch on a full refresh); a resource
+ * whose content hash is the one its last load committed is not read (`unchanged` in the result). A
  * transient failure that reaches here (a read cut after rows were handed on, a deadlock mid-way)
  * rolled the load back whole, so the load is run again from the same state, per the shared policy.
  */
@@ -28,6 +30,13 @@ export async function loadResource<State>(
   options: LoadResourceOptions = {},
 ): Promise<LoadResult> {
   const name = `${resource.source}.${resource.name}`;
+  const started = new Date();
+  // An export file whose content is the one last loaded is not read again (a full refresh reads it).
+  const fingerprint = (await resource.fingerprint?.(context)) ?? undefined;
+  if (fingerprint !== undefined && !context.fullRefresh) {
+    const since = await unchangedSince(warehouse, resource.source, resource.name, resource.tables, fingerprint);
+    if (since) return recordUnchanged(warehouse, { loadId, source: resource.source, resource: resource.name }, since, started);
+  }
   return withRetry(
     async () => {
       // The stored state is checked by the resource that wrote it: a shape it does not know means a full read.
@@ -44,6 +53,7 @@ export async function loadResource<State>(
         batches: resource.extract(state, context),
         signal: context.signal,
         allowMissing: context.allowMissing,
+        fingerprint,
       });
     },
     {

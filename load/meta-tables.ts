@@ -89,6 +89,8 @@ export const META_TABLES: readonly MetaTable[] = [
       ['seconds', 'double'],
       ['message', 'varchar'],
       ['finished_at', 'timestamp'],
+      // The hash of the SQL and checks the build ran (transform/unchanged-models.ts).
+      ['sql_hash', 'varchar', { since: 7 }],
     ],
   },
   {
@@ -283,6 +285,20 @@ export const META_TABLES: readonly MetaTable[] = [
     primaryKey: ['finding_key'],
     since: 5,
   },
+  {
+    // The content hash of what a resource's last successful load read (an export file), written
+    // in that load's transaction: the next load of the same content is not read again.
+    name: 'load_fingerprints',
+    columns: [
+      ['source', 'varchar'],
+      ['resource', 'varchar'],
+      ['fingerprint', 'varchar'],
+      ['load_id', 'varchar'],
+      ['recorded_at', 'timestamp'],
+    ],
+    primaryKey: ['source', 'resource'],
+    since: 7,
+  },
 ];
 
 export interface MetaMigration {
@@ -307,6 +323,11 @@ export const META_MIGRATIONS: readonly MetaMigration[] = [
   { id: 4, description: 'the size of each table before and after each load (load_volumes), for the volume check' },
   { id: 5, description: 'the notices of each run and their delivery (notices), and the findings the last notice saw (notice_findings)' },
   { id: 6, description: 'the daily summary invoice a service ticket goes on (outbox.summary_outbox_id)' },
+  {
+    id: 7,
+    description:
+      'the content hash of what each resource last loaded (load_fingerprints), so an unchanged export file is not read again, and of what each model build ran (model_runs.sql_hash), so a model whose inputs did not change is not built again',
+  },
 ];
 
 /** Column order of `meta.quarantine`, for bulk appends. */

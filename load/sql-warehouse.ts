@@ -9,6 +9,7 @@ import { qualified, quoteIdent, toColumnName } from './identifiers.ts';
 import { migrateMeta } from './meta-migrations.ts';
 import { QUARANTINE_COLUMNS } from './meta-tables.ts';
 import { typeFileInDuckDb } from './duckdb/file-reader.ts';
+import { recordFingerprint } from './fingerprints.ts';
 import { coerceValue, storableText } from './row-values.ts';
 import type {
   ColumnSpec,
@@ -86,6 +87,8 @@ export class SqlWarehouse implements Warehouse {
   async resetState(source: string, resource: string): Promise<void> {
     await this.ensureReady();
     await this.query(`DELETE FROM meta.state WHERE source = $1 AND resource = $2`, [source, resource]);
+    // Read from scratch next time, even when its file has not changed.
+    await this.query(`DELETE FROM meta.load_fingerprints WHERE source = $1 AND resource = $2`, [source, resource]);
   }
 
   async listRelations(schema: WarehouseSchema): Promise<{ name: string; kind: 'table' | 'view' }[]> {
@@ -216,6 +219,7 @@ class TableLoad {
         new Date(),
       ]);
     }
+    await recordFingerprint(this.conn, this.request);
     const rowsByTable = Object.fromEntries([...this.tables.values()].map((t) => [t.spec.name, t.rows]));
     const rowsLoaded = [...this.tables.values()].reduce((sum, t) => sum + t.rows, 0);
     const finished = new Date();

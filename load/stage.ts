@@ -15,6 +15,9 @@ import { loadResource } from './load-resource.ts';
 import type { Warehouse } from './types.ts';
 import { childRowsText, splitLoadRows } from './load-summary.ts';
 
+/** How a step whose export was the one already loaded begins its note (counted as `unchanged`). */
+const UNCHANGED_NOTE = 'unchanged since load';
+
 /** The source of the user's mapping files: they load on every run, but are not data from a system. */
 const MAPPINGS_SOURCE = 'mappings';
 
@@ -82,7 +85,10 @@ async function runLoad(options: LoadStageOptions, context: StageContext<Warehous
 
   const errors = steps.map((s) => s.error).filter((e): e is ErrorRecord => e !== null);
   const seconds = (performance.now() - started) / 1000;
-  const counts = { ...countSteps(steps), rows: steps.reduce((n, s) => n + (s.rows ?? 0), 0) };
+  const counts: Record<string, number> = { ...countSteps(steps), rows: steps.reduce((n, s) => n + (s.rows ?? 0), 0) };
+  // Resources whose export was the one already loaded: ok, read again never (load/fingerprints.ts).
+  const unchanged = steps.filter((s) => s.status === 'ok' && s.note?.startsWith(UNCHANGED_NOTE)).length;
+  if (unchanged > 0) counts.unchanged = unchanged;
   if (context.signal.aborted) {
     const tried = steps.length;
     const left = sources.resources.length - tried;
@@ -116,6 +122,12 @@ async function loadOne(options: LoadStageOptions, context: StageContext<Warehous
       },
       { logger: context.logger },
     );
+    if (result.unchanged) {
+      const since = result.unchanged.loadedAt ? ` of ${result.unchanged.loadedAt.toISOString()}` : '';
+      const note = `${UNCHANGED_NOTE} ${result.unchanged.sinceLoadId}${since}`;
+      logger.info('load.unchanged', `${name}: ${note} (the same content hash): not read again`, { resource: name, since: result.unchanged.sinceLoadId });
+      return stepResult(name, 'ok', { seconds: result.seconds, note });
+    }
     const quarantine = result.rowsQuarantined > 0 ? `, ${result.rowsQuarantined} quarantined (see meta.quarantine)` : '';
     // Records (rows of the main table) apart from the child rows its nested arrays became.
     const { records, childRows } = splitLoadRows(resource.tables, result.rowsByTable);

@@ -22,6 +22,11 @@ export interface LoadRequest {
   signal?: AbortSignal;
   /** Accept a batch that says its file is missing even when the tables hold rows (`--allow-missing`). */
   allowMissing?: boolean;
+  /**
+   * The content hash of what this load reads (load/fingerprints.ts), committed with the rows; a
+   * load without one clears the stored hash, since the tables no longer hold exactly that content.
+   */
+  fingerprint?: string;
 }
 
 export interface LoadResult {
@@ -38,6 +43,8 @@ export interface LoadResult {
   newColumns: string[];
   state: unknown;
   seconds: number;
+  /** Set when nothing was read: the content is the one the load `sinceLoadId` committed (load/fingerprints.ts). */
+  unchanged?: { sinceLoadId: string; loadedAt: Date | null };
 }
 
 export type WarehouseKind = 'duckdb' | 'postgres';

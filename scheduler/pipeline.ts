@@ -124,6 +124,7 @@ export const PIPELINE: readonly PipelineEntry[] = [
       modelsStage({
         modelsDirs: o.modelsDirs ?? [PACKAGE_MODELS_DIR, ...o.config.models.extra_dirs.map((d) => configPath(o.config, d))],
         vars: modelVars(o.config, o.asOf, o.runAt),
+        keepUnchanged: true,
       }),
     nothingRanFix: `Load the sources first (plumbline run with the load stage). ${CONFIGURE_A_SOURCE}`,
   },

@@ -13,6 +13,7 @@ import type { Row, Warehouse, WarehouseTransaction } from '../load/types.ts';
 import { discoverModels, orderModels } from './model-graph.ts';
 import type { CheckSpec, Model } from './model-file.ts';
 import { renderSql, sqlString } from './render-sql.ts';
+import { buildHash, keptBuild, readBuildHistory } from './unchanged-models.ts';
 
 export type ModelStatus = 'success' | 'failed' | 'skipped';
 
@@ -33,6 +34,8 @@ export interface ModelResult {
   seconds: number;
   error: string | null;
   failedCheck: FailedCheck | null;
+  /** Not built again: its inputs are the ones its last build read (transform/unchanged-models.ts). */
+  unchanged?: boolean;
 }
 
 export interface RunModelsOptions {
@@ -47,6 +50,12 @@ export interface RunModelsOptions {
   signal?: AbortSignal;
   /** Told each model's result as soon as it is known (the run records store it as a step). */
   onResult?: (result: ModelResult) => Promise<void>;
+  /**
+   * Keep a model whose SQL and inputs did not change since its last build instead of building it
+   * again (transform/unchanged-models.ts). The pipeline does; a direct call (after raw rows were
+   * changed by hand, which no load records) builds everything.
+   */
+  keepUnchanged?: boolean;
 }
 
 class CheckFailed extends Error {
@@ -71,6 +80,8 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
   const kinds = await relationKinds(options.warehouse);
   // {{ run_id }} lets a model read this run's own rows of meta.model_runs (close_status does).
   const run: RunModelsOptions = { ...options, vars: { ...options.vars, run_id: sqlString(options.runId) } };
+  const history = options.keepUnchanged ? await readBuildHistory(options.warehouse) : null;
+  const built = new Set<string>(); // models built (or failed) in this run: what reads them is built too
   for (const model of models) {
     if (options.signal?.aborted) break;
     // A source no one has loaded (its system is not configured) skips the model; it is not a failure.
@@ -87,8 +98,20 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
       logger.warn('model.skipped', `${model.name} ${result.error}`, { model: model.name });
     } else {
       const previous = kinds.get(model.name) ?? null;
-      result = await buildModel(run, model, previous);
-      if (result.status === 'success') {
+      const hash = modelHash(run, model);
+      const kept = history && hash ? keptBuild(model, hash, history, built, previous ?? undefined) : null;
+      if (kept) {
+        result = { ...base(model), status: 'success', rows: kept.rows, seconds: 0, error: null, failedCheck: null, unchanged: true };
+        logger.info('model.unchanged', `${model.name} unchanged: its SQL and every input are the ones its last build read; not built again`, {
+          model: model.name,
+        });
+      } else {
+        result = await buildModel(run, model, previous);
+        built.add(model.name);
+      }
+      if (result.unchanged) {
+        // Kept as it is: its relation and its kind are the ones already there.
+      } else if (result.status === 'success') {
         kinds.set(model.name, model.materialized);
         // A view dropped with CASCADE took the views reading it along: read the catalog again.
         if (previous === 'view' && model.materialized === 'table' && options.warehouse.kind === 'postgres') {
@@ -110,7 +133,7 @@ export async function runModels(options: RunModelsOptions): Promise<ModelResult[
     }
     results.push(result);
     // Recorded as each model finishes, so a later model of the same run can read it.
-    await recordRun(options.warehouse, options.runId, result);
+    await recordRun(options.warehouse, options.runId, result, result.status === 'success' ? modelHash(run, model) : null);
     await options.onResult?.(result);
   }
   return results;
@@ -220,16 +243,25 @@ async function count(tx: WarehouseTransaction, relation: string): Promise<number
   return Number(row?.n ?? 0);
 }
 
-async function recordRun(warehouse: Warehouse, runId: string, r: ModelResult): Promise<void> {
-  await warehouse.query(`INSERT INTO meta.model_runs (run_id, model, status, row_count, seconds, message, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-    runId,
-    r.name,
-    r.status,
-    r.rows,
-    r.seconds,
-    r.error,
-    new Date(),
-  ]);
+async function recordRun(warehouse: Warehouse, runId: string, r: ModelResult, hash: string | null): Promise<void> {
+  await warehouse.query(
+    `INSERT INTO meta.model_runs (run_id, model, status, row_count, seconds, message, finished_at, sql_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [runId, r.name, r.unchanged ? 'unchanged' : r.status, r.rows, r.seconds, r.error, new Date(), hash],
+  );
+}
+
+/** The hash of what building `model` runs now (its SQL and checks as rendered), or null when they do not render. */
+function modelHash(options: RunModelsOptions, model: Model): string | null {
+  try {
+    const target = qualified(model.schema, model.relation);
+    return buildHash(
+      model,
+      renderSql(model.sql, options.vars, model.path),
+      model.checks.map((check) => checkQuery(check, target, options.vars, model.path)),
+    );
+  } catch {
+    return null;
+  }
 }
 
 function base(model: Model) {

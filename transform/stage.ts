@@ -17,6 +17,8 @@ export interface ModelsStageOptions {
   modelsDirs: readonly string[];
   /** Values for the `{{ name }}` placeholders, as SQL literals. */
   vars: Readonly<Record<string, string>>;
+  /** Keep the models whose SQL and inputs did not change since their last build (transform/unchanged-models.ts). */
+  keepUnchanged?: boolean;
 }
 
 /** The models stage; its output is every model's result, in run order. */
@@ -34,6 +36,7 @@ async function runModelsStage(options: ModelsStageOptions, context: StageContext
     runId: context.runId,
     logger: context.logger,
     signal: context.signal,
+    keepUnchanged: options.keepUnchanged,
     onResult: async (model) => {
       const step = modelStep(model);
       steps.push(step);
@@ -41,11 +44,19 @@ async function runModelsStage(options: ModelsStageOptions, context: StageContext
     },
   });
   const seconds = (performance.now() - started) / 1000;
-  const built = models.filter((m) => m.status === 'success').length;
+  const unchanged = models.filter((m) => m.unchanged).length;
+  const built = models.filter((m) => m.status === 'success' && !m.unchanged).length;
   const failed = models.filter((m) => m.status === 'failed').length;
   const skipped = models.filter((m) => m.status === 'skipped').length;
-  context.logger.info('models.done', `Models: ${built} built, ${failed} failed, ${skipped} skipped`, { built, failed, skipped });
-  const counts = { built, failed, skipped };
+  context.logger.info('models.done', `Models: ${built} built, ${unchanged} unchanged, ${failed} failed, ${skipped} skipped`, {
+    built,
+    unchanged,
+    failed,
+    skipped,
+  });
+  const counts: Record<string, number> = { built, failed, skipped };
+  // A kept model is as good as built: its inputs are the ones it was built from.
+  if (unchanged > 0) counts.unchanged = unchanged;
   const errors = steps.flatMap((s) => (s.error ? [s.error] : []));
   const result = { stage: 'models', seconds, counts, errors, steps, output: models };
   if (context.signal.aborted) return { ...result, status: 'cancelled', reason: `cancelled after ${models.length} model(s)` };
@@ -75,7 +86,8 @@ export function failedOnlyOnChecks(result: StageResult): boolean {
 
 /** A model's result as a step: its error when it failed, its reason when it was skipped. */
 function modelStep(model: ModelResult): StepResult {
-  if (model.status === 'success') return stepResult(model.name, 'ok', { rows: model.rows, seconds: model.seconds });
+  if (model.status === 'success')
+    return stepResult(model.name, 'ok', { rows: model.rows, seconds: model.seconds, note: model.unchanged ? 'unchanged since its last build' : null });
   if (model.status === 'skipped') return stepResult(model.name, 'skipped', { reason: model.error });
   const error = describeError(new Error(model.error ?? 'failed'));
   return stepResult(model.name, 'failed', {

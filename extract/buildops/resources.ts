@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { checkManifestCount, checkManifestListsMissing, readExportManifest } from '../export-files.ts';
+import { fileFingerprint } from '../file-fingerprint.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { silentLogger } from '../../lib/logger.ts';
 import type { ExtractContext, LoadBatch, QuarantineRecord, Resource, Row, TableSpec } from '../types.ts';
@@ -230,6 +231,14 @@ export function createBuildOpsFileResources(options: BuildOpsFileResourceOptions
     name: spec.endpoint,
     tables: endpointTables(spec),
     mode: 'merge',
+    // The file's bytes and what shapes its rows: the same hash means the same rows.
+    fingerprint: () =>
+      fileFingerprint([join(options.dir, 'buildops', `${spec.endpoint}.json`)], {
+        tables: endpointTables(spec),
+        timeZone,
+        encoding: options.encoding ?? 'utf-8',
+        manifestRows: readExportManifest(options.dir).get(`buildops/${spec.endpoint}.json`) ?? null,
+      }),
     async *extract(): AsyncIterable<LoadBatch> {
       const stream = new RecordStream(spec, timeZone, 0, undefined);
       const file = join(options.dir, 'buildops', `${spec.endpoint}.json`);

@@ -7,6 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileFingerprint } from '../file-fingerprint.ts';
 import { parse } from 'csv-parse';
 import type { ColumnSpec, LoadBatch, QuarantineRecord, Resource, Row } from '../types.ts';
 
@@ -86,6 +87,8 @@ export function createMappingResources(options: MappingOptions): Resource[] {
           primaryKey: [file.key, ...(file.moreKeys ?? [])],
         },
       ],
+      // The file's bytes and its columns: the same hash means the same rows (load/fingerprints.ts).
+      fingerprint: () => fileFingerprint([path], { columns: file.columns, key: file.key, moreKeys: file.moreKeys ?? [] }),
       async *extract(): AsyncIterable<LoadBatch> {
         const table = `mappings__${file.name}`;
         if (!(await exists(path))) {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse';
 import { PlumblineError, errorMessage } from '../../lib/errors.ts';
 import { checkManifestCount, checkManifestListsMissing, decodingStream, readExportManifest } from '../export-files.ts';
+import { fileFingerprint } from '../file-fingerprint.ts';
 import type { ExtractContext, LoadBatch, QuarantineRecord, Resource } from '../types.ts';
 import { scanCsvShape } from '../csv-shape.ts';
 import { batchRecords, resourceTables } from './batches.ts';
@@ -44,6 +45,14 @@ export function createSpectrumFileResources(options: SpectrumFileOptions): Resou
       name: table,
       tables: resourceTables(def),
       mode: writeMode(def.strategy),
+      // The file's bytes and what shapes its rows: the same hash means the same rows.
+      fingerprint: () =>
+        fileFingerprint([path], {
+          tables: resourceTables(def),
+          companies,
+          encoding: options.encoding ?? 'utf-8',
+          manifestRows: readExportManifest(options.dir).get(`spectrum/${table}.csv`) ?? null,
+        }),
       async *extract(_state: unknown, context: ExtractContext): AsyncIterable<LoadBatch> {
         const manifest = readExportManifest(options.dir);
         const relative = `spectrum/${table}.csv`;

@@ -18,7 +18,8 @@ with run_company as (
 load_times as (
   select
     source,
-    max(case when status = 'loaded' then finished_at end) as last_loaded_at
+    -- an export found unchanged since its last load (not read again) is as fresh as that check
+    max(case when status in ('loaded', 'unchanged') then finished_at end) as last_loaded_at
   from meta.loads
   group by source
 ),
@@ -66,6 +67,8 @@ empty_sources as (
   select source, sum(rows_before) as rows_before
   from meta.load_volumes v
   where load_id = (select max(w.load_id) from meta.load_volumes w where w.source = v.source)
+    -- a resource of that run found unchanged (its export not read again) still holds what it loaded
+    and not exists (select 1 from meta.loads u where u.source = v.source and u.load_id = v.load_id and u.status = 'unchanged')
   group by source
   having sum(rows_loaded) = 0 and sum(rows_before) > 0
 ),

@@ -836,7 +836,7 @@ export async function freshness(warehouse: Warehouse): Promise<Freshness[]> {
   const meta = await warehouse.listRelations('meta');
   if (!meta.some((r) => r.name === 'loads')) return [];
   const rows = await warehouse.query<{ source: string; last_loaded_at: Date | null; resources: number | bigint }>(
-    `select source, max(finished_at) as last_loaded_at, count(distinct resource) as resources from meta.loads where status = 'loaded' group by source order by source`,
+    `select source, max(finished_at) as last_loaded_at, count(distinct resource) as resources from meta.loads where status in ('loaded', 'unchanged') group by source order by source`,
   );
   return rows.map((r) => ({ source: r.source, last_loaded_at: r.last_loaded_at, resources: Number(r.resources) }));
 }

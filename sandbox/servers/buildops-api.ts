@@ -1,12 +1,13 @@
 // The BuildOps REST API as docs/sources.md describes it, quirks included, served page by
-// page from the store's `buildops` schema (SQL LIMIT/OFFSET: a table is never loaded whole).
+// page from the store's `buildops` schema: each page a slice of the table's paging order
+// (paging-order.ts), so a page costs the same wherever it is and a table is never loaded whole.
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
-import { DuckDBTimestampValue } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import type { FaultAction, Faults } from './faults.ts';
 import { parseFaultPlan } from './faults.ts';
 import { applyPreFaults, readBody, sendJson } from './http-util.ts';
+import { PagingOrder } from './paging-order.ts';
 import { BUILDOPS_ENDPOINTS } from '../store/schema.ts';
 
 /** Options of the BuildOps API server. */
@@ -58,6 +59,11 @@ export function createBuildOpsApi(instance: DuckDBInstance, options: BuildOpsApi
   const endpoints = new Set<string>(BUILDOPS_ENDPOINTS);
   const maxConcurrent = options.maxConcurrentRequests ?? 10;
   let inFlight = 0;
+  const orders = new Map<string, PagingOrder>();
+  const orderOf = (table: string): PagingOrder => {
+    if (!orders.has(table)) orders.set(table, new PagingOrder(instance, table));
+    return orders.get(table)!;
+  };
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
@@ -127,30 +133,16 @@ export function createBuildOpsApi(instance: DuckDBInstance, options: BuildOpsApi
     if (size < 1 || size > MAX_LIMIT) throw new HttpError(400, `${employees ? 'page_size' : 'limit'} must be between 1 and ${MAX_LIMIT}`);
     if (entity === 'service-agreements') size = Math.min(size, SERVICE_AGREEMENTS_MAX);
 
-    const where: string[] = [];
-    const values: Record<string, DuckDBValue> = {};
     const updatedAfter = query.get('updatedAfter');
+    let afterMicros: bigint | null = null;
     // employees ignore updatedAfter, as the real API does: clients filter them themselves.
     if (updatedAfter !== null && !employees) {
       const ms = Date.parse(updatedAfter);
       if (!/^\d{4}-\d{2}-\d{2}/.test(updatedAfter) || Number.isNaN(ms)) throw new HttpError(400, 'updatedAfter must be an ISO-8601 date-time');
-      where.push('updated_at > $after');
-      values.after = new DuckDBTimestampValue(BigInt(ms) * 1000n);
+      afterMicros = BigInt(ms) * 1000n;
     }
     const { offset, count } = pageWindow(page, size, shortEvery);
-    const table = `buildops.${entity.replaceAll('-', '_')}`;
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const connection = await instance.connect();
-    let docs: string[];
-    let total: number;
-    try {
-      const rows = await connection.runAndReadAll(`SELECT doc FROM ${table} ${filter} ORDER BY updated_at, id LIMIT ${count} OFFSET ${offset}`, values);
-      docs = rows.getRows().map((r) => String(r[0]));
-      const counted = await connection.runAndReadAll(`SELECT count(*) FROM ${table} ${filter}`, values);
-      total = Number(counted.getRows()[0]?.[0] ?? 0);
-    } finally {
-      connection.closeSync();
-    }
+    const { docs, total } = await orderOf(`buildops.${entity.replaceAll('-', '_')}`).page(afterMicros, offset, count);
     for (const action of actions) if (action.kind === 'malformed') corrupt(docs, action);
     const items = `[${docs.join(',')}]`;
     if (entity === 'payments') return `{"data":${items},"hasMore":${offset + count < total}}`;
