@@ -124,7 +124,9 @@ export const PIPELINE: readonly PipelineEntry[] = [
       modelsStage({
         modelsDirs: o.modelsDirs ?? [PACKAGE_MODELS_DIR, ...o.config.models.extra_dirs.map((d) => configPath(o.config, d))],
         vars: modelVars(o.config, o.asOf, o.runAt),
-        keepUnchanged: true,
+        // A run that loads keeps the models its loads did not touch; asking for the models alone
+        // (run --stages models) rebuilds every one, as a person asking for it expects.
+        keepUnchanged: normalizeStages(o.stages).includes('load'),
       }),
     nothingRanFix: `Load the sources first (plumbline run with the load stage). ${CONFIGURE_A_SOURCE}`,
   },

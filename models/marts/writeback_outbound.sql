@@ -302,7 +302,8 @@ select
   i.summary_buildops_id,
   s.ticket_count
 from records r
-left join job_records j on r.record_type = 'job' and j.buildops_id = r.buildops_id
-left join phase_records ph on r.record_type = 'phase' and ph.buildops_id = r.buildops_id
-left join invoice_records i on r.record_type = 'invoice' and i.buildops_id = r.buildops_id
-left join summary_records s on r.record_type = 'invoice' and s.buildops_id = r.buildops_id
+-- The record type folded into the key (not a constant test in ON) so both warehouses hash-join.
+left join job_records j on j.buildops_id = case when r.record_type = 'job' then r.buildops_id end
+left join phase_records ph on ph.buildops_id = case when r.record_type = 'phase' then r.buildops_id end
+left join invoice_records i on i.buildops_id = case when r.record_type = 'invoice' then r.buildops_id end
+left join summary_records s on s.buildops_id = case when r.record_type = 'invoice' then r.buildops_id end

@@ -186,7 +186,7 @@ describeEachWarehouse('notices', (factory) => {
         const next = await runPipeline({ warehouse, config: withNotices(broken, down, false), secrets, logger: silentLogger, asOf: truth.asOf, stages });
         expect(next.status).toBe(withoutNotices.status);
         const states = await warehouse.query<{ run_id: string; state: string }>(
-          `select run_id, state from meta.notices where channel = 'email' order by run_id, kind`,
+          `select run_id, state from meta.notices where channel = 'email' order by created_at, kind`,
         );
         expect(states.map((s) => [s.run_id, s.state])).toEqual([
           [failed.runId, 'sent'],
