@@ -10,7 +10,7 @@ import type { FaultRule } from '../../sandbox/servers/faults.ts';
 import { readOutbox } from '../../writeback/outbox.ts';
 import { push } from '../../writeback/push.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
-import { pushSandbox } from './sandbox-push.ts';
+import { pushSandbox } from '../writeback/sandbox-push.ts';
 
 const TRIALS = Number(process.env.PLUMBLINE_WRITEBACK_TRIALS ?? 2);
 
