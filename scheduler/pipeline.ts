@@ -1,6 +1,7 @@
 /**
  * The pipeline: a list of stages in the order load → models → writeback → reports (after the
- * writeback, so they can show that run's push) → notify (last: it reports on all the others). Adding a stage is adding an entry to PIPELINE. Each run is
+ * writeback, so they can show that run's push) → notify (last: it reports on all the others).
+ * Adding a stage is adding an entry to PIPELINE. Each run is
  * stored as it goes: its row in meta.runs, each step in meta.run_steps as it ends.
  * A stage that this version does not have yet is refused when asked for, never faked.
  */
