@@ -5,13 +5,17 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { PACKAGE_MODELS_DIR } from '../scheduler/paths.ts';
-import { discoverModels, orderModels, renderSql, sqlDate, sqlString } from '../transform/index.ts';
+import { configSchema } from '../scheduler/config.ts';
+import { modelVars } from '../scheduler/pipeline.ts';
+import { discoverModels, orderModels, renderSql, sqlString } from '../transform/index.ts';
 
 /** Runs the model SQL straight into the DuckDB file at `path`; returns the seconds per model. */
 export async function runModelSqlDirectly(path: string, asOf: string, companyCode: string): Promise<Record<string, number>> {
   const instance = await DuckDBInstance.create(path);
   const conn = await instance.connect();
-  const vars = { as_of: sqlDate(asOf), company_code: sqlString(companyCode), time_zone: sqlString('America/Chicago'), run_id: sqlString('bench') };
+  // The placeholders a run fills (the default config's settings), as the runner renders them.
+  const config = { ...configSchema.parse({ company: { code: companyCode } }), baseDir: process.cwd(), file: null };
+  const vars = { ...modelVars(config, asOf), run_id: sqlString('bench') };
   const seconds: Record<string, number> = {};
   try {
     const sources = new Set(
