@@ -304,7 +304,9 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
   withCommonOptions(
     program
       .command('check')
-      .description('test every configured connection (BuildOps, Spectrum SQL, Data Exchange, files): one row per check, ok or the fix; exit 1 if any failed')
+      .description(
+        'test every configured connection (BuildOps, Spectrum SQL, Data Exchange, files, SMTP, webhook): one row per check, ok or the fix; exit 1 if any failed',
+      )
       .option('--json', 'print a JSON array, one object per check'),
   ).action(async (opts: GlobalOptions & { json?: boolean }) => {
     await checkCommand(runContext(opts), { json: opts.json === true }, out);

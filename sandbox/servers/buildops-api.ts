@@ -75,10 +75,18 @@ export function createBuildOpsApi(instance: DuckDBInstance, options: BuildOpsApi
       return sendJson(res, 429, { message: `Too many concurrent requests (limit ${maxConcurrent})` }, { 'retry-after': '1' });
     }
     inFlight++;
+    // A request stops counting when it is answered or when its client gives up on it (an aborted
+    // read-ahead page): whichever comes first, once.
+    let counted = true;
+    const done = (): void => {
+      if (counted) inFlight--;
+      counted = false;
+    };
+    res.once('close', done);
     try {
       await serve(req, res, url, path);
     } finally {
-      inFlight--;
+      done();
     }
   }
 
