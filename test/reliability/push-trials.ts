@@ -4,12 +4,11 @@
  * received (the sandbox store is the witness), and the outbox as the warehouse holds it.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { openWarehouse } from '../../load/index.ts';
 import type { OutboxRow } from '../../writeback/outbox.ts';
 import { readOutbox, rowParents } from '../../writeback/outbox.ts';
 import type { PushSandbox } from '../writeback/sandbox-push.ts';
+import { pushCliSetup } from '../writeback/sandbox-push.ts';
 import { BIN } from './helpers.ts';
 
 /** A record of the outbox as the trials compare it. */
@@ -17,32 +16,7 @@ export type OutboxEntry = Pick<OutboxRow, 'outbox_id' | 'record_type' | 'buildop
 
 /** `plumbline push` against a push sandbox's servers, writing the warehouse at `location`. */
 export function pushCli(box: PushSandbox, location: string) {
-  const config = join(box.dir, 'plumbline.yaml');
-  writeFileSync(
-    config,
-    [
-      'company:',
-      `  code: "${box.truth.companyCode}"`,
-      `  time_zone: ${box.truth.timeZone}`,
-      'sources:',
-      '  spectrum:',
-      '    kind: sql',
-      `    server: ${box.servers.spectrumSql.host}`,
-      `    port: ${box.servers.spectrumSql.port}`,
-      `    database: ${box.servers.spectrumSql.database}`,
-      '    encrypt: false',
-      '    trust_server_certificate: true',
-      '    data_exchange:',
-      `      url: ${box.servers.dataExchange.url}`,
-      '',
-    ].join('\n'),
-  );
-  const env = {
-    ...process.env,
-    SPECTRUM_SQL_USER: box.servers.spectrumSql.user,
-    SPECTRUM_SQL_PASSWORD: box.servers.spectrumSql.password,
-    SPECTRUM_DX_AUTHORIZATION_ID: box.servers.dataExchange.authorizationId,
-  };
+  const { config, env } = pushCliSetup(box);
   const outputs: string[] = [];
   const start = () =>
     spawn(process.execPath, [BIN, 'push', '--config', config, '--warehouse', location, '--json-logs'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,6 +5,7 @@
  * marks the run abandoned and converges to the same marts as a run that was never interrupted.
  * On both backends.
  */
+import { martContents } from '../support/mart-contents.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -86,18 +87,6 @@ async function expectNoPartialRows(warehouse: Warehouse): Promise<void> {
     expect(committed.has(name), `raw.${name} has no committed load`).toBe(true);
     expect(Number(row!.n), `raw.${name}`).toBe(committed.get(name));
   }
-}
-
-/** Every mart's rows, without the values that differ from run to run (timestamps, run ids), sorted. */
-async function martContents(warehouse: Warehouse): Promise<Record<string, string[]>> {
-  const contents: Record<string, string[]> = {};
-  for (const { name } of await warehouse.listRelations('marts')) {
-    const rows = await warehouse.query<Record<string, unknown>>(`select * from marts."${name}"`);
-    contents[name] = rows
-      .map((row) => JSON.stringify(Object.entries(row).filter(([column, value]) => !(value instanceof Date) && !/(^|_)(run|load)_id$/.test(column))))
-      .sort();
-  }
-  return contents;
 }
 
 describeEachWarehouse('run interrupted by a signal', (factory) => {

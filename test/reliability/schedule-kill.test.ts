@@ -3,6 +3,7 @@
  * over the lock it left, marks the killed run abandoned, and leaves the warehouse equal to an
  * uninterrupted scheduled run's (every mart compared). On both backends.
  */
+import { martContents } from '../support/mart-contents.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -10,7 +11,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { GroundTruth } from '../../sandbox/index.ts';
 import { openWarehouse } from '../../load/index.ts';
-import type { Warehouse } from '../../load/index.ts';
 import { metaDb } from '../../load/meta-database.ts';
 import { duckDbLockNotePath } from '../../load/run-lock.ts';
 import { removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
@@ -82,18 +82,6 @@ function scheduleOnce(warehouse: string, kill: boolean): Promise<{ code: number 
       }),
     ),
   );
-}
-
-/** Every mart's rows, without the values that differ from run to run (timestamps, run ids), sorted. */
-async function martContents(warehouse: Warehouse): Promise<Record<string, string[]>> {
-  const contents: Record<string, string[]> = {};
-  for (const { name } of await warehouse.listRelations('marts')) {
-    const rows = await warehouse.query<Record<string, unknown>>(`select * from marts."${name}"`);
-    contents[name] = rows
-      .map((row) => JSON.stringify(Object.entries(row).filter(([column, value]) => !(value instanceof Date) && !/(^|_)(run|load)_id$/.test(column))))
-      .sort();
-  }
-  return contents;
 }
 
 describeEachWarehouse('plumbline schedule SIGKILLed mid-stage', (factory) => {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWarehouse } from '../../load/index.ts';
 import { readOutbox } from '../../writeback/outbox.ts';
 import type { PushSandbox } from './sandbox-push.ts';
-import { pushSandbox } from './sandbox-push.ts';
+import { pushCliSetup, pushSandbox } from './sandbox-push.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/plumbline.js');
 const KILLS = Number(process.env.PLUMBLINE_WRITEBACK_KILLS ?? 3);
@@ -29,32 +29,7 @@ beforeAll(async () => {
   box = await pushSandbox(3, 'tiny', location);
   // The child processes write the warehouse: this process lets go of it.
   await box.warehouse.close();
-  config = join(box.dir, 'plumbline.yaml');
-  writeFileSync(
-    config,
-    [
-      'company:',
-      `  code: "${box.truth.companyCode}"`,
-      `  time_zone: ${box.truth.timeZone}`,
-      'sources:',
-      '  spectrum:',
-      '    kind: sql',
-      `    server: ${box.servers.spectrumSql.host}`,
-      `    port: ${box.servers.spectrumSql.port}`,
-      `    database: ${box.servers.spectrumSql.database}`,
-      '    encrypt: false',
-      '    trust_server_certificate: true',
-      '    data_exchange:',
-      `      url: ${box.servers.dataExchange.url}`,
-      '',
-    ].join('\n'),
-  );
-  env = {
-    ...process.env,
-    SPECTRUM_SQL_USER: box.servers.spectrumSql.user,
-    SPECTRUM_SQL_PASSWORD: box.servers.spectrumSql.password,
-    SPECTRUM_DX_AUTHORIZATION_ID: box.servers.dataExchange.authorizationId,
-  };
+  ({ config, env } = pushCliSetup(box));
 }, 240_000);
 afterAll(async () => {
   await box?.close().catch(() => undefined);

@@ -3,7 +3,7 @@
  * (BuildOps API, Spectrum SQL over TDS, Data Exchange), its export is loaded into a warehouse, and
  * the push talks to the servers as it would to a real Spectrum.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../lib/logger.ts';
@@ -81,4 +81,35 @@ export async function pushSandbox(seed: number, scale: Scale, location: string, 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The config file (written into the sandbox's folder) and the environment of a `plumbline push` child process against `box`. */
+export function pushCliSetup(box: PushSandbox): { config: string; env: NodeJS.ProcessEnv } {
+  const config = join(box.dir, 'plumbline.yaml');
+  writeFileSync(
+    config,
+    [
+      'company:',
+      `  code: "${box.truth.companyCode}"`,
+      `  time_zone: ${box.truth.timeZone}`,
+      'sources:',
+      '  spectrum:',
+      '    kind: sql',
+      `    server: ${box.servers.spectrumSql.host}`,
+      `    port: ${box.servers.spectrumSql.port}`,
+      `    database: ${box.servers.spectrumSql.database}`,
+      '    encrypt: false',
+      '    trust_server_certificate: true',
+      '    data_exchange:',
+      `      url: ${box.servers.dataExchange.url}`,
+      '',
+    ].join('\n'),
+  );
+  const env = {
+    ...process.env,
+    SPECTRUM_SQL_USER: box.servers.spectrumSql.user,
+    SPECTRUM_SQL_PASSWORD: box.servers.spectrumSql.password,
+    SPECTRUM_DX_AUTHORIZATION_ID: box.servers.dataExchange.authorizationId,
+  };
+  return { config, env };
 }
