@@ -132,15 +132,19 @@ function printParts(rows: readonly Measurement[], steps: boolean): void {
   }
 }
 
-/** The growth exponent of each stage's time in the work's size, between the smallest and the largest scale measured. */
+/**
+ * The growth exponent of each stage's time in the work's size, between the two largest scales
+ * measured: a process's fixed costs (starting Node, opening the warehouse) swamp a small scale
+ * and would hide a stage that grows faster than linearly.
+ */
 function growthExponents(rows: readonly Measurement[]): { warehouse: string; stage: string; exponent: number; from: string; to: string }[] {
   const out: { warehouse: string; stage: string; exponent: number; from: string; to: string }[] = [];
   const keys = new Set(rows.map((r) => `${r.warehouse}|${r.stage}`));
   for (const key of keys) {
     const series = rows.filter((r) => `${r.warehouse}|${r.stage}` === key && r.ok && r.rows > 0 && r.seconds > 0).sort((a, b) => a.rows - b.rows);
-    const first = series[0];
+    const first = series[series.length - 2];
     const last = series[series.length - 1];
-    if (!first || !last || first === last || last.rows <= first.rows) continue;
+    if (!first || !last || last.rows <= first.rows) continue;
     const exponent = Math.log(last.seconds / first.seconds) / Math.log(last.rows / first.rows);
     const [warehouse, stage] = key.split('|') as [string, string];
     out.push({ warehouse, stage, exponent, from: first.scale, to: last.scale });
