@@ -9,19 +9,10 @@
 -- code, a source never loaded, a mart that failed this run); `attention` = work for the
 -- accountants before or after close; `ok` = nothing found. A mart that failed this run is built
 -- from its previous table (upstream_failure: use_previous) and its row says so.
--- Freshness is measured against the run's clock ({{ run_at }}, when the run started, UTC): a
--- source whose last successful load is more than {{ freshness_hours }} hours older is stale.
+-- Freshness is measured against the run's clock (run_at, when the run started, UTC): a source
+-- whose last successful load is more than freshness_hours older is stale (source_freshness()).
 with run_company as (
   select coalesce(nullif({{ company_code }}, ''), (select min(company_code) from staging.stg_spectrum__jobs)) as company_code
-),
-
-load_times as (
-  select
-    source,
-    -- an export found unchanged since its last load (not read again) is as fresh as that check
-    max(case when status in ('loaded', 'unchanged') then finished_at end) as last_loaded_at
-  from meta.loads
-  group by source
 ),
 
 latest_load as (
@@ -74,11 +65,8 @@ empty_sources as (
 ),
 
 freshness as (
-  select
-    s.source,
-    t.last_loaded_at
-  from (select 'buildops' as source union all select 'spectrum' as source) s
-  left join load_times t on t.source = s.source
+  -- the one freshness rule, which plumbline status reads too (against now instead of the run's clock)
+  {{ source_freshness() }}
 ),
 
 buildops_loaded as (select last_loaded_at from freshness where source = 'buildops'),
@@ -404,17 +392,17 @@ freshness_checks as (
   select
     'freshness_' || f.source as "check",
     'Data' as area,
-    case when f.last_loaded_at is null or f.last_loaded_at < {{ run_at }} - {{ freshness_hours }} * interval '1 hour' then 1 else 0 end as open_findings,
+    case when f.is_stale then 1 else 0 end as open_findings,
     cast(null as decimal(18, 2)) as amount_at_risk,
     case
       when f.last_loaded_at is null then 'blocking'
-      when f.last_loaded_at < {{ run_at }} - {{ freshness_hours }} * interval '1 hour' then 'attention'
+      when f.is_stale then 'attention'
       else 'ok'
     end as status,
     case
       when f.last_loaded_at is null then 'No successful load from ' || f.source || ' yet: every figure that needs it is missing.'
       -- the run's own time stays out of the sentence, so a rerun on the same loads says the same
-      when f.last_loaded_at < {{ run_at }} - {{ freshness_hours }} * interval '1 hour' then 'The last successful load from ' || f.source || ' was at '
+      when f.is_stale then 'The last successful load from ' || f.source || ' was at '
         || substr(cast(f.last_loaded_at as varchar), 1, 16) || ' UTC, more than ' || cast({{ freshness_hours }} as varchar)
         || ' hours before this run: its figures are stale. Check why the extract did not run or failed (plumbline status), then rerun it (plumbline run).'
       else 'Loaded from ' || f.source || ' within ' || cast({{ freshness_hours }} as varchar) || ' hours of this run.'
