@@ -343,12 +343,12 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
       continue;
     }
     if (base.mart === 'writeback_preflight') {
-      // Through a reader the marts connection cannot see meta.outbox: its failed records are left to plumbline outbox.
-      const withOutbox = history === warehouse && meta.has('outbox');
+      // The failed records come from marts.writeback_outbox, which a reader sees as the writer does.
+      const withOutbox = marts.has('writeback_outbox');
       if (!withOutbox)
         options.logger.warn(
           'report.excel.writeback',
-          'Workbooks: the failed write-backs (meta.outbox) are not on the sheet through a reader; plumbline outbox --state failed lists them',
+          'Workbooks: marts.writeback_outbox is not built, so the failed write-backs are not on the sheet: run plumbline models (plumbline outbox --state failed lists them)',
         );
       const relation = writebackExceptionsRelation(options.companyCode, withOutbox);
       planned.push({ sheet: base, table: await prepareWritebackTable(warehouse, relation), where: '', amount: null, totalRow: null, relation });
