@@ -53,15 +53,22 @@ shrunk_snapshots as (
   where write_mode = 'replace' and rows_before > 0 and rows_after < rows_before * (1 - {{ volume_drop_share }})
 ),
 
+latest_source_loads as (
+  -- each source's latest load (a join below, not a correlated max(): Postgres would rescan per row)
+  select source, max(load_id) as load_id
+  from meta.load_volumes
+  group by source
+),
+
 empty_sources as (
   -- a source whose latest run loaded nothing at all where its tables held rows
-  select source, sum(rows_before) as rows_before
+  select v.source, sum(v.rows_before) as rows_before
   from meta.load_volumes v
-  where load_id = (select max(w.load_id) from meta.load_volumes w where w.source = v.source)
-    -- a resource of that run found unchanged (its export not read again) still holds what it loaded
-    and not exists (select 1 from meta.loads u where u.source = v.source and u.load_id = v.load_id and u.status = 'unchanged')
-  group by source
-  having sum(rows_loaded) = 0 and sum(rows_before) > 0
+  join latest_source_loads l on l.source = v.source and l.load_id = v.load_id
+  -- a resource of that run found unchanged (its export not read again) still holds what it loaded
+  where not exists (select 1 from meta.loads u where u.source = v.source and u.load_id = v.load_id and u.status = 'unchanged')
+  group by v.source
+  having sum(v.rows_loaded) = 0 and sum(v.rows_before) > 0
 ),
 
 freshness as (
