@@ -10,19 +10,17 @@ import { META_NOTE_TABLES, literalNoteTables, noteColumns, recordFindings } from
 import { NO_HISTORY, historyOf } from '../types.ts';
 import { readPreviousBuilds } from '../previous-builds.ts';
 import type { PreviousBuild } from '../previous-builds.ts';
-import { frozenKeyColumns, workpaperContext, workpaperOptions, writePreviousBuilds, writeSignOff } from './workpaper.ts';
+import { frozenKeyColumns, workpaperContext, workpaperOptions, writeSignOff, writeSummaryHead } from './workpaper.ts';
 import type { CatalogKind } from '../catalog.ts';
 import type { ReportOptions } from '../types.ts';
 import { safeText } from './safe-text.ts';
 import { WRITEBACK_ORDER, prepareWritebackTable, writebackExceptionsRelation } from './writeback-sheet.ts';
 import {
-  DATE_FORMAT,
   INT_FORMAT,
   MONEY_FORMAT,
   cents,
   centsToNumber,
   columnLetter,
-  excelDate,
   newWorkbook,
   prepareTable,
   setWidths,
@@ -410,14 +408,7 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
 
 function writeSummary(sheet: ExcelJS.Worksheet, options: ReportOptions, planned: readonly PlannedSheet[], previousBuilds: readonly PreviousBuild[]): void {
   setWidths(sheet, [30, 30, 12, 18, 70]);
-  const title = sheet.addRow(['Reconciliation findings']);
-  title.getCell(1).font = { bold: true, size: 14 };
-  title.commit();
-  const asOf = sheet.addRow(['As of', excelDate(options.asOf)]);
-  asOf.getCell(2).numFmt = DATE_FORMAT;
-  asOf.commit();
-  sheet.addRow(['Company', options.companyCode ?? 'all companies in the warehouse']).commit();
-  writePreviousBuilds(sheet, previousBuilds);
+  writeSummaryHead(sheet, 'Reconciliation findings', options, previousBuilds);
   sheet.addRow([]).commit();
   writeHeader(sheet, ['Sheet', 'Source', 'Rows', 'Amount', 'What the amount is']);
   for (const plan of planned) {

@@ -9,11 +9,10 @@
  * definitions as the writeback row of marts.close_status. Service tickets on a daily summary
  * invoice are counted once, through their summary.
  */
-import { barChart } from '../charts/index.ts';
 import type { Row } from '../../load/index.ts';
 import { sqlText } from './format.ts';
 import type { ReportContext, Section, TableColumn } from './sections.ts';
-import { build, section } from './sections.ts';
+import { build, section, seriesBars } from './sections.ts';
 
 /** How many rules the section lists as the top reasons a record is blocked. */
 const TOP_REASONS = 5;
@@ -97,11 +96,11 @@ export async function writebackSection(ctx: ReportContext): Promise<Section> {
     ];
     s.table = { columns: COLUMNS, rows, total: rows.length, workbook: 'reconciliation.xlsx' };
     if (reasons.length > 0)
-      s.chart = barChart({
+      s.chart = seriesBars({
         name: 'writeback-blocked',
         title: 'Why records are held back — records blocked, by rule',
-        data: reasons.map((r) => ({ label: r.rule, series: 'Records blocked', value: Number(r.records) })),
-        series: [{ name: 'Records blocked', color: '#c62828' }],
+        rows: reasons.map((r) => ({ label: r.rule, value: r.records })),
+        series: { name: 'Records blocked', color: '#c62828' },
         format: 'count',
       });
   });
