@@ -229,14 +229,15 @@ writeback_blocked as (
 ),
 
 writeback_failed as (
+  -- the outbox through marts.writeback_outbox: the amounts the reports show for it, one definition
   select record_type, buildops_id, amount
-  from meta.outbox
+  from marts.writeback_outbox
   where state = 'failed'
 ),
 
 writeback_unconfirmed as (
   select record_type, buildops_id, amount
-  from meta.outbox
+  from marts.writeback_outbox
   where state = 'sent' and cast(sent_at as date) < {{ as_of }} - {{ writeback_confirm_days }}
 ),
 
@@ -290,7 +291,7 @@ gl_tieout_check as (
 
 -- The Spectrum AR processing window (SY_PROCESSING_DATES_MC, module AR) against the approved
 -- BuildOps invoices not sent yet: the outbound invoices of marts.writeback_outbound that no push
--- has sent (or a person bypassed or marked synced) in meta.outbox.
+-- has sent (or a person bypassed or marked synced) in the outbox (marts.writeback_outbox).
 ar_window as (
   select min_date, max_date, max_date - {{ as_of }} as days_left
   from staging.stg_spectrum__processing_dates
@@ -302,7 +303,7 @@ unsent_invoices as (
   from marts.writeback_outbound o
   where o.record_type = 'invoice'
     and not exists (
-      select 1 from meta.outbox x
+      select 1 from marts.writeback_outbox x
       where x.record_type = o.record_type and x.buildops_id = o.buildops_id and x.state in ('sending', 'sent', 'confirmed', 'marked_synced', 'bypassed')
     )
 ),
