@@ -19,7 +19,7 @@ import type { RunTrigger } from '../load/run-history.ts';
 import { newLoadId } from '../load/sql-warehouse.ts';
 import type { Warehouse } from '../load/types.ts';
 import { reportsStage } from '../reports/stage.ts';
-import { sqlDate, sqlString } from '../transform/index.ts';
+import { sqlDate, sqlString, sqlTimestamp } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
 import { failedOnlyOnChecks, modelsStage } from '../transform/stage.ts';
 import type { PlumblineConfig } from './config.ts';
@@ -218,11 +218,6 @@ export function modelVars(config: PlumblineConfig, asOf: string, runAt: Date = n
     freshness_hours: String(config.checks.freshness_hours),
     ar_window_warn_days: String(config.checks.ar_window_warn_days),
   };
-}
-
-/** A UTC instant as a SQL timestamp literal (the warehouse's timestamps are UTC, without a zone). */
-function sqlTimestamp(instant: Date): string {
-  return `CAST('${instant.toISOString().replace('T', ' ').replace('Z', '')}' AS TIMESTAMP)`;
 }
 
 /** The insight settings as SQL literals: `{{ window_months }}`, `{{ overhead_rate }}` (null when unset), `{{ overrun_tolerance }}`. */

@@ -10,6 +10,7 @@ import { duckDbLockHolder } from '../load/run-lock.ts';
 import type { RunLockHolder } from '../load/run-lock.ts';
 import { listRuns, runSteps } from '../load/run-history.ts';
 import type { Warehouse } from '../load/types.ts';
+import { FRESHNESS_SOURCES, renderSql, sqlTimestamp } from '../transform/index.ts';
 import type { PlumblineConfig } from './config.ts';
 
 /** A run and its stages, as stored in meta.runs and meta.run_steps. */
@@ -196,28 +197,32 @@ async function readRuns(warehouse: Warehouse, limit: number): Promise<StatusRun[
 
 /**
  * The sources judged: those the config reads; when it reads none (a warehouse fed by
- * `run --files`), those that ever loaded. The mapping files are the user's, not a source system.
+ * `run --files`), those that ever loaded. Whether each is fresh is the rule marts.close_status
+ * applies (SOURCE_FRESHNESS_SQL), measured against now instead of the run's clock.
  */
 async function readFreshness(warehouse: Warehouse, config: PlumblineConfig, hasLoads: boolean, now: Date): Promise<SourceFreshness[]> {
-  const loaded = new Map<string, Date | null>();
-  if (hasLoads) {
-    const rows = await warehouse.query<{ source: string; last_loaded_at: Date | string | null }>(
-      `select source, max(case when status = 'loaded' then finished_at end) as last_loaded_at from meta.loads group by source`,
-    );
-    for (const row of rows) loaded.set(row.source, row.last_loaded_at === null ? null : new Date(row.last_loaded_at));
-  }
-  const configured = (['buildops', 'spectrum'] as const).filter((s) => config.sources[s].kind !== 'none');
-  const sources = configured.length > 0 ? configured : [...loaded.keys()].filter((s) => s !== 'mappings').sort();
   const limit = config.checks.freshness_hours;
+  const judged = new Map<string, { last: Date | null; stale: boolean }>();
+  const everLoaded = new Set<string>();
+  if (hasLoads) {
+    const vars = { run_at: sqlTimestamp(now), freshness_hours: String(limit) };
+    const rows = await warehouse.query<{ source: string; last_loaded_at: Date | string | null; is_stale: boolean }>(
+      renderSql(`select source, last_loaded_at, is_stale from ({{ source_freshness() }}) f`, vars, 'plumbline status'),
+    );
+    for (const row of rows) judged.set(row.source, { last: row.last_loaded_at === null ? null : new Date(row.last_loaded_at), stale: Boolean(row.is_stale) });
+    for (const row of await warehouse.query<{ source: string }>(`select distinct source from meta.loads`)) everLoaded.add(row.source);
+  }
+  const configured = FRESHNESS_SOURCES.filter((s) => config.sources[s].kind !== 'none');
+  const sources = configured.length > 0 ? configured : FRESHNESS_SOURCES.filter((s) => everLoaded.has(s));
   return sources.map((source) => {
-    const last = loaded.get(source) ?? null;
+    const { last, stale } = judged.get(source) ?? { last: null, stale: true };
     const hours = last === null ? null : (now.getTime() - last.getTime()) / 3_600_000;
     return {
       source,
       last_loaded_at: instant(last),
       hours_since: hours === null ? null : Math.round(hours * 10) / 10,
       limit_hours: limit,
-      fresh: hours !== null && hours <= limit,
+      fresh: !stale,
     };
   });
 }

@@ -1,11 +1,17 @@
 /** `{{ name }}` placeholders in model SQL: run parameters such as the as-of date. */
 import { PlumblineError } from '../lib/errors.ts';
 import { isIsoDate } from '../lib/dates.ts';
+import { SOURCE_FRESHNESS_SQL } from './source-freshness.ts';
 
 /** A SQL literal for a date parameter (`CAST('2026-11-15' AS DATE)`, portable). */
 export function sqlDate(isoDate: string): string {
   if (!isIsoDate(isoDate)) throw new PlumblineError(`"${isoDate}" is not a date (YYYY-MM-DD)`);
   return `CAST('${isoDate}' AS DATE)`;
+}
+
+/** A UTC instant as a SQL timestamp literal (the warehouse's timestamps are UTC, without a zone). */
+export function sqlTimestamp(instant: Date): string {
+  return `CAST('${instant.toISOString().replace('T', ' ').replace('Z', '')}' AS TIMESTAMP)`;
 }
 
 /** A SQL string literal. */
@@ -15,12 +21,14 @@ export function sqlString(text: string): string {
 
 /**
  * Replaces each `{{ name }}` with its value, and each macro call (`{{ money_text(<expr>) }}`,
- * `{{ exact_ratio(<numerator>, <denominator>, <decimals>) }}`) with its SQL; an unknown name is an error naming the model.
+ * `{{ exact_ratio(<numerator>, <denominator>, <decimals>) }}`, `{{ source_freshness() }}`) with its SQL; an unknown name is an error naming the model.
  */
 export function renderSql(sql: string, vars: Readonly<Record<string, string>>, where: string): string {
   const expanded = sql
     .replace(/\{\{\s*money_text\((.+?)\)\s*\}\}/gs, (_match, expr: string) => moneyText(expr.trim()))
-    .replace(/\{\{\s*exact_ratio\((.+?)\)\s*\}\}/gs, (_match, args: string) => exactRatio(args, where));
+    .replace(/\{\{\s*exact_ratio\((.+?)\)\s*\}\}/gs, (_match, args: string) => exactRatio(args, where))
+    // before the placeholders: the freshness rule uses {{ run_at }} and {{ freshness_hours }}
+    .replace(/\{\{\s*source_freshness\(\s*\)\s*\}\}/g, () => SOURCE_FRESHNESS_SQL);
   return expanded.replace(/\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/gi, (_match, name: string) => {
     const value = vars[name];
     if (value === undefined) {

@@ -9,19 +9,10 @@
 -- code, a source never loaded, a mart that failed this run); `attention` = work for the
 -- accountants before or after close; `ok` = nothing found. A mart that failed this run is built
 -- from its previous table (upstream_failure: use_previous) and its row says so.
--- Freshness is measured against the run's clock ({{ run_at }}, when the run started, UTC): a
--- source whose last successful load is more than {{ freshness_hours }} hours older is stale.
+-- Freshness is measured against the run's clock (run_at, when the run started, UTC): a source
+-- whose last successful load is more than freshness_hours older is stale (source_freshness()).
 with run_company as (
   select coalesce(nullif({{ company_code }}, ''), (select min(company_code) from staging.stg_spectrum__jobs)) as company_code
-),
-
-load_times as (
-  select
-    source,
-    -- an export found unchanged since its last load (not read again) is as fresh as that check
-    max(case when status in ('loaded', 'unchanged') then finished_at end) as last_loaded_at
-  from meta.loads
-  group by source
 ),
 
 latest_load as (
@@ -62,23 +53,27 @@ shrunk_snapshots as (
   where write_mode = 'replace' and rows_before > 0 and rows_after < rows_before * (1 - {{ volume_drop_share }})
 ),
 
+latest_source_loads as (
+  -- each source's latest load (a join below, not a correlated max(): Postgres would rescan per row)
+  select source, max(load_id) as load_id
+  from meta.load_volumes
+  group by source
+),
+
 empty_sources as (
   -- a source whose latest run loaded nothing at all where its tables held rows
-  select source, sum(rows_before) as rows_before
+  select v.source, sum(v.rows_before) as rows_before
   from meta.load_volumes v
-  where load_id = (select max(w.load_id) from meta.load_volumes w where w.source = v.source)
-    -- a resource of that run found unchanged (its export not read again) still holds what it loaded
-    and not exists (select 1 from meta.loads u where u.source = v.source and u.load_id = v.load_id and u.status = 'unchanged')
-  group by source
-  having sum(rows_loaded) = 0 and sum(rows_before) > 0
+  join latest_source_loads l on l.source = v.source and l.load_id = v.load_id
+  -- a resource of that run found unchanged (its export not read again) still holds what it loaded
+  where not exists (select 1 from meta.loads u where u.source = v.source and u.load_id = v.load_id and u.status = 'unchanged')
+  group by v.source
+  having sum(v.rows_loaded) = 0 and sum(v.rows_before) > 0
 ),
 
 freshness as (
-  select
-    s.source,
-    t.last_loaded_at
-  from (select 'buildops' as source union all select 'spectrum' as source) s
-  left join load_times t on t.source = s.source
+  -- the one freshness rule, which plumbline status reads too (against now instead of the run's clock)
+  {{ source_freshness() }}
 ),
 
 buildops_loaded as (select last_loaded_at from freshness where source = 'buildops'),
@@ -234,14 +229,15 @@ writeback_blocked as (
 ),
 
 writeback_failed as (
+  -- the outbox through marts.writeback_outbox: the amounts the reports show for it, one definition
   select record_type, buildops_id, amount
-  from meta.outbox
+  from marts.writeback_outbox
   where state = 'failed'
 ),
 
 writeback_unconfirmed as (
   select record_type, buildops_id, amount
-  from meta.outbox
+  from marts.writeback_outbox
   where state = 'sent' and cast(sent_at as date) < {{ as_of }} - {{ writeback_confirm_days }}
 ),
 
@@ -295,7 +291,7 @@ gl_tieout_check as (
 
 -- The Spectrum AR processing window (SY_PROCESSING_DATES_MC, module AR) against the approved
 -- BuildOps invoices not sent yet: the outbound invoices of marts.writeback_outbound that no push
--- has sent (or a person bypassed or marked synced) in meta.outbox.
+-- has sent (or a person bypassed or marked synced) in the outbox (marts.writeback_outbox).
 ar_window as (
   select min_date, max_date, max_date - {{ as_of }} as days_left
   from staging.stg_spectrum__processing_dates
@@ -307,7 +303,7 @@ unsent_invoices as (
   from marts.writeback_outbound o
   where o.record_type = 'invoice'
     and not exists (
-      select 1 from meta.outbox x
+      select 1 from marts.writeback_outbox x
       where x.record_type = o.record_type and x.buildops_id = o.buildops_id and x.state in ('sending', 'sent', 'confirmed', 'marked_synced', 'bypassed')
     )
 ),
@@ -404,17 +400,17 @@ freshness_checks as (
   select
     'freshness_' || f.source as "check",
     'Data' as area,
-    case when f.last_loaded_at is null or f.last_loaded_at < {{ run_at }} - {{ freshness_hours }} * interval '1 hour' then 1 else 0 end as open_findings,
+    case when f.is_stale then 1 else 0 end as open_findings,
     cast(null as decimal(18, 2)) as amount_at_risk,
     case
       when f.last_loaded_at is null then 'blocking'
-      when f.last_loaded_at < {{ run_at }} - {{ freshness_hours }} * interval '1 hour' then 'attention'
+      when f.is_stale then 'attention'
       else 'ok'
     end as status,
     case
       when f.last_loaded_at is null then 'No successful load from ' || f.source || ' yet: every figure that needs it is missing.'
       -- the run's own time stays out of the sentence, so a rerun on the same loads says the same
-      when f.last_loaded_at < {{ run_at }} - {{ freshness_hours }} * interval '1 hour' then 'The last successful load from ' || f.source || ' was at '
+      when f.is_stale then 'The last successful load from ' || f.source || ' was at '
         || substr(cast(f.last_loaded_at as varchar), 1, 16) || ' UTC, more than ' || cast({{ freshness_hours }} as varchar)
         || ' hours before this run: its figures are stale. Check why the extract did not run or failed (plumbline status), then rerun it (plumbline run).'
       else 'Loaded from ' || f.source || ' within ' || cast({{ freshness_hours }} as varchar) || ' hours of this run.'

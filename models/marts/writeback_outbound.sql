@@ -34,9 +34,17 @@ with run_company as (
 ),
 
 first_department as (
-  select d.buildops_job_id, d.department_name
-  from staging.stg_buildops__job_departments d
-  where d.position = (select min(d2.position) from staging.stg_buildops__job_departments d2 where d2.buildops_job_id = d.buildops_job_id)
+  -- Each job's first department. A window, not a correlated min(position): Postgres runs such a
+  -- subquery again for every department row (a scan each), where a window is one sort.
+  select buildops_job_id, department_name
+  from (
+    select
+      d.buildops_job_id,
+      d.department_name,
+      row_number() over (partition by d.buildops_job_id order by d.position, d.department_name) as pick
+    from staging.stg_buildops__job_departments d
+  ) d
+  where pick = 1
 ),
 
 customer_address as (

@@ -24,6 +24,19 @@ spectrum_jobs as (
   where company_code = (select company_code from run_company)
 ),
 
+spectrum_invoice_numbers as (
+  -- The invoice numbers Spectrum holds, posted or not, with the Remarks that say whose each is.
+  -- One relation, so the duplicate_number rule below is a semi-join on both warehouses (Postgres
+  -- runs an EXISTS over a UNION ALL once per invoice).
+  select invoice_number, coalesce(remarks, '') as remarks
+  from staging.stg_spectrum__invoice_headers
+  where company_code = (select company_code from run_company)
+  union all
+  select invoice_number, coalesce(remarks, '') as remarks
+  from staging.stg_spectrum__unposted_invoices
+  where company_code = (select company_code from run_company)
+),
+
 spectrum_customers as (
   select customer_code
   from staging.stg_spectrum__customers
@@ -270,15 +283,7 @@ invoice_rules as (
     'Renumber the invoice in BuildOps, or mark it synced if Spectrum''s invoice is this one.'
   from outbound o
   where o.record_type = 'invoice'
-    and exists (
-      select 1 from staging.stg_spectrum__invoice_headers h
-      where h.company_code = (select company_code from run_company) and h.invoice_number = o.invoice_number
-        and coalesce(h.remarks, '') <> o.remarks
-      union all
-      select 1 from staging.stg_spectrum__unposted_invoices u
-      where u.company_code = (select company_code from run_company) and u.invoice_number = o.invoice_number
-        and coalesce(u.remarks, '') <> o.remarks
-    )
+    and exists (select 1 from spectrum_invoice_numbers n where n.invoice_number = o.invoice_number and n.remarks <> o.remarks)
   union all
   select
     o.buildops_id, 'routing_conflict', 'Job_Number', o.job_number, 'a job billed by BuildOps invoices only',

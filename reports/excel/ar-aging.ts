@@ -10,15 +10,13 @@ import { historyOf } from '../types.ts';
 import { sheetColumns } from './reconciliation.ts';
 import { readPreviousBuilds } from '../previous-builds.ts';
 import type { PreviousBuild } from '../previous-builds.ts';
-import { frozenKeyColumns, workpaperContext, workpaperOptions, writePreviousBuilds, writeSignOff } from './workpaper.ts';
+import { frozenKeyColumns, workpaperContext, workpaperOptions, writeSignOff, writeSummaryHead } from './workpaper.ts';
 import {
-  DATE_FORMAT,
   INT_FORMAT,
   MONEY_FORMAT,
   cents,
   centsToNumber,
   columnLetter,
-  excelDate,
   newWorkbook,
   prepareTable,
   setWidths,
@@ -202,14 +200,7 @@ interface SummaryInput {
  */
 function writeSummary(sheet: ExcelJS.Worksheet, options: ReportOptions, input: SummaryInput): void {
   setWidths(sheet, [44, 20, 20, 26, 16, 16]);
-  const title = sheet.addRow(['AR aging net of retainage']);
-  title.getCell(1).font = { bold: true, size: 14 };
-  title.commit();
-  const asOf = sheet.addRow(['As of', excelDate(options.asOf)]);
-  asOf.getCell(2).numFmt = DATE_FORMAT;
-  asOf.commit();
-  sheet.addRow(['Company', options.companyCode ?? 'all companies in the warehouse']).commit();
-  const bannerRows = writePreviousBuilds(sheet, input.previousBuilds);
+  const bannerRows = writeSummaryHead(sheet, 'AR aging net of retainage', options, input.previousBuilds);
   sheet.addRow(['Open invoices', input.detail.rows]).commit();
   sheet.addRow(['Customers', input.customers.rows]).commit();
   sheet.addRow([]).commit();

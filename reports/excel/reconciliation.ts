@@ -10,19 +10,17 @@ import { META_NOTE_TABLES, literalNoteTables, noteColumns, recordFindings } from
 import { NO_HISTORY, historyOf } from '../types.ts';
 import { readPreviousBuilds } from '../previous-builds.ts';
 import type { PreviousBuild } from '../previous-builds.ts';
-import { frozenKeyColumns, workpaperContext, workpaperOptions, writePreviousBuilds, writeSignOff } from './workpaper.ts';
+import { frozenKeyColumns, workpaperContext, workpaperOptions, writeSignOff, writeSummaryHead } from './workpaper.ts';
 import type { CatalogKind } from '../catalog.ts';
 import type { ReportOptions } from '../types.ts';
 import { safeText } from './safe-text.ts';
 import { WRITEBACK_ORDER, prepareWritebackTable, writebackExceptionsRelation } from './writeback-sheet.ts';
 import {
-  DATE_FORMAT,
   INT_FORMAT,
   MONEY_FORMAT,
   cents,
   centsToNumber,
   columnLetter,
-  excelDate,
   newWorkbook,
   prepareTable,
   setWidths,
@@ -343,12 +341,12 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
       continue;
     }
     if (base.mart === 'writeback_preflight') {
-      // Through a reader the marts connection cannot see meta.outbox: its failed records are left to plumbline outbox.
-      const withOutbox = history === warehouse && meta.has('outbox');
+      // The failed records come from marts.writeback_outbox, which a reader sees as the writer does.
+      const withOutbox = marts.has('writeback_outbox');
       if (!withOutbox)
         options.logger.warn(
           'report.excel.writeback',
-          'Workbooks: the failed write-backs (meta.outbox) are not on the sheet through a reader; plumbline outbox --state failed lists them',
+          'Workbooks: marts.writeback_outbox is not built, so the failed write-backs are not on the sheet: run plumbline models (plumbline outbox --state failed lists them)',
         );
       const relation = writebackExceptionsRelation(options.companyCode, withOutbox);
       planned.push({ sheet: base, table: await prepareWritebackTable(warehouse, relation), where: '', amount: null, totalRow: null, relation });
@@ -410,14 +408,7 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
 
 function writeSummary(sheet: ExcelJS.Worksheet, options: ReportOptions, planned: readonly PlannedSheet[], previousBuilds: readonly PreviousBuild[]): void {
   setWidths(sheet, [30, 30, 12, 18, 70]);
-  const title = sheet.addRow(['Reconciliation findings']);
-  title.getCell(1).font = { bold: true, size: 14 };
-  title.commit();
-  const asOf = sheet.addRow(['As of', excelDate(options.asOf)]);
-  asOf.getCell(2).numFmt = DATE_FORMAT;
-  asOf.commit();
-  sheet.addRow(['Company', options.companyCode ?? 'all companies in the warehouse']).commit();
-  writePreviousBuilds(sheet, previousBuilds);
+  writeSummaryHead(sheet, 'Reconciliation findings', options, previousBuilds);
   sheet.addRow([]).commit();
   writeHeader(sheet, ['Sheet', 'Source', 'Rows', 'Amount', 'What the amount is']);
   for (const plan of planned) {

@@ -9,6 +9,7 @@ import { readBuildInfo } from '../build-info.ts';
 import { previousBuildSentence } from '../previous-builds.ts';
 import type { PreviousBuild } from '../previous-builds.ts';
 import { safeText } from './safe-text.ts';
+import { DATE_FORMAT, excelDate } from './sheet.ts';
 import type { ReportOptions } from '../types.ts';
 
 /** What the header and footer of every sheet say. */
@@ -50,6 +51,21 @@ export function workpaperOptions(
     } as Partial<ExcelJS.HeaderFooter>,
     views: headerRows > 0 ? [{ state: 'frozen', xSplit: layout.frozenColumns ?? 0, ySplit: headerRows }] : [],
   };
+}
+
+/**
+ * The head of a Summary sheet: its title, the as-of date, the company, and the marts shown from
+ * their previous build (writePreviousBuilds); returns how many rows the last wrote.
+ */
+export function writeSummaryHead(sheet: ExcelJS.Worksheet, title: string, options: ReportOptions, builds: readonly PreviousBuild[]): number {
+  const titleRow = sheet.addRow([title]);
+  titleRow.getCell(1).font = { bold: true, size: 14 };
+  titleRow.commit();
+  const asOf = sheet.addRow(['As of', excelDate(options.asOf)]);
+  asOf.getCell(2).numFmt = DATE_FORMAT;
+  asOf.commit();
+  sheet.addRow(['Company', options.companyCode ?? 'all companies in the warehouse']).commit();
+  return writePreviousBuilds(sheet, builds);
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
  * The reconciliation workbook's write-back sheet: every record write-back holds or lost — each
  * preflight finding of a blocked record (marts.writeback_preflight, with its rule, field, value,
- * limit, message and fix) and each failed record of the outbox (meta.outbox: Spectrum refused it,
- * the client refused it over a field limit, or it never appeared in Spectrum). Reports run after
- * the writeback stage, so the outbox is that night's. Amounts: a blocked record's
- * marts.writeback_outbound.invoice_total, a failed one's meta.outbox.amount (its frozen payload).
+ * limit, message and fix) and each failed record of the outbox (marts.writeback_outbox, a view of
+ * meta.outbox: Spectrum refused it, the client refused it over a field limit, or it never appeared
+ * in Spectrum). Reports run after the writeback stage, so the outbox is that night's. Amounts: a
+ * blocked record's marts.writeback_outbound.invoice_total, a failed one's
+ * marts.writeback_outbox.amount (its frozen payload).
  */
 import type { Warehouse } from '../../load/types.ts';
 import type { ColumnSpec, PreparedTable } from './sheet.ts';
@@ -30,11 +31,11 @@ export const WRITEBACK_ORDER = "order by case when state = 'blocked' then 0 else
 
 /**
  * The sheet's rows as one SQL relation (a parenthesized subquery with an alias): blocked findings
- * and failed outbox records, for one company or all; `withOutbox` false = the findings only.
+ * and failed outbox records (marts.writeback_outbox, which a reader role sees too), for one
+ * company or all; `withOutbox` false = the findings only (marts built before that mart existed).
  */
 export function writebackExceptionsRelation(companyCode: string | null, withOutbox: boolean): string {
   const company = (column: string): string => (companyCode === null ? '' : ` and ${column} = ${sqlText(companyCode)}`);
-  const response = 'cast(x.last_response as varchar)';
   const blocked = `
     select 'blocked' as state, p.record_type, p.buildops_id, cast(null as varchar) as outbox_id, o.invoice_total as amount,
            p.rule, p.field, p.value, p.limit_value, p.message, p.fix
@@ -43,18 +44,11 @@ export function writebackExceptionsRelation(companyCode: string | null, withOutb
     where 1 = 1${company('p.company_code')}
 `;
   const failed = `
-    select 'failed', x.record_type, x.buildops_id, x.outbox_id, x.amount,
-           case
-             when ${response} like '%"errorCode":"L"%' then 'field_limit_not_sent'
-             when ${response} like '%"errorCode":%' then 'spectrum_rejected'
-             else 'spectrum_read_back'
-           end,
-           case when ${response} like '%"column":"_%' then regexp_replace(${response}, '^.*"column":"([^"]*)".*$', '\\1') end,
+    select 'failed', x.record_type, x.buildops_id, x.outbox_id, x.amount, x.rule, x.field,
            cast(null as varchar), cast(null as varchar), x.message, x.fix
-    from meta.outbox x
+    from marts.writeback_outbox x
     where x.state = 'failed'${company('x.company_code')}
 `;
-  // The failed records live in meta.outbox: only on a connection that may read meta (not a reader role).
   return `(${withOutbox ? `${blocked} union all ${failed}` : blocked}) w`;
 }
 

@@ -82,7 +82,7 @@ export async function writeCfoReport(options: ReportOptions & CfoReportExtras): 
     await complianceSection(ctx),
     await serviceBatchesSection(ctx),
     await wipSection(ctx),
-    await writebackSection(ctx, historyOf(options)),
+    await writebackSection(ctx),
     ...(await insightSections(ctx)),
   ];
   // meta (loads, the report history) is read through the history connection: a reader role sees marts only.

@@ -10,7 +10,7 @@ import { lineChart, ratioBarChart } from '../charts/insights.ts';
 import { INSIGHTS as CATALOG, reportColumns } from '../insights-catalog.ts';
 import type { Insight, InsightKind } from '../insights-catalog.ts';
 import type { ColumnKind, ReportContext, Section, TableColumn } from './sections.ts';
-import { aggregate, build, section, topRows, where } from './sections.ts';
+import { build, headlines, section, topRows, where } from './sections.ts';
 
 const INSIGHTS = 'insights.xlsx';
 const CHART_ROWS = 12;
@@ -47,20 +47,18 @@ export async function profitabilitySection(ctx: ReportContext): Promise<Section>
   );
   return build(ctx, base, async (s) => {
     const mart = s.mart;
-    const totals = await aggregate(ctx, mart, {
-      customers: 'count(distinct customer_code)',
-      unprofitable: 'sum(case when is_unprofitable then 1 else 0 end)',
-      revenue: 'coalesce(sum(revenue), 0)',
-      gross: 'coalesce(sum(gross_profit), 0)',
-      net: 'coalesce(sum(net_profit), 0)',
-    });
-    s.headlines = [
-      { label: 'Customers', value: totals.customers, kind: 'count' },
-      { label: 'Unprofitable (customer × segment)', value: totals.unprofitable ?? '0', kind: 'count', figure: 'customer_profitability.unprofitable' },
-      { label: 'Revenue', value: totals.revenue, kind: 'money' },
-      { label: 'Gross profit', value: totals.gross, kind: 'money' },
-      { label: 'Net profit', value: totals.net, kind: 'money', figure: 'customer_profitability.net_profit' },
-    ];
+    s.headlines = await headlines(ctx, mart, [
+      { label: 'Customers', sql: 'count(distinct customer_code)', kind: 'count' },
+      {
+        label: 'Unprofitable (customer × segment)',
+        sql: 'sum(case when is_unprofitable then 1 else 0 end)',
+        kind: 'count',
+        figure: 'customer_profitability.unprofitable',
+      },
+      { label: 'Revenue', sql: 'coalesce(sum(revenue), 0)', kind: 'money' },
+      { label: 'Gross profit', sql: 'coalesce(sum(gross_profit), 0)', kind: 'money' },
+      { label: 'Net profit', sql: 'coalesce(sum(net_profit), 0)', kind: 'money', figure: 'customer_profitability.net_profit' },
+    ]);
     s.table = await insightRows(ctx, CATALOG.profitability);
     if (s.table.total === 0) {
       s.empty = 'No revenue or job cost in the window.';
@@ -100,18 +98,12 @@ export async function overrunsSection(ctx: ReportContext): Promise<Section> {
   );
   return build(ctx, base, async (s) => {
     const mart = s.mart;
-    const totals = await aggregate(ctx, mart, {
-      over: 'coalesce(sum(jobs_over_budget), 0)',
-      trending: 'coalesce(sum(jobs_trending_over), 0)',
-      overrun: 'coalesce(sum(overrun_amount), 0)',
-      projected: 'coalesce(sum(projected_overrun_amount), 0)',
-    });
-    s.headlines = [
-      { label: 'Job phases over budget', value: totals.over, kind: 'count' },
-      { label: 'Trending over', value: totals.trending, kind: 'count' },
-      { label: 'Overrun', value: totals.overrun, kind: 'money', figure: 'cost_code_overruns.overrun_amount' },
-      { label: 'Projected overrun', value: totals.projected, kind: 'money', figure: 'cost_code_overruns.projected_overrun_amount' },
-    ];
+    s.headlines = await headlines(ctx, mart, [
+      { label: 'Job phases over budget', sql: 'coalesce(sum(jobs_over_budget), 0)', kind: 'count' },
+      { label: 'Trending over', sql: 'coalesce(sum(jobs_trending_over), 0)', kind: 'count' },
+      { label: 'Overrun', sql: 'coalesce(sum(overrun_amount), 0)', kind: 'money', figure: 'cost_code_overruns.overrun_amount' },
+      { label: 'Projected overrun', sql: 'coalesce(sum(projected_overrun_amount), 0)', kind: 'money', figure: 'cost_code_overruns.projected_overrun_amount' },
+    ]);
     const order = CATALOG.overruns.orderBy;
     s.table = await insightRows(ctx, CATALOG.overruns);
     if (s.table.total === 0) {
@@ -242,18 +234,17 @@ export async function coverageSection(ctx: ReportContext): Promise<Section> {
       return;
     }
     const below = CATALOG.coverage.filter!;
-    const totals = await aggregate(ctx, mart, {
-      required: 'sum(case when required_coverage is not null then 1 else 0 end)',
-      below: `sum(case when ${below} then 1 else 0 end)`,
-      unknown: `sum(case when ${below} and coverage_amount is null then 1 else 0 end)`,
-      held: `coalesce(sum(case when ${below} then open_ap_amount else 0 end), 0)`,
-    });
-    s.headlines = [
-      { label: 'Assignments with a requirement', value: totals.required ?? '0', kind: 'count' },
-      { label: 'Below requirement', value: totals.below ?? '0', kind: 'count', figure: 'subcontractor_compliance.coverage_below_requirement' },
-      { label: 'Coverage not stated', value: totals.unknown ?? '0', kind: 'count' },
-      { label: 'Their open AP', value: totals.held, kind: 'money' },
-    ];
+    s.headlines = await headlines(ctx, mart, [
+      { label: 'Assignments with a requirement', sql: 'sum(case when required_coverage is not null then 1 else 0 end)', kind: 'count' },
+      {
+        label: 'Below requirement',
+        sql: `sum(case when ${below} then 1 else 0 end)`,
+        kind: 'count',
+        figure: 'subcontractor_compliance.coverage_below_requirement',
+      },
+      { label: 'Coverage not stated', sql: `sum(case when ${below} and coverage_amount is null then 1 else 0 end)`, kind: 'count' },
+      { label: 'Their open AP', sql: `coalesce(sum(case when ${below} then open_ap_amount else 0 end), 0)`, kind: 'money' },
+    ]);
     s.table = await insightRows(ctx, CATALOG.coverage);
     if (s.table.total === 0) {
       s.empty = "Every sub on a requiring customer's job covers the amount required.";

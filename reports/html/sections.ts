@@ -195,6 +195,29 @@ export async function aggregate(ctx: ReportContext, mart: string, expressions: R
   return row ?? {};
 }
 
+/** A headline figure a section reads from its mart: the SQL aggregate that gives it, with the headline's label, kind and tracked key. */
+export interface HeadlineSpec extends Omit<Headline, 'value'> {
+  sql: string;
+}
+
+/** The section's headlines, every aggregate over the mart in one query; a count over no rows is 0. */
+export async function headlines(ctx: ReportContext, mart: string, specs: readonly HeadlineSpec[], filter: string[] = []): Promise<Headline[]> {
+  const totals = await aggregate(ctx, mart, Object.fromEntries(specs.map((h, i) => [`h${i}`, h.sql])), filter);
+  return specs.map(({ sql: _sql, ...h }, i) => ({ ...h, value: h.kind === 'count' ? (totals[`h${i}`] ?? '0') : totals[`h${i}`] }));
+}
+
+/** A bar chart of one series, one bar per (label, value) row (values as numbers for drawing only). */
+export function seriesBars(options: {
+  name: string;
+  title: string;
+  series: { name: string; color: string };
+  rows: readonly { label: string; value: string }[];
+  format?: 'count' | 'money';
+}): Chart {
+  const { rows, series, ...chart } = options;
+  return barChart({ ...chart, data: rows.map((r) => ({ label: String(r.label), series: series.name, value: Number(r.value) })), series: [series] });
+}
+
 /** Count or money per category, for a bar chart (values as numbers for drawing only). */
 async function perCategory(
   ctx: ReportContext,
@@ -350,11 +373,15 @@ async function findingsSection(
 ): Promise<Section> {
   return build(ctx, base, async (s) => {
     // The mart's own amount_at_risk, the column marts.close_status sums: one definition.
-    const totals = await aggregate(ctx, s.mart, { findings: 'count(*)', amount: 'coalesce(sum(amount_at_risk), 0)' }, spec.filter);
-    s.headlines = [
-      { label: 'Findings', value: totals.findings, kind: 'count', figure: `${spec.figure}.open_findings` },
-      { label: spec.amountLabel, value: totals.amount, kind: 'money', figure: `${spec.figure}.amount_at_risk` },
-    ];
+    s.headlines = await headlines(
+      ctx,
+      s.mart,
+      [
+        { label: 'Findings', sql: 'count(*)', kind: 'count', figure: `${spec.figure}.open_findings` },
+        { label: spec.amountLabel, sql: 'coalesce(sum(amount_at_risk), 0)', kind: 'money', figure: `${spec.figure}.amount_at_risk` },
+      ],
+      spec.filter,
+    );
     s.table = await topRows(ctx, s.mart, spec.columns, spec.filter, spec.orderBy);
     if (s.table.total === 0) {
       s.empty = spec.empty;
@@ -362,11 +389,11 @@ async function findingsSection(
     }
     const value = spec.chartBy === 'count' ? 'count(*)' : 'coalesce(sum(amount_at_risk), 0)';
     const categories = await perCategory(ctx, s.mart, spec.category, value, spec.filter);
-    s.chart = barChart({
+    s.chart = seriesBars({
       name: s.id,
       title: `${s.title} — ${spec.chartBy === 'count' ? 'findings' : spec.amountLabel.toLowerCase()} by ${spec.category.replace(/_/g, ' ')}`,
-      data: categories.map((c) => ({ label: typeLabel(c.label), series: spec.chartBy === 'count' ? 'Findings' : spec.amountLabel, value: Number(c.value) })),
-      series: [{ name: spec.chartBy === 'count' ? 'Findings' : spec.amountLabel, color: spec.color }],
+      rows: categories.map((c) => ({ label: typeLabel(c.label), value: c.value })),
+      series: { name: spec.chartBy === 'count' ? 'Findings' : spec.amountLabel, color: spec.color },
       format: spec.chartBy === 'count' ? 'count' : 'money',
     });
   });
@@ -483,18 +510,22 @@ export async function retainageSection(ctx: ReportContext): Promise<Section> {
   );
   return build(ctx, base, async (s) => {
     const mart = s.mart;
-    const totals = await aggregate(ctx, mart, {
-      jobs: 'count(*)',
-      mismatches: "sum(case when status = 'mismatch' then 1 else 0 end)",
-      difference: 'coalesce(sum(amount_at_risk), 0)',
-      open: 'coalesce(sum(spectrum_retainage_open), 0)',
-    });
-    s.headlines = [
-      { label: 'Jobs with retainage', value: totals.jobs, kind: 'count' },
-      { label: 'Mismatched jobs', value: totals.mismatches ?? '0', kind: 'count', figure: 'retainage_reconciliation.open_findings' },
-      { label: 'Amount at risk (Σ |difference| on mismatches)', value: totals.difference, kind: 'money', figure: 'retainage_reconciliation.amount_at_risk' },
-      { label: 'Retainage open in Spectrum', value: totals.open, kind: 'money' },
-    ];
+    s.headlines = await headlines(ctx, mart, [
+      { label: 'Jobs with retainage', sql: 'count(*)', kind: 'count' },
+      {
+        label: 'Mismatched jobs',
+        sql: "sum(case when status = 'mismatch' then 1 else 0 end)",
+        kind: 'count',
+        figure: 'retainage_reconciliation.open_findings',
+      },
+      {
+        label: 'Amount at risk (Σ |difference| on mismatches)',
+        sql: 'coalesce(sum(amount_at_risk), 0)',
+        kind: 'money',
+        figure: 'retainage_reconciliation.amount_at_risk',
+      },
+      { label: 'Retainage open in Spectrum', sql: 'coalesce(sum(spectrum_retainage_open), 0)', kind: 'money' },
+    ]);
     s.table = await topRows(
       ctx,
       mart,
@@ -616,16 +647,11 @@ export async function complianceSection(ctx: ReportContext): Promise<Section> {
   return build(ctx, base, async (s) => {
     const mart = s.mart;
     const blocked = 'not is_compliant';
-    const totals = await aggregate(ctx, mart, {
-      assignments: 'count(*)',
-      blocked: `sum(case when ${blocked} then 1 else 0 end)`,
-      held: 'coalesce(sum(amount_at_risk), 0)',
-    });
-    s.headlines = [
-      { label: 'Active assignments', value: totals.assignments, kind: 'count' },
-      { label: 'Blocked', value: totals.blocked ?? '0', kind: 'count', figure: 'subcontractor_compliance.open_findings' },
-      { label: 'Open AP held', value: totals.held, kind: 'money', figure: 'subcontractor_compliance.amount_at_risk' },
-    ];
+    s.headlines = await headlines(ctx, mart, [
+      { label: 'Active assignments', sql: 'count(*)', kind: 'count' },
+      { label: 'Blocked', sql: `sum(case when ${blocked} then 1 else 0 end)`, kind: 'count', figure: 'subcontractor_compliance.open_findings' },
+      { label: 'Open AP held', sql: 'coalesce(sum(amount_at_risk), 0)', kind: 'money', figure: 'subcontractor_compliance.amount_at_risk' },
+    ]);
     s.table = await topRows(
       ctx,
       mart,
@@ -650,11 +676,11 @@ export async function complianceSection(ctx: ReportContext): Promise<Section> {
       `select coalesce(vendor_name, vendor_code) as label, cast(coalesce(sum(open_ap_amount), 0) as varchar) as value
        from marts.${mart} ${where(ctx, mart, blocked)} group by coalesce(vendor_name, vendor_code) order by coalesce(sum(open_ap_amount), 0) desc limit ${CHART_ROWS}`,
     );
-    s.chart = barChart({
+    s.chart = seriesBars({
       name: 'subcontractors-blocked',
       title: 'Open AP held by compliance — blocked subcontractors',
-      data: vendors.map((v) => ({ label: String(v.label), series: 'Open AP held', value: Number(v.value) })),
-      series: [{ name: 'Open AP held', color: '#6d4c41' }],
+      rows: vendors,
+      series: { name: 'Open AP held', color: '#6d4c41' },
     });
   });
 }
@@ -669,12 +695,11 @@ export async function serviceBatchesSection(ctx: ReportContext): Promise<Section
   );
   return build(ctx, base, async (s) => {
     const mart = s.mart;
-    const totals = await aggregate(ctx, mart, { batches: 'count(*)', tickets: 'coalesce(sum(ticket_count), 0)', total: 'coalesce(sum(amount_at_risk), 0)' });
-    s.headlines = [
-      { label: 'Batches', value: totals.batches, kind: 'count', figure: 'service_ticket_batches.open_findings' },
-      { label: 'Tickets', value: totals.tickets, kind: 'count' },
-      { label: 'Total to invoice', value: totals.total, kind: 'money', figure: 'service_ticket_batches.amount_at_risk' },
-    ];
+    s.headlines = await headlines(ctx, mart, [
+      { label: 'Batches', sql: 'count(*)', kind: 'count', figure: 'service_ticket_batches.open_findings' },
+      { label: 'Tickets', sql: 'coalesce(sum(ticket_count), 0)', kind: 'count' },
+      { label: 'Total to invoice', sql: 'coalesce(sum(amount_at_risk), 0)', kind: 'money', figure: 'service_ticket_batches.amount_at_risk' },
+    ]);
     s.table = await topRows(
       ctx,
       mart,
@@ -687,11 +712,11 @@ export async function serviceBatchesSection(ctx: ReportContext): Promise<Section
       return;
     }
     const customers = await perCategory(ctx, mart, 'customer_code', 'coalesce(sum(total_amount), 0)');
-    s.chart = barChart({
+    s.chart = seriesBars({
       name: 'service-ticket-batches',
       title: 'Service tickets waiting to be invoiced — total by customer',
-      data: customers.map((c) => ({ label: String(c.label), series: 'Total to invoice', value: Number(c.value) })),
-      series: [{ name: 'Total to invoice', color: '#00897b' }],
+      rows: customers,
+      series: { name: 'Total to invoice', color: '#00897b' },
     });
   });
 }
@@ -706,24 +731,25 @@ export async function wipSection(ctx: ReportContext): Promise<Section> {
   );
   return build(ctx, base, async (s) => {
     const mart = s.mart;
-    const totals = await aggregate(ctx, mart, {
-      jobs: 'count(*)',
-      over: 'coalesce(sum(case when over_under_billing > 0 then over_under_billing else 0 end), 0)',
-      under: 'coalesce(sum(case when over_under_billing < 0 then over_under_billing else 0 end), 0)',
-      net: 'coalesce(sum(over_under_billing), 0)',
-      unprocessed: 'coalesce(sum(unprocessed_labor_cost), 0)',
-      over_budget: 'sum(case when amount_at_risk > 0 then 1 else 0 end)',
-      overrun: 'coalesce(sum(amount_at_risk), 0)',
-    });
-    s.headlines = [
-      { label: 'Active jobs', value: totals.jobs, kind: 'count' },
-      { label: 'Over-billed', value: totals.over, kind: 'money', figure: 'wip.over_billed' },
-      { label: 'Under-billed', value: totals.under, kind: 'money', figure: 'wip.under_billed' },
-      { label: 'Net over/(under)', value: totals.net, kind: 'money' },
-      { label: 'Labor not yet costed', value: totals.unprocessed, kind: 'money' },
-      { label: 'Jobs over budget', value: totals.over_budget ?? '0', kind: 'count', figure: 'wip_schedule.open_findings' },
-      { label: 'Amount at risk (cost beyond estimate)', value: totals.overrun, kind: 'money', figure: 'wip_schedule.amount_at_risk' },
-    ];
+    s.headlines = await headlines(ctx, mart, [
+      { label: 'Active jobs', sql: 'count(*)', kind: 'count' },
+      {
+        label: 'Over-billed',
+        sql: 'coalesce(sum(case when over_under_billing > 0 then over_under_billing else 0 end), 0)',
+        kind: 'money',
+        figure: 'wip.over_billed',
+      },
+      {
+        label: 'Under-billed',
+        sql: 'coalesce(sum(case when over_under_billing < 0 then over_under_billing else 0 end), 0)',
+        kind: 'money',
+        figure: 'wip.under_billed',
+      },
+      { label: 'Net over/(under)', sql: 'coalesce(sum(over_under_billing), 0)', kind: 'money' },
+      { label: 'Labor not yet costed', sql: 'coalesce(sum(unprocessed_labor_cost), 0)', kind: 'money' },
+      { label: 'Jobs over budget', sql: 'sum(case when amount_at_risk > 0 then 1 else 0 end)', kind: 'count', figure: 'wip_schedule.open_findings' },
+      { label: 'Amount at risk (cost beyond estimate)', sql: 'coalesce(sum(amount_at_risk), 0)', kind: 'money', figure: 'wip_schedule.amount_at_risk' },
+    ]);
     const order = 'abs(over_under_billing) desc nulls last, job_number';
     s.table = await topRows(
       ctx,

@@ -4,16 +4,15 @@
  * what Spectrum refused. Reports run after the writeback stage, so this is that night's push.
  *
  * Every amount comes from one defined place: a record still held by preflight is worth its
- * `marts.writeback_outbound.invoice_total`; a record in the outbox is worth `meta.outbox.amount`,
- * the amount of the payload frozen when it was checked (what was, or would be, sent). The same
+ * `marts.writeback_outbound.invoice_total`; a record in the outbox is worth `marts.writeback_outbox.amount`
+ * (meta.outbox's), the amount of the payload frozen when it was checked (what was, or would be, sent). The same
  * definitions as the writeback row of marts.close_status. Service tickets on a daily summary
  * invoice are counted once, through their summary.
  */
-import { barChart } from '../charts/index.ts';
-import type { Row, Warehouse } from '../../load/index.ts';
+import type { Row } from '../../load/index.ts';
 import { sqlText } from './format.ts';
 import type { ReportContext, Section, TableColumn } from './sections.ts';
-import { build, section } from './sections.ts';
+import { build, section, seriesBars } from './sections.ts';
 
 /** How many rules the section lists as the top reasons a record is blocked. */
 const TOP_REASONS = 5;
@@ -30,12 +29,8 @@ interface Tally {
   amount: string;
 }
 
-/**
- * The write-back section (marts.writeback_preflight and marts.writeback_outbound, with meta.outbox
- * once a push ran). The outbox is read through `history`, the connection that may read meta (a
- * reader role sees the marts only); null = a reader-only report, which says the outbox was not read.
- */
-export async function writebackSection(ctx: ReportContext, history: Warehouse | null): Promise<Section> {
+/** The write-back section (marts.writeback_preflight, marts.writeback_outbound and marts.writeback_outbox), the same through a reader. */
+export async function writebackSection(ctx: ReportContext): Promise<Section> {
   const base = section(
     'writeback',
     'Write-back to Spectrum',
@@ -44,12 +39,13 @@ export async function writebackSection(ctx: ReportContext, history: Warehouse | 
   );
   return build(ctx, base, async (s) => {
     const company = (column: string): string => (ctx.companyCode === null ? '' : ` and ${column} = ${sqlText(ctx.companyCode)}`);
-    const hasOutbox = history !== null && (await history.describe('meta', 'outbox')).length > 0;
+    // The outbox through marts.writeback_outbox: a reader role sees the same records as the writer.
+    const hasOutbox = ctx.marts.has('writeback_outbox');
     const outbox = async (states: string, extra = ''): Promise<Tally> => {
       if (!hasOutbox) return { records: '0', amount: '0.00' };
-      const [row] = await history.query<Tally>(
+      const [row] = await ctx.warehouse.query<Tally>(
         `select cast(count(*) as varchar) as records, cast(coalesce(sum(amount), 0) as varchar) as amount
-         from meta.outbox where state in (${states})${extra}${company('company_code')}`,
+         from marts.writeback_outbox where state in (${states})${extra}${company('company_code')}`,
       );
       return row!;
     };
@@ -78,8 +74,7 @@ export async function writebackSection(ctx: ReportContext, history: Warehouse | 
        ) f on f.rule = r.rule
        group by r.rule order by count(*) desc, r.rule limit ${TOP_REASONS}`,
     );
-    const noPush =
-      history === null ? ' (not read: a reader-only report cannot see the outbox)' : hasOutbox ? '' : ' (write-back has not run yet: plumbline push)';
+    const noPush = hasOutbox ? '' : ' (write-back has not run yet: plumbline push)';
     const rows: Row[] = [
       { status: 'Sent to Spectrum', ...sent, detail: `accepted by Spectrum Data Exchange, once each${noPush}` },
       { status: 'Confirmed', ...confirmed, detail: 'read back from Spectrum: the job or phase is in its master, the invoice is posted' },
@@ -101,11 +96,11 @@ export async function writebackSection(ctx: ReportContext, history: Warehouse | 
     ];
     s.table = { columns: COLUMNS, rows, total: rows.length, workbook: 'reconciliation.xlsx' };
     if (reasons.length > 0)
-      s.chart = barChart({
+      s.chart = seriesBars({
         name: 'writeback-blocked',
         title: 'Why records are held back — records blocked, by rule',
-        data: reasons.map((r) => ({ label: r.rule, series: 'Records blocked', value: Number(r.records) })),
-        series: [{ name: 'Records blocked', color: '#c62828' }],
+        rows: reasons.map((r) => ({ label: r.rule, value: r.records })),
+        series: { name: 'Records blocked', color: '#c62828' },
         format: 'count',
       });
   });

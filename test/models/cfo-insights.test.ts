@@ -12,7 +12,11 @@ import type { Warehouse } from '../../load/index.ts';
 import type { PlumblineConfig } from '../../scheduler/config.ts';
 import { loadSandbox, rebuild, removeSandboxExports } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
+import type { CustomerProfitabilityTruth } from '../../sandbox/generate/insights-truth.ts';
 import { martRows } from './insights-rows.ts';
+import { customerProfitabilityRows } from './truth/customer-profitability.ts';
+import { costCodeOverrunRows } from './truth/phase-budgets.ts';
+import { serviceConversionRows } from './truth/service-conversion.ts';
 
 afterAll(() => removeSandboxExports());
 
@@ -151,26 +155,8 @@ describeEachWarehouse('CFO insight marts, hand-written cases', (factory) => {
   });
 
   describe('customer_profitability', () => {
-    const columns = {
-      customer_code: 'text',
-      segment: 'text',
-      revenue: 'text',
-      labor_cost: 'text',
-      labor_burden: 'text',
-      unprocessed_labor_cost: 'text',
-      other_direct_cost: 'text',
-      direct_cost: 'text',
-      gross_profit: 'text',
-      gross_margin: 'text',
-      overhead_allocated: 'text',
-      net_profit: 'text',
-      net_margin: 'text',
-      is_unprofitable: 'flag',
-    } as const;
-    const rows = async (): Promise<Record<string, unknown>[]> =>
-      (await martRows<Record<string, unknown>>(warehouse, 'customer_profitability', columns, 'customer_code, segment')).filter((r) =>
-        String(r.customer_code).startsWith('ZP'),
-      );
+    const rows = async (): Promise<CustomerProfitabilityTruth[]> =>
+      (await customerProfitabilityRows(warehouse)).filter((r) => String(r.customer_code).startsWith('ZP'));
 
     it('service: credit memos stored positive and negative both subtract; the window starts the day after as-of − 12 months', async () => {
       // revenue (extension − sales tax), dated 2025-11-15 < date <= 2026-11-15:
@@ -187,6 +173,7 @@ describeEachWarehouse('CFO insight marts, hand-written cases', (factory) => {
       // net = 422.00 − 151.55 = 270.45; net margin = 270.45 / 955 = 0.283193… → 0.2832
       expect((await rows()).find((r) => r.customer_code === 'ZPCUST' && r.segment === 'service')).toEqual({
         customer_code: 'ZPCUST',
+        customer_name: 'ZP TEST CUSTOMER',
         segment: 'service',
         revenue: '955.00',
         labor_cost: '200.00',
@@ -331,22 +318,7 @@ describeEachWarehouse('CFO insight marts, hand-written cases', (factory) => {
     it('cost_code_overruns: per cost code, the counts, the two sums and the worst job', async () => {
       // Z10 L: trending on ZB001 (1,000.00) and ZB004 (2,000.00) → projected 3,000.00, worst ZB004
       // Z20 L: one no_estimate; Z20 M: over budget 50.00 on ZB001; Z10 M has no finding → no row
-      const rows = await martRows<Record<string, unknown>>(
-        warehouse,
-        'cost_code_overruns',
-        {
-          phase_code: 'text',
-          cost_type: 'text',
-          jobs_over_budget: 'count',
-          jobs_trending_over: 'count',
-          jobs_no_estimate: 'count',
-          overrun_amount: 'text',
-          projected_overrun_amount: 'text',
-          worst_job_number: 'text',
-          worst_job_overrun: 'text',
-        },
-        'phase_code, cost_type',
-      );
+      const rows = await costCodeOverrunRows(warehouse);
       expect(rows.filter((r) => String(r.phase_code).startsWith('Z'))).toEqual([
         {
           phase_code: 'Z10',
@@ -489,23 +461,7 @@ describeEachWarehouse('CFO insight marts, hand-written cases', (factory) => {
     it('a converted project with no revenue yet: margin null, the source service job revenue beside it', async () => {
       // revenue of ZS002: none → 0.00; cost: 500.00 → gross margin has no divisor (null)
       // source: BuildOps job zs-svc = ZS001, revenue 1,000.00 − 80.00 tax = 920.00
-      const rows = await martRows<Record<string, unknown>>(
-        warehouse,
-        'service_conversion',
-        {
-          project_id: 'text',
-          project_job_number: 'text',
-          origin: 'text',
-          source_job_number: 'text',
-          customer_code: 'text',
-          contract_amount: 'text',
-          revenue_to_date: 'text',
-          cost_to_date: 'text',
-          gross_margin: 'text',
-          source_service_revenue: 'text',
-        },
-        'project_id',
-      );
+      const rows = await serviceConversionRows(warehouse);
       expect(rows.find((r) => r.project_id === 'zs-proj')).toEqual({
         project_id: 'zs-proj',
         project_job_number: 'ZS002',

@@ -1,6 +1,7 @@
 /**
  * marts.close_status, hand-written cases on a loaded sandbox: a mart that fails this run is
- * blocking (and the pane is still built), and a stale source needs attention.
+ * blocking (and the pane is still built), a stale source needs attention (and plumbline status
+ * says the same of it), and the AR window and quarantine rows count what they should.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decimalToUnscaled, unscaledToDecimal } from '../../lib/decimal.ts';
@@ -8,6 +9,7 @@ import type { Warehouse } from '../../load/index.ts';
 import type { GroundTruth } from '../../sandbox/index.ts';
 import type { PlumblineConfig } from '../../scheduler/config.ts';
 import { modelVars } from '../../scheduler/pipeline.ts';
+import { readStatus } from '../../scheduler/status.ts';
 import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
 import { runModels } from '../../transform/index.ts';
 import { rebuild, removeSandboxExports, loadSandbox } from '../support/sandbox-warehouse.ts';
@@ -82,6 +84,60 @@ describeEachWarehouse('close_status hand-written cases', (factory) => {
       const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
       await warehouse.query(`update meta.loads set finished_at = cast('${now}' as timestamp) where source in ('buildops', 'spectrum')`);
     }
+  });
+
+  it('plumbline status and marts.close_status give the same freshness verdict for the same loads at the same instant', async () => {
+    const runAt = new Date('2026-12-01T02:00:00Z');
+    // each case: when each source's loads finished, and how the latest one ended
+    const cases: { name: string; setup: string[] }[] = [
+      {
+        name: 'just inside and just outside the limit',
+        setup: [
+          "update meta.loads set finished_at = cast('2026-11-30 00:00:00' as timestamp) where source = 'spectrum'",
+          "update meta.loads set finished_at = cast('2026-11-29 23:59:00' as timestamp) where source = 'buildops'",
+        ],
+      },
+      {
+        // an export found unchanged this morning, after a load two days ago: as fresh as that check
+        name: 'an unchanged export after an old load',
+        setup: [
+          "update meta.loads set finished_at = cast('2026-11-29 00:00:00' as timestamp) where source in ('buildops', 'spectrum')",
+          "insert into meta.loads (load_id, source, resource, status, rows_loaded, rows_quarantined, started_at, finished_at) values ('999001', 'buildops', 'jobs', 'unchanged', 0, 0, cast('2026-12-01 01:00:00' as timestamp), cast('2026-12-01 01:00:00' as timestamp))",
+        ],
+      },
+      { name: 'a source whose every load failed', setup: ["update meta.loads set status = 'failed' where source = 'spectrum'"] },
+    ];
+    const verdicts = async (): Promise<{ mart: [string, string | null, boolean][]; status: [string, string | null, boolean][] }> => {
+      const results = await runModels({ warehouse, modelsDir: [PACKAGE_MODELS_DIR], vars: modelVars(config, asOf, runAt), runId: 'close-status-agreement' });
+      expect(results.filter((m) => m.status !== 'success')).toEqual([]);
+      const rows = await warehouse.query<{ check: string; last_loaded_at: Date | string | null; open_findings: number | string }>(
+        `select "check", last_loaded_at, open_findings from marts.close_status where "check" like 'freshness_%' order by "check"`,
+      );
+      const mart = rows.map((r): [string, string | null, boolean] => [
+        r.check.replace('freshness_', ''),
+        r.last_loaded_at === null ? null : new Date(r.last_loaded_at).toISOString(),
+        Number(r.open_findings) === 0,
+      ]);
+      const report = await readStatus(warehouse, config, { now: runAt });
+      return { mart, status: report.freshness.map((f) => [f.source, f.last_loaded_at, f.fresh]) };
+    };
+    const seen: boolean[] = [];
+    try {
+      for (const c of cases) {
+        for (const sql of c.setup) await warehouse.query(sql);
+        const { mart, status } = await verdicts();
+        expect(status, c.name).toEqual(mart);
+        seen.push(...mart.map(([, , fresh]) => fresh));
+      }
+    } finally {
+      await warehouse.query(`delete from meta.loads where load_id = '999001'`);
+      await warehouse.query(`update meta.loads set status = 'loaded' where source = 'spectrum'`);
+      const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
+      await warehouse.query(`update meta.loads set finished_at = cast('${now}' as timestamp) where source in ('buildops', 'spectrum')`);
+      await rebuild(warehouse, config, asOf);
+    }
+    // the cases judged both fresh and stale sources
+    expect(new Set(seen)).toEqual(new Set([true, false]));
   });
 
   it('the AR window check counts unsent approved invoices inside the window only when it closes within checks.ar_window_warn_days; a sent one is not unsent', async () => {

@@ -4,15 +4,22 @@
  * `OR`, or a test of one side against a constant), and at large scale that turned a 5-second
  * models stage into more than 20 minutes. The plans are DuckDB's (`EXPLAIN (FORMAT JSON)`),
  * on a small sandbox, so the estimates come from real tables.
+ *
+ * Nor may one run a subquery again for each row on Postgres, scanning a table each time: DuckDB
+ * turns a correlated subquery into a join, Postgres keeps it a SubPlan (a correlated
+ * `x = (select min(...) ... where ... = outer.key)` made marts.writeback_outbound take seconds on
+ * the small sandbox, against a tenth of that on DuckDB). Those plans are Postgres's, run
+ * (`EXPLAIN (ANALYZE, FORMAT JSON)`), so the loops counted are the ones that happened.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Warehouse } from '../../load/index.ts';
 import { modelVars } from '../../scheduler/pipeline.ts';
 import { PACKAGE_MODELS_DIR } from '../../scheduler/paths.ts';
 import { discoverModels, orderModels, renderSql, sqlString } from '../../transform/index.ts';
+import { createTestDatabase } from '../support/postgres-server.ts';
 import { loadSandbox, removeSandboxExports } from '../support/sandbox-warehouse.ts';
 import type { LoadedSandbox } from '../support/sandbox-warehouse.ts';
 
@@ -102,5 +109,77 @@ describe('model join plans [duckdb]', () => {
 
   it('allows only models that exist', () => {
     for (const name of Object.keys(ALLOWED)) expect(models.map((m) => m.name)).toContain(name);
+  });
+});
+
+/** A node of a Postgres plan (EXPLAIN (ANALYZE, FORMAT JSON)). */
+interface PgPlanNode {
+  'Node Type': string;
+  'Parent Relationship'?: string;
+  'Subplan Name'?: string;
+  'Relation Name'?: string;
+  'Actual Loops'?: number;
+  Plans?: PgPlanNode[];
+}
+
+/** The tables a plan node scans, itself and below. */
+function scannedTables(node: PgPlanNode): string[] {
+  return [...(node['Relation Name'] ? [node['Relation Name']] : []), ...(node.Plans ?? []).flatMap(scannedTables)];
+}
+
+/** Every SubPlan that ran more than once and scans a table each time (a correlated subquery run per row), described. */
+function repeatedSubplans(node: PgPlanNode, found: string[] = []): string[] {
+  const loops = node['Actual Loops'] ?? 0;
+  const tables = scannedTables(node);
+  if (node['Parent Relationship'] === 'SubPlan' && loops > 1 && tables.length > 0)
+    found.push(`${node['Subplan Name'] ?? 'SubPlan'} ran ${loops} times, scanning ${[...new Set(tables)].join(', ')} each time`);
+  for (const child of node.Plans ?? []) repeatedSubplans(child, found);
+  return found;
+}
+
+async function repeatedSubplansOf(warehouse: Warehouse, sql: string): Promise<string[]> {
+  const rows = await warehouse.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`);
+  const raw = rows[0]!['QUERY PLAN'];
+  const plans = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PgPlanNode }[];
+  return plans.flatMap((p) => repeatedSubplans(p.Plan));
+}
+
+const pgUrl = inject('pgUrl');
+
+describe.skipIf(!pgUrl)('model subquery plans [postgres]', () => {
+  let loaded: LoadedSandbox;
+  const drops: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    loaded = await loadSandbox(
+      {
+        newLocation: async () => {
+          const database = await createTestDatabase(pgUrl!);
+          drops.push(database.drop);
+          return database.url;
+        },
+      },
+      3,
+      'small',
+    );
+  }, 600_000);
+
+  afterAll(async () => {
+    await loaded?.warehouse.close();
+    for (const drop of drops) await drop().catch(() => undefined);
+    removeSandboxExports();
+  });
+
+  const models = orderModels(discoverModels(PACKAGE_MODELS_DIR)).filter((m) => m.schema !== 'staging');
+
+  it('finds a correlated subquery run once per row (the check can fail)', async () => {
+    const correlated = `select d.buildops_job_id from staging.stg_buildops__job_departments d
+      where d.position = (select min(d2.position) from staging.stg_buildops__job_departments d2 where d2.buildops_job_id = d.buildops_job_id)`;
+    expect(await repeatedSubplansOf(loaded.warehouse, correlated)).not.toEqual([]);
+  });
+
+  it.each(models.map((m) => [m.name, m] as const))('%s runs no subquery once per row', async (_name, model) => {
+    const vars = { ...modelVars(loaded.config, loaded.asOf), run_id: sqlString('subquery-plans') };
+    expect(await repeatedSubplansOf(loaded.warehouse, renderSql(model.sql, vars, model.path))).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@
  * the CFO report's section counts and sums what was sent, confirmed, waiting to be posted, blocked
  * (with its top reasons, by rule) and failed, each amount from its one defined place; the
  * reconciliation workbook's write-back sheet lists every blocked finding and every failed record
- * with rule, field, value, limit, message and fix, formula-safe.
+ * with rule, field, value, limit, message and fix, formula-safe; read through a reader of the marts
+ * only, the section and the sheet show the same records, the failed ones included.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ import type { Section } from '../../reports/html/sections.ts';
 import { writebackSection } from '../../reports/html/writeback-section.ts';
 import { readOutbox } from '../../writeback/outbox.ts';
 import { push } from '../../writeback/push.ts';
+import { openWarehouse } from '../../load/index.ts';
+import type { Warehouse } from '../../load/index.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
 import type { PushSandbox } from '../writeback/sandbox-push.ts';
 import { pushSandbox } from '../writeback/sandbox-push.ts';
@@ -29,8 +32,10 @@ describeEachWarehouse('write-back in the reports', (factory) => {
   let out: string;
   let tampered: string;
   let section: Section;
+  let location: string;
   beforeAll(async () => {
-    box = await pushSandbox(1, 'tiny', await factory.newLocation());
+    location = await factory.newLocation();
+    box = await pushSandbox(1, 'tiny', location);
     out = mkdtempSync(join(tmpdir(), 'plumbline-wb-report-'));
     // One clean invoice whose payload would break a limit (the marts bypassed): it fails without being sent.
     tampered = box.truth.writeback_preflight.find((r) => r.record_type === 'invoice' && r.rules.length === 0)!.buildops_id;
@@ -39,7 +44,7 @@ describeEachWarehouse('write-back in the reports', (factory) => {
       tampered,
     ]);
     await push({ warehouse: box.warehouse, client: box.client(), readBack: box.readBack, runId: 'report-1', batchCode: 'BO261115', logger: silentLogger });
-    section = await writebackSection(await reportContext(box.warehouse, box.truth.companyCode, box.truth.asOf), box.warehouse);
+    section = await writebackSection(await reportContext(box.warehouse, box.truth.companyCode, box.truth.asOf));
   }, 240_000);
   afterAll(async () => {
     await box?.close();
@@ -100,6 +105,69 @@ describeEachWarehouse('write-back in the reports', (factory) => {
       expect(page).toContain('<section id="writeback">');
       expect(page).toContain('Waiting to be posted');
       expect(page).toContain('Write-back to Spectrum');
+    });
+  });
+
+  /** The write-back sheet of the workbook at `path`, by header. */
+  const writebackSheetRows = async (path: string): Promise<Record<string, unknown>[]> => {
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(path);
+    const sheet = workbook.getWorksheet('Write-back exceptions')!;
+    const header = (sheet.getRow(1).values as unknown[]).slice(1);
+    const rows: Record<string, unknown>[] = [];
+    sheet.eachRow((r, n) => {
+      if (n === 1) return;
+      const v = r.values as unknown[];
+      rows.push(Object.fromEntries(header.map((h, i) => [String(h), v[i + 1]])));
+    });
+    return rows;
+  };
+
+  /**
+   * A reader of the marts only: on Postgres a role granted SELECT on the marts schema and nothing
+   * else (as plumbline_reader is); on DuckDB, where there are no roles, the warehouse itself, read
+   * without the history connection (what report --reader --no-history does).
+   */
+  const withReader = async (work: (reader: Warehouse) => Promise<void>): Promise<void> => {
+    if (factory.kind === 'duckdb') return work(box.warehouse);
+    const role = `wb_reader_${process.pid}`;
+    await box.warehouse.query(`create role ${role} login`);
+    try {
+      await box.warehouse.query(`grant usage on schema marts to ${role}`);
+      await box.warehouse.query(`grant select on all tables in schema marts to ${role}`);
+      const readerUrl = new URL(location);
+      readerUrl.username = role;
+      readerUrl.password = '';
+      const reader = await openWarehouse(readerUrl.toString(), { readOnly: true, sandboxed: true });
+      try {
+        await expect(reader.query('select count(*) from meta.outbox')).rejects.toThrow(/permission denied/i);
+        await work(reader);
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await box.warehouse.query(`drop owned by ${role}`);
+      await box.warehouse.query(`drop role ${role}`);
+    }
+  };
+
+  describe('through a reader of the marts only', () => {
+    it('the section and the sheet show the records the writer sees, the failed one included', async () => {
+      await withReader(async (reader) => {
+        const seen = await writebackSection(await reportContext(reader, box.truth.companyCode, box.truth.asOf));
+        expect(seen.table!.rows).toEqual(section.table!.rows);
+        expect(seen.headlines).toEqual(section.headlines);
+        expect(Number(seen.table!.rows.find((r) => r.status === 'Failed')!.records)).toBe(1);
+        const options = { asOf: box.truth.asOf, companyCode: box.truth.companyCode, logger: silentLogger };
+        const writerDir = mkdtempSync(join(out, 'writer-'));
+        const readerDir = mkdtempSync(join(out, 'reader-'));
+        const written = await writebackSheetRows(await writeReconciliationWorkbook({ ...options, warehouse: box.warehouse, outDir: writerDir }));
+        const read = await writebackSheetRows(await writeReconciliationWorkbook({ ...options, warehouse: reader, history: null, outDir: readerDir }));
+        expect(read).toEqual(written);
+        expect(read.filter((r) => r.State === 'failed').map((r) => [r['BuildOps id'], r.Rule, r.Amount])).toEqual([
+          [tampered, 'field_limit_not_sent', Number((await readOutbox(box.warehouse)).find((r) => r.buildops_id === tampered)!.amount)],
+        ]);
+      });
     });
   });
 

@@ -26,10 +26,15 @@ const COLUMNS = {
   is_unprofitable: 'flag',
 } as const;
 
+/** Every row of marts.customer_profitability, in the truth's shape, by customer and segment. */
+export function customerProfitabilityRows(warehouse: Warehouse): Promise<CustomerProfitabilityTruth[]> {
+  return martRows<CustomerProfitabilityTruth>(warehouse, 'customer_profitability', COLUMNS, 'customer_code, segment');
+}
+
 export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise<void> {
   const expected = truth.insights?.customer_profitability;
   if (!expected) throw new Error('the ground truth has no insights');
-  const rows = await martRows<CustomerProfitabilityTruth>(warehouse, 'customer_profitability', COLUMNS, 'customer_code, segment');
+  const rows = await customerProfitabilityRows(warehouse);
   expect(sortedBy(rows, 'customer_code', 'segment')).toEqual(sortedBy(expected, 'customer_code', 'segment'));
   // the planted customers: one loses money only after burden, one only after overhead, one is profitable as service and not as project
   const row = (code: string, segment: string): CustomerProfitabilityTruth | undefined => rows.find((r) => r.customer_code === code && r.segment === segment);

@@ -8,6 +8,26 @@ import { sortedBy } from '../../support/sandbox-warehouse.ts';
 
 export const marts = ['phase_budgets', 'cost_code_overruns'];
 
+/** Every row of marts.cost_code_overruns, in the truth's shape, by phase and cost type. */
+export function costCodeOverrunRows(warehouse: Warehouse): Promise<CostCodeOverrunTruth[]> {
+  return martRows<CostCodeOverrunTruth>(
+    warehouse,
+    'cost_code_overruns',
+    {
+      phase_code: 'text',
+      cost_type: 'text',
+      jobs_over_budget: 'count',
+      jobs_trending_over: 'count',
+      jobs_no_estimate: 'count',
+      overrun_amount: 'text',
+      projected_overrun_amount: 'text',
+      worst_job_number: 'text',
+      worst_job_overrun: 'text',
+    },
+    'phase_code, cost_type',
+  );
+}
+
 export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise<void> {
   const insights = truth.insights;
   if (!insights) throw new Error('the ground truth has no insights');
@@ -41,21 +61,6 @@ export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise
   expect(lagged?.finding).toBe('over_budget');
   expect(Number(lagged?.cost_to_date) - Number(lagged?.unprocessed_labor_cost)).toBeLessThan(Number(lagged?.estimate));
 
-  const codes = await martRows<CostCodeOverrunTruth>(
-    warehouse,
-    'cost_code_overruns',
-    {
-      phase_code: 'text',
-      cost_type: 'text',
-      jobs_over_budget: 'count',
-      jobs_trending_over: 'count',
-      jobs_no_estimate: 'count',
-      overrun_amount: 'text',
-      projected_overrun_amount: 'text',
-      worst_job_number: 'text',
-      worst_job_overrun: 'text',
-    },
-    'phase_code, cost_type',
-  );
+  const codes = await costCodeOverrunRows(warehouse);
   expect(sortedBy(codes, 'phase_code', 'cost_type')).toEqual(sortedBy(insights.cost_code_overruns, 'phase_code', 'cost_type'));
 }

@@ -8,10 +8,9 @@ import { sortedBy } from '../../support/sandbox-warehouse.ts';
 
 export const marts = ['service_conversion', 'service_conversion_summary'];
 
-export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise<void> {
-  const insights = truth.insights;
-  if (!insights) throw new Error('the ground truth has no insights');
-  const rows = await martRows<ServiceConversionTruth>(
+/** Every row of marts.service_conversion, in the truth's shape, by project. */
+export function serviceConversionRows(warehouse: Warehouse): Promise<ServiceConversionTruth[]> {
+  return martRows<ServiceConversionTruth>(
     warehouse,
     'service_conversion',
     {
@@ -28,6 +27,12 @@ export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise
     },
     'project_id',
   );
+}
+
+export async function compare(warehouse: Warehouse, truth: GroundTruth): Promise<void> {
+  const insights = truth.insights;
+  if (!insights) throw new Error('the ground truth has no insights');
+  const rows = await serviceConversionRows(warehouse);
   expect(sortedBy(rows, 'project_id')).toEqual(sortedBy(insights.service_conversion, 'project_id'));
   const summary = await martRows<ServiceConversionSummaryTruth>(
     warehouse,
