@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import type ExcelJS from 'exceljs';
 import type { ReportOptions } from '../types.ts';
+import { readMartColumns } from '../mart-columns.ts';
 import { safeText } from './safe-text.ts';
 import {
   DATE_FORMAT,
@@ -41,14 +42,14 @@ export async function writeInsightsWorkbook(options: ReportOptions): Promise<str
   const { warehouse } = options;
   const path = join(options.outDir, 'insights.xlsx');
   const workbook = newWorkbook(path);
-  const marts = new Set((await warehouse.listRelations('marts')).map((r) => r.name));
+  const marts = await readMartColumns(warehouse);
   for (const spec of WORKBOOK_INSIGHTS) {
     const ws = workbook.addWorksheet(spec.sheet, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }] });
     if (!marts.has(spec.mart)) {
       writeNoticeSheet(ws, [`not available: marts.${spec.mart} was not built — its sources are not loaded`]);
       continue;
     }
-    const have = new Set((await warehouse.describe('marts', spec.mart)).map((c) => c.name));
+    const have = marts.get(spec.mart) ?? new Set<string>();
     const columns = workbookColumns(spec).filter((c) => have.has(c.key) || c.formula !== undefined);
     const conditions: string[] = [];
     if (spec.filter) conditions.push(spec.filter);

@@ -297,15 +297,23 @@ async function writeFeedFile(
   let rows = 0;
   await csv.write(csvLine(file.fields.map((f) => f.name)));
   for await (const batch of batches) {
-    let csvChunk = '';
+    // Each batch as it comes: one CSV encoding of all its records, each value converted once.
+    const csvRecords: string[][] = [];
     let jsonChunk = '';
     for (const record of batch) {
-      csvChunk += csvLine(file.fields.map((f) => csvField(f, record[f.name])));
-      jsonChunk += `${JSON.stringify(Object.fromEntries(file.fields.map((f) => [f.name, jsonValue(f, record[f.name])])))}\n`;
-      for (const f of moneyFields) totals.set(f.name, (totals.get(f.name) ?? 0n) + toCents(record[f.name]));
+      const csvFields: string[] = [];
+      const json: Record<string, unknown> = {};
+      for (const f of file.fields) {
+        const value = feedValue(f, record[f.name]);
+        if (f.kind === 'money') totals.set(f.name, (totals.get(f.name) ?? 0n) + value.cents);
+        csvFields.push(value.csv);
+        json[f.name] = value.json;
+      }
+      csvRecords.push(csvFields);
+      jsonChunk += `${JSON.stringify(json)}\n`;
       rows += 1;
     }
-    await csv.write(csvChunk);
+    await csv.write(csvLines(csvRecords));
     await jsonl.write(jsonChunk);
   }
   const money_totals = Object.fromEntries([...totals].map(([k, v]) => [k, unscaledToDecimal(v, 2)]));
@@ -346,36 +354,36 @@ class HashedFile {
 
 /** One RFC 4180 record (csv-stringify): fields quoted when they hold a comma, quote, CR or LF; CRLF at the end. */
 export function csvLine(fields: readonly string[]): string {
+  return csvLines([fields]);
+}
+
+/** RFC 4180 records, each as csvLine writes it, encoded in one call. */
+export function csvLines(records: readonly (readonly string[])[]): string {
+  if (records.length === 0) return '';
   // A lone CR or LF must be quoted too: csv-stringify only looks for the record delimiter (CRLF) itself.
-  return stringify([fields as string[]], { record_delimiter: 'windows', quoted_match: /[\r\n]/ });
+  return stringify(records as string[][], { record_delimiter: 'windows', quoted_match: /[\r\n]/ });
 }
 
-function csvField(field: FeedField, value: unknown): string {
-  if (value === null || value === undefined) return '';
+/**
+ * A warehouse value as the feed writes it: its CSV field (text made formula-safe), its JSON Lines
+ * value (text as it is: machines read them; money a decimal string) and, for money, its cents.
+ */
+function feedValue(field: FeedField, value: unknown): { csv: string; json: unknown; cents: bigint } {
+  if (value === null || value === undefined) return { csv: '', json: null, cents: 0n };
   switch (field.kind) {
-    case 'money':
-      return unscaledToDecimal(toCents(value), 2);
-    case 'date':
-      return dateText(value);
+    case 'money': {
+      const cents = toCents(value);
+      const decimal = unscaledToDecimal(cents, 2);
+      return { csv: decimal, json: decimal, cents };
+    }
+    case 'date': {
+      const day = dateText(value);
+      return { csv: day, json: day, cents: 0n };
+    }
     case 'int':
-      return String(value);
+      return { csv: String(value), json: Number(value), cents: 0n };
     default:
-      return safeText(String(value));
-  }
-}
-
-/** JSON Lines keep the text as it is (machines read them); money is a decimal string. */
-function jsonValue(field: FeedField, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  switch (field.kind) {
-    case 'money':
-      return unscaledToDecimal(toCents(value), 2);
-    case 'date':
-      return dateText(value);
-    case 'int':
-      return Number(value);
-    default:
-      return String(value);
+      return { csv: safeText(String(value)), json: String(value), cents: 0n };
   }
 }
 
