@@ -1,6 +1,7 @@
 /** Formula-injection protection: which text a spreadsheet would run, and what is written instead. */
 import { describe, expect, it } from 'vitest';
 import { isFormulaLike, safeText } from '../../reports/excel/safe-text.ts';
+import { stringify } from 'csv-stringify/sync';
 import { csvLine, csvLines } from '../../reports/feed/index.ts';
 
 describe('safeText', () => {
@@ -18,6 +19,15 @@ describe('safeText', () => {
 describe('csvLine (RFC 4180)', () => {
   it('quotes fields with a comma, quote, CR or LF, doubles quotes, and ends with CRLF', () => {
     expect(csvLine(['a', 'b,c', 'say "hi"', 'two\nlines', ''])).toBe('a,"b,c","say ""hi""","two\nlines",\r\n');
+  });
+
+  it('writes every record as csv-stringify (RFC 4180, CRLF, lone CR and LF quoted) writes it', () => {
+    // Fields of every troublesome character, every length up to 3: the library is the oracle.
+    const alphabet = ['a', ' ', ',', '"', '\r', '\n', "'", '='];
+    const fields: string[] = [''];
+    for (let length = 1; length <= 3; length += 1) for (const f of fields.filter((x) => x.length === length - 1)) for (const c of alphabet) fields.push(f + c);
+    const records = fields.map((f, i) => [f, fields[(i * 7) % fields.length]!, 'x']);
+    expect(csvLines(records)).toBe(stringify(records, { record_delimiter: 'windows', quoted_match: /[\r\n]/ }));
   });
 
   it('encodes a batch of records exactly as one csvLine per record', () => {
