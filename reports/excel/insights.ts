@@ -37,6 +37,10 @@ const FORMAT: Partial<Record<ColumnKind | 'days', string>> = {
   days: DAYS_FORMAT,
 };
 
+const FORMAT_STYLE: Partial<Record<ColumnKind | 'days', Partial<ExcelJS.Style>>> = Object.fromEntries(
+  Object.entries(FORMAT).map(([kind, numFmt]) => [kind, { numFmt }]),
+);
+
 /** Writes `insights.xlsx` into options.outDir: one sheet per insight mart (a notice where one was not built); returns its path. */
 export async function writeInsightsWorkbook(options: ReportOptions): Promise<string> {
   const { warehouse } = options;
@@ -87,8 +91,9 @@ function writeSheet(ws: ExcelJS.Worksheet, columns: readonly InsightColumn[], ro
     });
     const row = ws.addRow(values);
     columns.forEach((c, i) => {
-      const format = FORMAT[c.kind];
-      if (format) row.getCell(i + 1).numFmt = format;
+      // One style object per format, shared by its cells: exceljs finds a style it has seen by identity.
+      const style = FORMAT_STYLE[c.kind];
+      if (style) row.getCell(i + 1).style = style;
     });
     row.commit();
   });

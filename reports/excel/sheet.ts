@@ -251,10 +251,9 @@ export async function writeTableSheet(
   for await (const batch of warehouse.stream<Record<string, unknown>>(`select ${select} from ${relation} ${options.where} ${options.orderBy}`)) {
     for (const record of batch) {
       const row = sheet.addRow(columns.map((c) => cellValue(c.kind, record[c.key])));
-      columns.forEach((c, i) => {
-        const style = KIND_STYLE[c.kind];
-        if (style.numFmt) row.getCell(i + 1).numFmt = style.numFmt;
-      });
+      // The kind's own style object, not a copy per cell: exceljs finds a style object it has seen
+      // by identity, and otherwise renders the cell's style to XML to look it up (most of a sheet's time).
+      columns.forEach((c, i) => (row.getCell(i + 1).style = KIND_STYLE[c.kind]));
       for (const c of totalled) totals.set(c.key, (totals.get(c.key) ?? 0n) + cents(c.kind === 'int' ? String(record[c.key] ?? 0) : record[c.key]));
       row.commit();
       rows += 1;
