@@ -2,7 +2,8 @@
  * `npm run bench`: times each stage of plumbline on cached sandboxes, each stage a process of
  * its own (peak RSS per stage), beside references measured in the same run on the same data —
  * DuckDB's own readers of the export (the load limit), the model SQL run directly (the model
- * limit), a naive row-by-row loader — and prints the ratios, of the wall time and of the CPU
+ * limit), a naive row-by-row loader, the marts each report read copied by DuckDB's COPY (the
+ * report limit) — and prints the ratios, of the wall time and of the CPU
  * time (which a shared machine moves far less). Writes bench/results/<time>.json.
  *
  *   npm run bench -- [--scales small,medium] [--parts files,api,models,reports,full,nightly,refs]

@@ -319,7 +319,7 @@ interface PlannedSheet {
   amount: bigint | null;
   /** Sheet row of the totals row, known before the sheet is written (from the row count). */
   totalRow: number | null;
-  /** What the rows are read from when it is not the mart itself (the write-back sheet). */
+  /** What the rows are read from when it is not the mart itself (the write-back sheet; a finding mart with its notes joined on). */
   relation?: string;
 }
 
