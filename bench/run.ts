@@ -2,7 +2,8 @@
  * `npm run bench`: times each stage of plumbline on cached sandboxes, each stage a process of
  * its own (peak RSS per stage), beside references measured in the same run on the same data —
  * DuckDB's own readers of the export (the load limit), the model SQL run directly (the model
- * limit), a naive row-by-row loader — and prints the ratios, of the wall time and of the CPU
+ * limit), a naive row-by-row loader, the marts each report read copied by DuckDB's COPY (the
+ * report limit) — and prints the ratios, of the wall time and of the CPU
  * time (which a shared machine moves far less). Writes bench/results/<time>.json.
  *
  *   npm run bench -- [--scales small,medium] [--parts files,api,models,reports,full,nightly,refs]
@@ -20,12 +21,12 @@ import { createTestDatabase, startTestPostgres } from '../test/support/postgres-
 import { cachedSandbox } from './sandbox-cache.ts';
 import type { CachedSandbox } from './sandbox-cache.ts';
 import type { Stage } from '../scheduler/pipeline.ts';
-import type { SandboxUrls, StageJob, StageResult } from './stage.ts';
+import type { BenchReport, SandboxUrls, StageJob, StageResult } from './stage.ts';
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const PARTS = ['files', 'api', 'models', 'reports', 'full', 'nightly', 'refs'] as const;
 type Part = (typeof PARTS)[number];
-const REPORTS = ['html', 'ar-aging', 'reconciliation', 'feed'] as const;
+const REPORTS: readonly BenchReport[] = ['html', 'ar-aging', 'reconciliation', 'insights', 'feed'];
 /** Invoices the naive loader inserts row by row (with their lines): enough for a rate, small enough to wait for. */
 const NAIVE_RECORDS = 500;
 
@@ -49,6 +50,8 @@ interface Measurement {
   error: string | null;
   parts?: Record<string, number>;
   steps?: StageResult['steps'];
+  /** The marts a report read (and its reference copied). */
+  marts?: string[];
 }
 
 function runChild(script: string, args: string[], onLine?: (line: string) => void): Promise<{ out: string; child: ReturnType<typeof spawn> }> {
@@ -130,6 +133,14 @@ function printParts(rows: readonly Measurement[], steps: boolean): void {
         `      ${step.seconds.toFixed(2).padStart(7)}s  ${step.name}${step.rows === null ? '' : ` ${step.rows} rows`}${step.note ? ` (${step.note})` : ''}\n`,
       );
   }
+}
+
+/** The marts each report read, as its reference copies them. */
+function printMartsRead(rows: readonly Measurement[]): void {
+  const refs = rows.filter((m) => m.warehouse === '-' && m.marts);
+  if (refs.length === 0) return;
+  process.stdout.write('\nmarts each report read (what its reference copies)\n');
+  for (const m of refs) process.stdout.write(`  ${m.scale} ${m.stage.replace('ref: DuckDB COPY of the marts of ', '')}: ${m.marts!.join(', ')}\n`);
 }
 
 /**
@@ -228,6 +239,7 @@ async function main(): Promise<void> {
   process.stdout.write('\n');
   printTable(measurements);
   printParts(measurements, opts.steps === true);
+  printMartsRead(measurements);
   const exponents = growthExponents(measurements);
   if (exponents.length > 0) {
     process.stdout.write('\ngrowth exponent of time in rows (1.0 = linear)\n');
@@ -278,11 +290,14 @@ async function benchWarehouse(
     add({ warehouse: kind, stage: 'models', ...(await pipeline(loaded, 'files', ['models'])) }, limit);
     if (parts.has('reports')) {
       for (const report of REPORTS) {
-        add({
-          warehouse: kind,
-          stage: `report: ${report}`,
-          ...(await runStage({ kind: 'report', warehouse: loaded, report, outDir: join(work, `reports-${kind}-${report}`) })),
-        });
+        const written = await runStage({ kind: 'report', warehouse: loaded, report, outDir: join(work, `reports-${kind}-${report}`) });
+        // The reference: the marts the report read, copied to CSV by DuckDB itself (measured on the DuckDB warehouse).
+        const refName = `ref: DuckDB COPY of the marts of ${report}`;
+        if (kind === 'duckdb' && parts.has('refs') && written.ok && written.marts) {
+          const copy = await runStage({ kind: 'ref-copy', path: loaded, marts: written.marts, outDir: join(work, `copy-${report}`) });
+          add({ warehouse: '-', stage: refName, ...copy, marts: written.marts });
+        }
+        add({ warehouse: kind, stage: `report: ${report}`, ...written }, find('-', refName));
       }
     }
   }

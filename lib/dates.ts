@@ -39,9 +39,27 @@ export function isoDateToEpochDays(text: string): number {
   return Math.round(Date.parse(`${text}T00:00:00Z`) / 86_400_000);
 }
 
+/** Days since 1970-01-01 of 0001-01-01 and of 9999-12-31: the years written with four digits. */
+const FOUR_DIGIT_YEARS = { first: -719_162, last: 2_932_896 } as const;
+
 /** The `YYYY-MM-DD` date of a day count since 1970-01-01. */
 export function epochDaysToIsoDate(days: number): string {
-  return new Date(days * 86_400_000).toISOString().slice(0, 10);
+  // Every date the warehouse reads comes through here: computed in integers (the proleptic
+  // Gregorian calendar, as Date uses), not through a Date and its ISO text for each value.
+  if (!Number.isInteger(days) || days < FOUR_DIGIT_YEARS.first || days > FOUR_DIGIT_YEARS.last) {
+    return new Date(days * 86_400_000).toISOString().slice(0, 10);
+  }
+  // Howard Hinnant's civil_from_days: eras of 400 years (146,097 days) from 0000-03-01.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
 
 /** A UTC instant as `YYYY-MM-DD HH:MM:SS.mmm` (what both warehouses parse as a TIMESTAMP). */

@@ -8,6 +8,7 @@ import type ExcelJS from 'exceljs';
 import type { ReportOptions } from '../types.ts';
 import { historyOf } from '../types.ts';
 import { sheetColumns } from './reconciliation.ts';
+import { readMartColumns } from '../mart-columns.ts';
 import { readPreviousBuilds } from '../previous-builds.ts';
 import type { PreviousBuild } from '../previous-builds.ts';
 import { frozenKeyColumns, workpaperContext, workpaperOptions, writeSignOff, writeSummaryHead } from './workpaper.ts';
@@ -112,7 +113,7 @@ export async function writeArAgingWorkbook(options: ReportOptions): Promise<stri
   const { warehouse, companyCode } = options;
   const path = join(options.outDir, 'ar-aging.xlsx');
   const workbook = newWorkbook(path);
-  const marts = new Set((await warehouse.listRelations('marts')).map((r) => r.name));
+  const marts = await readMartColumns(warehouse);
   const where = companyCode === null ? '' : `where company_code = ${sqlText(companyCode)}`;
 
   if (!marts.has('ar_aging') || !marts.has('ar_aging_by_customer')) {
@@ -127,8 +128,8 @@ export async function writeArAgingWorkbook(options: ReportOptions): Promise<stri
 
   // Summary first: its figures come from the marts by SQL (exact decimals), and the sheets
   // written after it are laid out from the same counts, so its formulas can point at them.
-  const customers = await prepareTable(warehouse, 'marts.ar_aging_by_customer', BY_CUSTOMER, where);
-  const detail = await prepareTable(warehouse, 'marts.ar_aging', DETAIL, where);
+  const customers = await prepareTable(warehouse, 'marts.ar_aging_by_customer', BY_CUSTOMER, where, marts.get('ar_aging_by_customer'));
+  const detail = await prepareTable(warehouse, 'marts.ar_aging', DETAIL, where, marts.get('ar_aging'));
   const expected = await byCustomerTotals(options, where);
   const detailTotals = await detailBucketTotals(options, where);
   const paper = await workpaperContext(options);
@@ -156,7 +157,7 @@ export async function writeArAgingWorkbook(options: ReportOptions): Promise<stri
   // AR aging by job and the retainage receivable schedule, when their marts were built.
   for (const extra of EXTRA_SHEETS) {
     if (!marts.has(extra.mart)) continue;
-    const table = await prepareTable(warehouse, `marts.${extra.mart}`, extra.columns, where);
+    const table = await prepareTable(warehouse, `marts.${extra.mart}`, extra.columns, where, marts.get(extra.mart));
     await writeTableSheet(warehouse, sheet(extra.name, table.columns), `marts.${extra.mart}`, table, { where, orderBy: extra.orderBy });
   }
   await workbook.commit();

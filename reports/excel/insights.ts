@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import type ExcelJS from 'exceljs';
 import type { ReportOptions } from '../types.ts';
+import { readMartColumns } from '../mart-columns.ts';
 import { safeText } from './safe-text.ts';
 import {
   DATE_FORMAT,
@@ -36,19 +37,23 @@ const FORMAT: Partial<Record<ColumnKind | 'days', string>> = {
   days: DAYS_FORMAT,
 };
 
+const FORMAT_STYLE: Partial<Record<ColumnKind | 'days', Partial<ExcelJS.Style>>> = Object.fromEntries(
+  Object.entries(FORMAT).map(([kind, numFmt]) => [kind, { numFmt }]),
+);
+
 /** Writes `insights.xlsx` into options.outDir: one sheet per insight mart (a notice where one was not built); returns its path. */
 export async function writeInsightsWorkbook(options: ReportOptions): Promise<string> {
   const { warehouse } = options;
   const path = join(options.outDir, 'insights.xlsx');
   const workbook = newWorkbook(path);
-  const marts = new Set((await warehouse.listRelations('marts')).map((r) => r.name));
+  const marts = await readMartColumns(warehouse);
   for (const spec of WORKBOOK_INSIGHTS) {
     const ws = workbook.addWorksheet(spec.sheet, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }] });
     if (!marts.has(spec.mart)) {
       writeNoticeSheet(ws, [`not available: marts.${spec.mart} was not built — its sources are not loaded`]);
       continue;
     }
-    const have = new Set((await warehouse.describe('marts', spec.mart)).map((c) => c.name));
+    const have = marts.get(spec.mart) ?? new Set<string>();
     const columns = workbookColumns(spec).filter((c) => have.has(c.key) || c.formula !== undefined);
     const conditions: string[] = [];
     if (spec.filter) conditions.push(spec.filter);
@@ -86,8 +91,9 @@ function writeSheet(ws: ExcelJS.Worksheet, columns: readonly InsightColumn[], ro
     });
     const row = ws.addRow(values);
     columns.forEach((c, i) => {
-      const format = FORMAT[c.kind];
-      if (format) row.getCell(i + 1).numFmt = format;
+      // One style object per format, shared by its cells: exceljs finds a style it has seen by identity.
+      const style = FORMAT_STYLE[c.kind];
+      if (style) row.getCell(i + 1).style = style;
     });
     row.commit();
   });

@@ -81,25 +81,40 @@ function literalTable(columns: readonly (readonly [string, string])[], rows: rea
   return `(select * from (values ${values}) as v(${columns.map(([name]) => name).join(', ')}))`;
 }
 
-/** The workpaper columns of an exception sheet (empty for a mart with no finding key), reading notes from `tables`. */
-export function noteColumns(mart: string, tables: NoteTables = META_NOTE_TABLES): ColumnSpec[] {
-  const key = findingKeySql(mart);
-  if (key === null) return [];
-  const needs = ['company_code', ...(FINDING_KEYS[mart] ?? [])];
-  const note = (column: string): string => `(select n.${column} from ${tables.notes} n where n.finding_key = ${key})`;
+/** The columns a mart's finding key is made of (its company and key columns), or null for a mart with no finding key. */
+export function findingKeyColumns(mart: string): string[] | null {
+  const keys = FINDING_KEYS[mart];
+  return keys ? ['company_code', ...keys] : null;
+}
+
+/**
+ * The workpaper columns of an exception sheet (empty for a mart with no finding key): read from
+ * notedRelation's columns, so the sheet is read from that relation.
+ */
+export function noteColumns(mart: string): ColumnSpec[] {
+  const needs = findingKeyColumns(mart);
+  if (needs === null) return [];
   return [
-    { key: 'finding_key', header: NOTE_HEADERS.key, kind: 'text', expr: key, needs },
-    {
-      key: 'first_seen',
-      header: NOTE_HEADERS.firstSeen,
-      kind: 'date',
-      expr: `(select min(h.as_of) from ${tables.history} h where h.finding_key = ${key})`,
-      needs,
-    },
-    { key: 'owner', header: NOTE_HEADERS.owner, kind: 'text', expr: note('owner'), needs },
-    { key: 'review_status', header: NOTE_HEADERS.status, kind: 'text', expr: note('status'), needs },
-    { key: 'notes', header: NOTE_HEADERS.notes, kind: 'text', expr: note('notes'), needs },
+    { key: 'finding_key', header: NOTE_HEADERS.key, kind: 'text', expr: 'note_finding_key', needs },
+    { key: 'first_seen', header: NOTE_HEADERS.firstSeen, kind: 'date', expr: 'note_first_seen', needs },
+    { key: 'owner', header: NOTE_HEADERS.owner, kind: 'text', expr: 'note_owner', needs },
+    { key: 'review_status', header: NOTE_HEADERS.status, kind: 'text', expr: 'note_status', needs },
+    { key: 'notes', header: NOTE_HEADERS.notes, kind: 'text', expr: 'note_notes', needs },
   ];
+}
+
+/**
+ * A finding mart's rows with their finding key, first-seen date and notes joined on (a subquery
+ * with an alias, read like the mart): each table read once for the sheet, never once per row.
+ * Only for a mart that has every column of its finding key (findingKeyColumns).
+ */
+export function notedRelation(mart: string, tables: NoteTables = META_NOTE_TABLES): string | null {
+  const key = findingKeySql(mart);
+  if (key === null) return null;
+  return `(select m.*, h.first_seen as note_first_seen, n.owner as note_owner, n.status as note_status, n.notes as note_notes
+    from (select t.*, ${key} as note_finding_key from marts.${mart} t) m
+    left join (select finding_key, min(as_of) as first_seen from ${tables.history} group by finding_key) h on h.finding_key = m.note_finding_key
+    left join ${tables.notes} n on n.finding_key = m.note_finding_key) noted`;
 }
 
 /** Records this report's findings of a mart under its as-of date (replacing that date's), for first_seen. */

@@ -6,8 +6,9 @@
 import { join } from 'node:path';
 import type ExcelJS from 'exceljs';
 import { catalogColumns } from '../catalog.ts';
-import { META_NOTE_TABLES, literalNoteTables, noteColumns, recordFindings } from './notes.ts';
+import { META_NOTE_TABLES, findingKeyColumns, literalNoteTables, noteColumns, notedRelation, recordFindings } from './notes.ts';
 import { NO_HISTORY, historyOf } from '../types.ts';
+import { readMartColumns } from '../mart-columns.ts';
 import { readPreviousBuilds } from '../previous-builds.ts';
 import type { PreviousBuild } from '../previous-builds.ts';
 import { frozenKeyColumns, workpaperContext, workpaperOptions, writeSignOff, writeSummaryHead } from './workpaper.ts';
@@ -316,7 +317,7 @@ interface PlannedSheet {
   amount: bigint | null;
   /** Sheet row of the totals row, known before the sheet is written (from the row count). */
   totalRow: number | null;
-  /** What the rows are read from when it is not the mart itself (the write-back sheet). */
+  /** What the rows are read from when it is not the mart itself (the write-back sheet; a finding mart with its notes joined on). */
   relation?: string;
 }
 
@@ -325,7 +326,7 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
   const { warehouse } = options;
   const path = join(options.outDir, 'reconciliation.xlsx');
   const workbook = newWorkbook(path);
-  const marts = new Set((await warehouse.listRelations('marts')).map((r) => r.name));
+  const marts = await readMartColumns(warehouse);
 
   // Exception sheets remember: first seen, owner, status and notes (reports/excel/notes.ts), kept
   // in meta through the history connection (a reader role sees the marts only).
@@ -352,19 +353,24 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
       planned.push({ sheet: base, table: await prepareWritebackTable(warehouse, relation), where: '', amount: null, totalRow: null, relation });
       continue;
     }
-    const have = new Set((await warehouse.describe('marts', base.mart)).map((c) => c.name));
+    const have = marts.get(base.mart) ?? new Set<string>();
     const conditions: string[] = [];
     if (options.companyCode !== null && have.has('company_code')) conditions.push(`company_code = ${sqlText(options.companyCode)}`);
     if (base.filter && (base.filterNeeds ?? []).every((c) => have.has(c))) conditions.push(base.filter);
     const where = conditions.length > 0 ? `where ${conditions.map((c) => `(${c})`).join(' and ')}` : '';
     let sheet = base;
+    let relation: string | undefined;
     if (remembers) {
       await recordFindings(history, base.mart, where, options.asOf);
-      // Through another connection than the marts', the remembered rows come along as literal tables.
-      const tables = history === warehouse ? META_NOTE_TABLES : await literalNoteTables(history, base.mart);
-      sheet = { ...base, columns: [...base.columns, ...noteColumns(base.mart, tables)] };
+      sheet = { ...base, columns: [...base.columns, ...noteColumns(base.mart)] };
+      // The notes are joined on when the mart has its whole finding key (else their columns are left out).
+      if ((findingKeyColumns(base.mart) ?? []).every((c) => have.has(c))) {
+        // Through another connection than the marts', the remembered rows come along as literal tables.
+        const tables = history === warehouse ? META_NOTE_TABLES : await literalNoteTables(history, base.mart);
+        relation = notedRelation(base.mart, tables) ?? undefined;
+      }
     }
-    const table = await prepareTable(warehouse, `marts.${sheet.mart}`, sheet.columns, where);
+    const table = await prepareTable(warehouse, relation ?? `marts.${sheet.mart}`, sheet.columns, where, have);
     if (table.missing.length > 0)
       options.logger.warn('report.excel.columns', `marts.${sheet.mart} has no column ${table.missing.join(', ')}: left out of its sheet`);
     const amountColumn = sheet.amount ? table.columns.find((c) => c.key === sheet.amount?.key) : undefined;
@@ -377,7 +383,7 @@ export async function writeReconciliationWorkbook(options: ReportOptions, sheets
     }
     const hasTotals = table.columns.some((c) => c.total);
     const totalRow = hasTotals ? (table.rows === 0 ? 4 : table.rows + 3) : null;
-    planned.push({ sheet, table, where, amount, totalRow });
+    planned.push({ sheet, table, where, amount, totalRow, relation });
   }
 
   const paper = await workpaperContext(options);

@@ -158,10 +158,32 @@ export interface PreparedTable {
   rows: number;
 }
 
-/** The spec's columns the mart has, their widths fitted to the data, and the row count. */
-export async function prepareTable(warehouse: Warehouse, relation: string, spec: readonly ColumnSpec[], where: string): Promise<PreparedTable> {
+/**
+ * The spec's columns the mart has, their widths fitted to the data, and the row count. `have`: the
+ * relation's columns when the caller has read them already (reports/mart-columns.ts).
+ */
+export async function prepareTable(
+  warehouse: Warehouse,
+  relation: string,
+  spec: readonly ColumnSpec[],
+  where: string,
+  have?: ReadonlySet<string>,
+): Promise<PreparedTable> {
+  return prepareColumns(warehouse, relation, spec, where, have ?? (await relationColumns(warehouse, relation)));
+}
+
+async function relationColumns(warehouse: Warehouse, relation: string): Promise<Set<string>> {
   const [schema, name] = relation.split('.') as [string, string];
-  const have = new Set((await warehouse.describe(schema, name)).map((c) => c.name));
+  return new Set((await warehouse.describe(schema, name)).map((c) => c.name));
+}
+
+async function prepareColumns(
+  warehouse: Warehouse,
+  relation: string,
+  spec: readonly ColumnSpec[],
+  where: string,
+  have: ReadonlySet<string>,
+): Promise<PreparedTable> {
   const columns = spec.filter((c) => (c.expr ? (c.needs ?? []).every((n) => have.has(n)) : have.has(c.key)));
   const missing = spec.filter((c) => !columns.includes(c)).map((c) => c.key);
   const lengths = columns.map((c, i) => (c.kind === 'text' ? `coalesce(max(length(cast(${c.expr ?? c.key} as varchar))), 0) as w${i}` : `0 as w${i}`));
@@ -229,10 +251,9 @@ export async function writeTableSheet(
   for await (const batch of warehouse.stream<Record<string, unknown>>(`select ${select} from ${relation} ${options.where} ${options.orderBy}`)) {
     for (const record of batch) {
       const row = sheet.addRow(columns.map((c) => cellValue(c.kind, record[c.key])));
-      columns.forEach((c, i) => {
-        const style = KIND_STYLE[c.kind];
-        if (style.numFmt) row.getCell(i + 1).numFmt = style.numFmt;
-      });
+      // The kind's own style object, not a copy per cell: exceljs finds a style object it has seen
+      // by identity, and otherwise renders the cell's style to XML to look it up (most of a sheet's time).
+      columns.forEach((c, i) => (row.getCell(i + 1).style = KIND_STYLE[c.kind]));
       for (const c of totalled) totals.set(c.key, (totals.get(c.key) ?? 0n) + cents(c.kind === 'int' ? String(record[c.key] ?? 0) : record[c.key]));
       row.commit();
       rows += 1;

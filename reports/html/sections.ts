@@ -4,6 +4,7 @@
  * its section a plain "not available" line; a mart that cannot be read gives the error, never a
  * crash of the whole report.
  */
+import { readMartColumns } from '../mart-columns.ts';
 import { errorMessage } from '../../lib/errors.ts';
 import type { Row, Warehouse } from '../../load/index.ts';
 import { barChart, waterfallChart } from '../charts/index.ts';
@@ -104,14 +105,9 @@ export interface ReportContext {
   marts: Map<string, Set<string>>;
 }
 
-/** Reads which marts exist and their columns. */
+/** Reads which marts exist and their columns (one catalog query). */
 export async function reportContext(warehouse: Warehouse, companyCode: string | null, asOf: string): Promise<ReportContext> {
-  const marts = new Map<string, Set<string>>();
-  for (const relation of await warehouse.listRelations('marts')) {
-    const columns = await warehouse.describe('marts', relation.name);
-    marts.set(relation.name, new Set(columns.map((c) => c.name)));
-  }
-  return { warehouse, companyCode, asOf, marts };
+  return { warehouse, companyCode, asOf, marts: await readMartColumns(warehouse) };
 }
 
 /** The WHERE clause of a query on a mart: its company (when the report is for one) and any conditions. */
