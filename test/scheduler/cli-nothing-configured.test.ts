@@ -1,6 +1,7 @@
 /**
- * `plumbline init` then `plumbline run`: nothing is configured, so the run fails and says how to
- * configure it. The run is the real process (its exit code); init and the query of meta.runs run in this one.
+ * `plumbline init` then `plumbline run`: nothing is configured, so the run fails, says how to
+ * configure it, and logs as any run off a terminal does. The run is the real process (its exit
+ * code, its stderr); init and the query of meta.runs run in this one.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,13 @@ it('init + run exits 1, says no source is configured and how to configure one; t
   expect((await runCli(['init'], { cwd: work })).code).toBe(0);
   const run = await spawnCli(['run', '--as-of', '2026-11-15'], { cwd: work });
   expect(run.code, run.stderr).toBe(1);
+  // Not on a terminal, it logs one JSON object per line, as any run does (the error line aside).
+  const events = run.stderr
+    .trim()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => (JSON.parse(line) as { event: string }).event);
+  expect(events).toEqual(expect.arrayContaining(['run.start', 'run.end']));
   const error = run.stderr.split('\n').find((line) => line.startsWith('Error: '));
   expect(error).toMatch(/^Error: Run \S+ failed: nothing ran: no source is configured/);
   expect(error).toContain('plumbline init');
