@@ -1,8 +1,6 @@
 /** Opens the warehouse a URL names: a DuckDB file path (the default) or a postgres:// URL. */
 import { existsSync } from 'node:fs';
 import type { Backend } from './backend.ts';
-import { openDuckDbBackend, readerCopyPath } from './duckdb/backend.ts';
-import { openPostgresBackend } from './postgres/backend.ts';
 import { SqlWarehouse } from './sql-warehouse.ts';
 import type { Warehouse } from './types.ts';
 
@@ -25,8 +23,11 @@ export interface OpenWarehouseOptions {
 export async function openWarehouse(location: string = DEFAULT_WAREHOUSE, options: OpenWarehouseOptions = {}): Promise<Warehouse> {
   const isPostgres = /^postgres(ql)?:\/\//i.test(location);
   let backend: Backend;
-  if (isPostgres) backend = await openPostgresBackend(location);
+  let readerCopy: string | null = null;
+  // Loaded on use (see bin/plumbline.js): each backend, with its driver and Kysely, loads when a warehouse of its kind opens.
+  if (isPostgres) backend = await (await import('./postgres/backend.ts')).openPostgresBackend(location);
   else {
+    const { openDuckDbBackend, readerCopyPath } = await import('./duckdb/backend.ts');
     const path = location.replace(/^duckdb:\/\//i, '');
     const published = path !== ':memory:' && options.readOnly ? readerCopyPath(path) : null;
     backend = await openDuckDbBackend({
@@ -35,11 +36,11 @@ export async function openWarehouse(location: string = DEFAULT_WAREHOUSE, option
       lockWaitMs: options.lockWaitMs,
       sandboxed: options.sandboxed,
     });
+    readerCopy = readerCopyPath(path);
   }
   const warehouse = new SqlWarehouse(backend);
   if (!options.readOnly) await warehouse.ensureReady();
   // A DuckDB file that has no reader copy yet gets one as soon as a writer opens it.
-  if (!isPostgres && !options.readOnly && location !== ':memory:' && !existsSync(readerCopyPath(location.replace(/^duckdb:\/\//i, ''))))
-    await backend.publish?.();
+  if (readerCopy !== null && !options.readOnly && location !== ':memory:' && !existsSync(readerCopy)) await backend.publish?.();
   return warehouse;
 }

@@ -22,7 +22,7 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
 import { PlumblineError, TransientError, errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { Warehouse } from './types.ts';
@@ -88,7 +88,9 @@ export function heldMessage(holder: RunLockHolder | null, waitedSeconds: number)
 async function acquirePostgresLock(url: string, holder: RunLockHolder, options: RunLockOptions): Promise<RunLock> {
   // A connection of its own: the lock lives as long as this session, whatever the pool does;
   // if the process dies, Postgres ends the session and the lock with it.
-  const client = new pg.Client({ connectionString: url, application_name: postgresAppName(holder) });
+  // Loaded on use (see bin/plumbline.js): only a Postgres warehouse needs the driver.
+  const { default: postgres } = await import('pg');
+  const client = new postgres.Client({ connectionString: url, application_name: postgresAppName(holder) });
   client.on('error', () => undefined);
   await client.connect();
   const deadline = Date.now() + options.waitSeconds * 1000;

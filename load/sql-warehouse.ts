@@ -8,7 +8,6 @@ import type { Backend, BackendConnection } from './backend.ts';
 import { qualified, quoteIdent, toColumnName } from './identifiers.ts';
 import { migrateMeta } from './meta-migrations.ts';
 import { QUARANTINE_COLUMNS } from './meta-tables.ts';
-import { typeFileInDuckDb } from './duckdb/file-reader.ts';
 import { recordFingerprint } from './fingerprints.ts';
 import { coerceValue, storableText } from './row-values.ts';
 import type {
@@ -378,6 +377,8 @@ class TableLoad {
    * having staged nothing, on the same grounds as loadInSql.
    */
   private async loadThroughDuckDb(read: SqlFileRead): Promise<boolean> {
+    // Loaded on use (see bin/plumbline.js): the DuckDB driver loads when a file is read, not with every command.
+    const { typeFileInDuckDb } = await import('./duckdb/file-reader.ts');
     const typed = await typeFileInDuckDb(read);
     if (!typed) return false;
     try {

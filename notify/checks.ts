@@ -35,7 +35,7 @@ function smtpCheck(email: EmailSettings): ConnectionCheck {
         };
       }
       const ms = CHECK_TIMEOUT_SECONDS * 1000;
-      const transport = smtpTransport(email, { connectMs: ms, socketMs: ms });
+      const transport = await smtpTransport(email, { connectMs: ms, socketMs: ms });
       const abort = (): void => transport.close();
       signal.addEventListener('abort', abort, { once: true });
       try {

@@ -2,7 +2,6 @@
  * Email over SMTP (nodemailer): host, port, TLS and login from the config, the password from
  * PLUMBLINE_SMTP_PASSWORD. Every failure becomes one error naming the server with its fix.
  */
-import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import { TerminalError, TransientError, UnreachableError, errorMessage } from '../lib/errors.ts';
 import type { PlumblineError } from '../lib/errors.ts';
@@ -17,7 +16,9 @@ export interface SmtpTimeouts {
 const SEND_TIMEOUTS: SmtpTimeouts = { connectMs: 15_000, socketMs: 30_000 };
 
 /** A nodemailer transport for the settings (one connection, closed after use). */
-export function smtpTransport(settings: EmailSettings, timeouts: SmtpTimeouts = SEND_TIMEOUTS): Transporter {
+export async function smtpTransport(settings: EmailSettings, timeouts: SmtpTimeouts = SEND_TIMEOUTS): Promise<Transporter> {
+  // Loaded on use (see bin/plumbline.js): every run imports this module, few send mail.
+  const { default: nodemailer } = await import('nodemailer');
   return nodemailer.createTransport({
     host: settings.host,
     port: settings.port,
@@ -34,7 +35,7 @@ export function smtpTransport(settings: EmailSettings, timeouts: SmtpTimeouts = 
 /** Sends one email; throws the SMTP failure as an error with its fix. */
 export async function sendEmail(settings: EmailSettings, message: EmailMessage): Promise<void> {
   if (message.to.length === 0) return;
-  const transport = smtpTransport(settings);
+  const transport = await smtpTransport(settings);
   try {
     await transport.sendMail({
       from: settings.from,

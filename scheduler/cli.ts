@@ -12,7 +12,6 @@ import { isIsoDate } from '../lib/dates.ts';
 import type { Row, Warehouse } from '../load/types.ts';
 import { discoverModels, orderModels } from '../transform/index.ts';
 import type { ModelResult } from '../transform/index.ts';
-import { runDemo } from './demo.ts';
 import { createLogger, withFields } from '../lib/logger.ts';
 import { INIT_NEXT_STEPS, initProject } from './init-project.ts';
 import { checkCommand } from './check/command.ts';
@@ -343,6 +342,8 @@ export function buildProgram(out: (text: string) => void = (t) => process.stdout
       const logger = createLogger({ format: json ? 'json' : 'human', progressEvents: PROGRESS_EVENTS, write: log.write });
       const cancellation = cancelOnSignals(logger);
       try {
+        // Loaded on use (see bin/plumbline.js): the demo brings the whole sandbox.
+        const { runDemo } = await import('./demo.ts');
         const result = await runDemo({ outDir: resolve(opts.out), seed: opts.seed, scale: parseScale(opts.scale), logger, out, signal: cancellation.signal });
         exitIfSignalled(cancellation, `The demo run ${result.runId} was cancelled`);
         if (!result.ok) throw new PlumblineError(`The demo run failed: ${result.message ?? 'see the log above'}`);

@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../lib/errors.ts';
-import { exportContractor, generateContractor, openStore, SCALE_NAMES } from '../sandbox/index.ts';
+// The sandbox itself (its generator, DuckDB store and servers) is loaded on use (see bin/plumbline.js).
 import type { GroundTruth, Scale, Store } from '../sandbox/index.ts';
-import { parseFaultPlan } from '../sandbox/servers/faults.ts';
-import { startSandboxServers } from '../sandbox/servers/start.ts';
+import { SCALE_NAMES } from '../sandbox/generate/scales.ts';
 
 interface SandboxOptions {
   seed: string;
@@ -32,6 +31,7 @@ function parsePort(text: string, flag: string): number {
 
 /** Generates the contractor into a store: in memory for tiny and small, a temporary file beyond. */
 export async function generateSandboxStore(seed: string, scale: Scale, asOf?: string): Promise<{ store: Store; truth: GroundTruth; dispose(): void }> {
+  const { generateContractor, openStore } = await import('../sandbox/index.ts');
   const dir = scale === 'tiny' || scale === 'small' ? null : mkdtempSync(join(tmpdir(), 'plumbline-sandbox-'));
   const store = await openStore(dir ? join(dir, 'contractor.duckdb') : ':memory:');
   const truth = await generateContractor(store, { seed, scale, ...(asOf ? { asOf } : {}) });
@@ -90,6 +90,8 @@ export function addSandboxCommands(program: Command, out: (text: string) => void
       spectrumSql: parsePort(opts.sqlPort, '--sql-port'),
       dataExchange: parsePort(opts.dxPort, '--dx-port'),
     };
+    const { parseFaultPlan } = await import('../sandbox/servers/faults.ts');
+    const { startSandboxServers } = await import('../sandbox/servers/start.ts');
     const faults = opts.faults ? parseFaultPlan(JSON.parse(await readFile(resolve(opts.faults), 'utf8'))) : [];
     const generated = await generateSandboxStore(opts.seed, scale);
     const deniedTables = opts.denySelect
@@ -121,6 +123,7 @@ export function addSandboxCommands(program: Command, out: (text: string) => void
       .argument('<dir>', 'the folder to write'),
   ).action(async (dir: string, opts: SandboxOptions) => {
     const scale = parseScale(opts.scale);
+    const { exportContractor } = await import('../sandbox/index.ts');
     const generated = await generateSandboxStore(opts.seed, scale);
     try {
       await exportContractor(generated.store, resolve(dir));

@@ -9,7 +9,7 @@
  * - a missing table or grant (208, 229), a missing column (207) are terminal for the table;
  * - deadlocks (1205), serialization failures, a connection reset and a query timeout are transient.
  */
-import sql from 'mssql';
+import type sql from 'mssql';
 import type { ErrorContext } from '../../lib/errors.ts';
 import { CancelledError, PlumblineError, TerminalError, TransientError, UnreachableError, errorMessage } from '../../lib/errors.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -56,6 +56,9 @@ const BROKEN_CODES = new Set(['ESOCKET', 'ECONNRESET', 'ECONNCLOSED', 'EPIPE', '
  * family Azure SQL and Always On report (40001, 40197, 40501, 40613, 49918–49920, 10928, 10929).
  */
 const TRANSIENT_NUMBERS = new Set([1205, 1222, 3960, 40001, 40197, 40501, 40613, 49918, 49919, 49920, 10928, 10929]);
+
+/** The mssql driver, loaded on use (see bin/plumbline.js): with tedious and the Azure libraries it costs every command a quarter second. */
+const loadMssql = async (): Promise<typeof sql> => (await import('mssql')).default;
 
 /** A lazily connected pool; `stream` reads one query row by row. */
 export class SpectrumSqlClient {
@@ -154,8 +157,9 @@ export class SpectrumSqlClient {
     errorContext: ErrorContext,
     signal: AbortSignal | undefined,
   ) {
+    const { VarChar } = await loadMssql();
     const request = pool.request();
-    for (const [name, value] of Object.entries(parameters)) request.input(name, sql.VarChar(100), value);
+    for (const [name, value] of Object.entries(parameters)) request.input(name, VarChar(100), value);
     let names: string[] | undefined;
     request.on('recordset', (metadata: sql.IColumnMetadata) => (names ??= Object.keys(metadata)));
     const readable = request.toReadableStream({ highWaterMark: 1000 });
@@ -195,7 +199,8 @@ export class SpectrumSqlClient {
   }
 
   private async connectOnce(context: ErrorContext): Promise<sql.ConnectionPool> {
-    const pool = new sql.ConnectionPool({
+    const { ConnectionPool } = await loadMssql();
+    const pool = new ConnectionPool({
       server: this.options.server,
       port: this.options.port ?? 1433,
       database: this.options.database,

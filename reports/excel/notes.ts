@@ -4,10 +4,11 @@
  * (owner, status, notes). `plumbline notes import <workbook>` reads those cells back into
  * `meta.finding_notes` by finding key, so the next night's workbook carries them again.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { Warehouse } from '../../load/index.ts';
 import type { ColumnSpec } from './sheet.ts';
-import { sqlText } from './sheet.ts';
+// Not sheet.ts's copy: sheet.ts loads exceljs, and the notices read the finding keys from here.
+import { sqlText } from '../html/format.ts';
 
 /** The columns whose values make a finding's key, per finding mart. */
 export const FINDING_KEYS: Record<string, readonly string[]> = {
@@ -144,7 +145,9 @@ const cellText = (value: ExcelJS.CellValue): string => {
 
 /** Reads the owner, status and notes typed on every exception sheet of `path` into meta.finding_notes, by finding key. */
 export async function importNotes(warehouse: Warehouse, path: string, now = new Date()): Promise<NotesImport> {
-  const workbook = new ExcelJS.Workbook();
+  // Loaded on use (see bin/plumbline.js): every run's notices import this module for the finding keys.
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   await workbook.xlsx.readFile(path);
   const notes = new Map<string, { owner: string; status: string; notes: string }>();
   let sheets = 0;

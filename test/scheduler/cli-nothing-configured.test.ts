@@ -1,30 +1,28 @@
-/** `plumbline init` then `plumbline run`: nothing is configured, so the run fails and says how to configure it. */
-import { execFile } from 'node:child_process';
+/**
+ * `plumbline init` then `plumbline run`: nothing is configured, so the run fails, says how to
+ * configure it, and logs as any run off a terminal does. The run is the real process (its exit
+ * code, its stderr); init and the query of meta.runs run in this one.
+ */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { runCli, spawnCli } from '../support/cli.ts';
 
-const exec = promisify(execFile);
-const BIN = resolve('bin/plumbline.js');
 const work = mkdtempSync(join(tmpdir(), 'plumbline-init-run-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function plumbline(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { cwd: work });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
 it('init + run exits 1, says no source is configured and how to configure one; the report says no data loaded, never 0 blocking', async () => {
-  expect((await plumbline(['init'])).code).toBe(0);
-  const run = await plumbline(['run', '--as-of', '2026-11-15']);
+  expect((await runCli(['init'], { cwd: work })).code).toBe(0);
+  const run = await spawnCli(['run', '--as-of', '2026-11-15'], { cwd: work });
   expect(run.code, run.stderr).toBe(1);
+  // Not on a terminal, it logs one JSON object per line, as any run does (the error line aside).
+  const events = run.stderr
+    .trim()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => (JSON.parse(line) as { event: string }).event);
+  expect(events).toEqual(expect.arrayContaining(['run.start', 'run.end']));
   const error = run.stderr.split('\n').find((line) => line.startsWith('Error: '));
   expect(error).toMatch(/^Error: Run \S+ failed: nothing ran: no source is configured/);
   expect(error).toContain('plumbline init');
@@ -39,7 +37,7 @@ it('init + run exits 1, says no source is configured and how to configure one; t
   expect(html).not.toMatch(/\d+ blocking/);
 
   // The run is stored, failed, with the same message.
-  const stored = await plumbline(['sql', '--json', 'select status, trigger, message from meta.runs']);
+  const stored = await runCli(['sql', '--json', 'select status, trigger, message from meta.runs'], { cwd: work });
   const [record] = JSON.parse(stored.stdout) as { status: string; trigger: string; message: string }[];
   expect(record).toMatchObject({ status: 'failed', trigger: 'manual' });
   expect(error).toContain(record!.message);

@@ -70,18 +70,6 @@ describe('plumbline CLI', () => {
     expect(stderr).toContain('warehose: unknown key');
   });
 
-  it('logs one JSON object per line when not on a terminal', async () => {
-    // No source is configured here: the run does nothing, and so fails (exit 1), but logs as any run does.
-    const { stderr, code } = await plumbline(['run', '--warehouse', join(work, 'w.duckdb'), '--as-of', '2026-11-15']);
-    expect(code).toBe(1);
-    const lines = stderr
-      .trim()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { event: string; level: string });
-    expect(lines.map((l) => l.event)).toEqual(expect.arrayContaining(['run.start', 'run.end']));
-  });
-
   it('secrets from the environment never reach the logs', async () => {
     const secret = 'hunter2-very-secret';
     const { stderr } = await plumbline(['run', '--warehouse', 'postgres://plumbline@127.0.0.1:1/warehouse'], { PLUMBLINE_WAREHOUSE_PASSWORD: secret });

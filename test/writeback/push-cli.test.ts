@@ -1,8 +1,9 @@
 /**
- * The person's commands, as a user runs them (real processes on a DuckDB file): push --dry-run
- * changes nothing, mark-synced without a matching Spectrum record is refused, and a push killed
- * with SIGKILL at random points, followed by pushes until the outbox settles, leaves every clean
- * record in Spectrum exactly once.
+ * The person's commands, as a user runs them on a DuckDB file: push --dry-run changes nothing,
+ * mark-synced without a matching Spectrum record is refused, and a push killed with SIGKILL at
+ * random points, followed by pushes until the outbox settles, leaves every clean record in
+ * Spectrum exactly once. Real processes, but for `outbox` and `outbox bypass`, whose exit code and
+ * output are all that is asserted: they run in this one (test/support/cli.ts).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,6 +16,7 @@ import { openWarehouse } from '../../load/index.ts';
 import { readOutbox } from '../../writeback/outbox.ts';
 import type { PushSandbox } from './sandbox-push.ts';
 import { pushCliSetup, pushSandbox } from './sandbox-push.ts';
+import { runCli } from '../support/cli.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/plumbline.js');
 const KILLS = Number(process.env.PLUMBLINE_WRITEBACK_KILLS ?? 3);
@@ -46,6 +48,15 @@ function cli(args: string[], configFile = config): Promise<{ status: number | nu
     child.once('error', reject);
     child.once('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/**
+ * Runs the CLI in this process, with the same arguments as `cli`, for a command whose result is its
+ * exit code and stdout (the outbox commands log to this process's stderr, and read its environment).
+ */
+async function inProcess(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const { code, stdout, stderr } = await runCli([...args, '--config', config, '--warehouse', location], { cwd: process.cwd(), env });
+  return { status: code, stdout, stderr };
 }
 
 async function spectrumFingerprint(): Promise<string> {
@@ -102,7 +113,7 @@ describe('plumbline push and outbox, as a person runs them', () => {
   });
 
   it('outbox lists every record by state', async () => {
-    const r = await cli(['outbox']);
+    const r = await inProcess(['outbox']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Outbox: .*sent/);
     expect(r.stdout).toMatch(/\d+ blocked/);
@@ -123,7 +134,7 @@ describe('plumbline push and outbox, as a person runs them', () => {
     const warehouse = await openWarehouse(location);
     const blocked = (await readOutbox(warehouse, ['blocked']))[0]!;
     await warehouse.close();
-    const r = await cli(['outbox', 'bypass', blocked.outbox_id, '--reason', 'entered by hand in Spectrum']);
+    const r = await inProcess(['outbox', 'bypass', blocked.outbox_id, '--reason', 'entered by hand in Spectrum']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('→ bypassed');
     const after = await openWarehouse(location);
