@@ -33,10 +33,27 @@ interface ValueShape {
   inner: ObjectShape | null;
 }
 
-/** The declared fields of an object: each key's index (for the seen flags) and what it may hold. */
+/** A declared key: its UTF-8 bytes, its index (for the seen flags) and what it may hold. */
+interface KeyEntry {
+  bytes: Buffer;
+  index: number;
+  value: ValueShape;
+}
+
+/** The declared fields of an object, found by a hash of their bytes (no string made per key read). */
 interface ObjectShape {
-  keys: Map<string, { index: number; value: ValueShape }>;
+  keys: Map<string, KeyEntry>;
+  byHash: Map<number, KeyEntry[]>;
+  /** The indexes of the required keys. */
+  required: number[];
   size: number;
+}
+
+/** The hash the scanner computes over a key's bytes as it reads them. */
+function keyHash(bytes: Uint8Array, length = bytes.length): number {
+  let hash = 0;
+  for (let i = 0; i < length; i++) hash = (Math.imul(hash, 31) + bytes[i]!) | 0;
+  return hash;
 }
 
 const KIND_TYPES: Record<FieldKind, number> = {
@@ -54,8 +71,14 @@ const KIND_TYPES: Record<FieldKind, number> = {
 };
 
 function objectShape(entries: [string, ValueShape][]): ObjectShape {
-  const keys = new Map(entries.map(([key, value], index) => [key, { index, value }]));
-  return { keys, size: entries.length };
+  const keys = new Map(entries.map(([key, value], index) => [key, { bytes: Buffer.from(key, 'utf8'), index, value }]));
+  const byHash = new Map<number, KeyEntry[]>();
+  for (const entry of keys.values()) {
+    const hash = keyHash(entry.bytes);
+    byHash.set(hash, [...(byHash.get(hash) ?? []), entry]);
+  }
+  const required = [...keys.values()].filter((e) => e.value.required).map((e) => e.index);
+  return { keys, byHash, required, size: entries.length };
 }
 
 function fieldEntries(fields: readonly FieldSpec[]): [string, ValueShape][] {
@@ -158,11 +181,13 @@ const N_E_SIGN = 6; // after 'e+' / 'e-'
 const N_EXP = 7;
 
 const LITERALS = { t: 'true', f: 'false', n: 'null' } as const;
+const NO_KEYS = new Uint8Array(0);
 
 /** The JSON syntax and the declared shapes, byte by byte, across chunks. */
 class ShapeScanner {
   private state = BEFORE;
   private readonly stack: Frame[] = [];
+  private readonly flagsByDepth: Uint8Array[] = [];
   /** What the value about to come may be (null: the top-level array itself). */
   private expected: ValueShape | null = null;
   private records = 0;
@@ -179,6 +204,8 @@ class ShapeScanner {
   private readonly key = Buffer.alloc(MAX_KEY_BYTES);
   private keyLength = 0;
   private keyOdd = false;
+  /** keyHash of the key's bytes so far. */
+  private hash = 0;
   // Number state.
   private numberState = N_SIGN;
   private integerDigits = 0;
@@ -202,6 +229,7 @@ class ShapeScanner {
             if (b === 0x22 || b === 0x5c || b < 0x20) break;
             if (this.keyLength < MAX_KEY_BYTES) this.key[this.keyLength++] = b;
             else this.keyOdd = true;
+            this.hash = (Math.imul(this.hash, 31) + b) | 0;
             j++;
           }
         } else {
@@ -243,7 +271,7 @@ class ShapeScanner {
     switch (this.state) {
       case BEFORE:
         if (b !== 0x5b) return 'not a JSON array';
-        this.stack.push({ array: true, shape: this.root, seen: new Uint8Array(0) });
+        this.stack.push({ array: true, shape: this.root, seen: NO_KEYS });
         this.state = VALUE_OR_END;
         this.expected = { types: OBJECT, required: true, inner: this.root };
         return null;
@@ -261,6 +289,7 @@ class ShapeScanner {
         this.isKey = true;
         this.keyLength = 0;
         this.keyOdd = false;
+        this.hash = 0;
         this.state = STRING_BODY;
         return null;
       case COLON:
@@ -281,6 +310,15 @@ class ShapeScanner {
       }
     }
     return 'not valid JSON';
+  }
+
+  /** Cleared seen flags for an object opened at the current depth (one array per depth, reused). */
+  private seenFlags(size: number): Uint8Array {
+    const depth = this.stack.length;
+    let flags = this.flagsByDepth[depth];
+    if (!flags || flags.length < size) flags = this.flagsByDepth[depth] = new Uint8Array(Math.max(size, 32));
+    flags.fill(0, 0, size);
+    return flags;
   }
 
   /** The first byte of a value: its JSON type, held to what the field may hold. */
@@ -313,7 +351,7 @@ class ShapeScanner {
       if (!(expected.types & (array ? ARRAY : OBJECT)) || !expected.inner)
         return array ? 'a list where the field holds no list' : 'an object where the field holds none';
       if (this.stack.length === 1) this.recordStart = this.offset;
-      this.stack.push({ array, shape: expected.inner, seen: array ? new Uint8Array(0) : new Uint8Array(expected.inner.size) });
+      this.stack.push({ array, shape: expected.inner, seen: array ? NO_KEYS : this.seenFlags(expected.inner.size) });
       if (array) {
         this.state = VALUE_OR_END;
         this.expected = { types: OBJECT, required: true, inner: expected.inner };
@@ -334,7 +372,7 @@ class ShapeScanner {
   private close(array: boolean): string | null {
     const frame = this.stack.pop()!;
     if (!array) {
-      for (const { index, value } of frame.shape.keys.values()) if (value.required && frame.seen[index] === 0) return 'a required field missing';
+      for (const index of frame.shape.required) if (frame.seen[index] === 0) return 'a required field missing';
       if (this.stack.length === 1) {
         this.records++;
         this.largest = Math.max(this.largest, this.offset + 1 - this.recordStart);
@@ -370,6 +408,7 @@ class ShapeScanner {
     } else if (this.isKey) {
       if (this.keyLength < MAX_KEY_BYTES) this.key[this.keyLength++] = b;
       else this.keyOdd = true;
+      this.hash = (Math.imul(this.hash, 31) + b) | 0;
     }
     return null;
   }
@@ -382,12 +421,25 @@ class ShapeScanner {
     this.state = COLON;
     const frame = this.stack[this.stack.length - 1]!;
     // An escaped or overlong key is read as no declared key.
-    const entry = this.keyOdd ? undefined : frame.shape.keys.get(this.key.toString('utf8', 0, this.keyLength));
+    const entry = this.keyOdd ? undefined : this.declaredKey(frame.shape);
     if (!entry) return 'a field no one declared';
     if (frame.seen[entry.index] !== 0) return 'a field twice in one object';
     frame.seen[entry.index] = 1;
     this.expected = entry.value;
     return null;
+  }
+
+  /** The declared key whose bytes are the key just read, if any. */
+  private declaredKey(shape: ObjectShape): KeyEntry | undefined {
+    const candidates = shape.byHash.get(this.hash);
+    if (!candidates) return undefined;
+    for (const entry of candidates) {
+      if (entry.bytes.length !== this.keyLength) continue;
+      let same = true;
+      for (let i = 0; i < this.keyLength && same; i++) same = entry.bytes[i] === this.key[i];
+      if (same) return entry;
+    }
+    return undefined;
   }
 
   /** One byte of a number; false when the byte is not part of it (the number ended before it). */

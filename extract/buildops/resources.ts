@@ -188,6 +188,13 @@ class RecordStream {
   }
 }
 
+const MAX_SQL_RECORD_BYTES = 8 << 20;
+
+/** A canonical IANA zone name both JavaScript and DuckDB's ICU know (an alias or a typo goes the record path, which reports it). */
+function isKnownTimeZone(timeZone: string): boolean {
+  return timeZone === 'UTC' || Intl.supportedValuesOf('timeZone').includes(timeZone);
+}
+
 function isUtf8Label(encoding: string | undefined): boolean {
   return encoding === undefined || /^utf-?8$/i.test(encoding.trim());
 }
@@ -290,8 +297,12 @@ export function createBuildOpsFileResources(options: BuildOpsFileResourceOptions
         });
       };
       // A plain UTF-8 file can be read and typed by the warehouse itself (json-sql.ts); anything else goes record by record.
-      const shape = isUtf8Label(options.encoding) ? await scanJsonShape(file, spec) : null;
-      const sqlRead = shape?.plain ? buildOpsJsonSqlRead({ spec, path: file, records: shape.records, timeZone, checkRecords, fallback: recordBatches }) : null;
+      const shape = isUtf8Label(options.encoding) && isKnownTimeZone(timeZone) ? await scanJsonShape(file, spec) : null;
+      // DuckDB reads a record of up to 16 MB (its maximum_object_size); a larger one goes the record path.
+      const sqlRead =
+        shape?.plain && shape.largestRecordBytes <= MAX_SQL_RECORD_BYTES
+          ? buildOpsJsonSqlRead({ spec, path: file, records: shape.records, timeZone, checkRecords, fallback: recordBatches })
+          : null;
       if (!sqlRead) {
         yield* recordBatches();
         return;
