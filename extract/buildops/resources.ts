@@ -282,7 +282,9 @@ export function createBuildOpsFileResources(options: BuildOpsFileResourceOptions
         return;
       }
       const checkRecords = (count: number) => checkManifestCount(manifest, relative, file, count);
+      let readByRecord = false;
       const recordBatches = async function* (): AsyncIterable<LoadBatch> {
+        readByRecord = true;
         let count = 0;
         for await (const records of batches) {
           count += records.length;
@@ -308,11 +310,13 @@ export function createBuildOpsFileResources(options: BuildOpsFileResourceOptions
         return;
       }
       yield { rows: {}, sqlRead };
-      logger.info('extract.file', `BuildOps ${spec.endpoint}: ${sqlRead.records} records from ${file}, read in SQL`, {
-        endpoint: spec.endpoint,
-        file,
-        records: sqlRead.records,
-      });
+      // The loader asks for the next batch once the file is loaded: in SQL, or record by record (which logged its own line).
+      if (!readByRecord)
+        logger.info('extract.file', `BuildOps ${spec.endpoint}: ${sqlRead.records} records from ${file}, read in SQL`, {
+          endpoint: spec.endpoint,
+          file,
+          records: sqlRead.records,
+        });
     },
   }));
 }
