@@ -14,6 +14,8 @@ import { BuildOpsClient } from './api-client.ts';
 import type { EndpointSpec } from './endpoints.ts';
 import { BUILDOPS_ENDPOINT_SPECS } from './endpoints.ts';
 import { jsonArrayBatches } from './json-array-file.ts';
+import { scanJsonShape } from './json-shape.ts';
+import { buildOpsJsonSqlRead } from './json-sql.ts';
 import { conformsToSpec, endpointTables, issueReasons, quarantineOf, recordSchema, recordToRows } from './records.ts';
 
 export const DEFAULT_TIME_ZONE = 'America/Chicago';
@@ -143,6 +145,8 @@ class RecordStream {
           continue;
         }
         this.recent.delete(id);
+        // The earlier version's children in this same batch go too (the loader drops those of earlier batches).
+        this.dropChildrenOf(id, rows);
       } else if (this.recent.get(id)?.fp === fp) {
         // Re-read in the lag window, already loaded in this version.
         this.seen.set(id, ms);
@@ -160,6 +164,18 @@ class RecordStream {
     return { rows, quarantine };
   }
 
+  /** Removes the child rows of parent `id` from a batch's rows. */
+  private dropChildrenOf(id: string, rows: Map<string, Row[]>): void {
+    for (const table of this.tables.slice(1)) {
+      const tableRows = rows.get(table.name)!;
+      if (tableRows.some((row) => row[this.spec.parentKey] === id))
+        rows.set(
+          table.name,
+          tableRows.filter((row) => row[this.spec.parentKey] !== id),
+        );
+    }
+  }
+
   /** The state to commit with the rows so far. */
   state(): BuildOpsState {
     const floor = this.cursorMs === null ? null : this.cursorMs - this.lagMs;
@@ -170,6 +186,17 @@ class RecordStream {
     }
     return { cursor: this.cursorMs === null ? null : new Date(this.cursorMs).toISOString(), recent };
   }
+}
+
+const MAX_SQL_RECORD_BYTES = 8 << 20;
+
+/** A canonical IANA zone name both JavaScript and DuckDB's ICU know (an alias or a typo goes the record path, which reports it). */
+function isKnownTimeZone(timeZone: string): boolean {
+  return timeZone === 'UTC' || Intl.supportedValuesOf('timeZone').includes(timeZone);
+}
+
+function isUtf8Label(encoding: string | undefined): boolean {
+  return encoding === undefined || /^utf-?8$/i.test(encoding.trim());
 }
 
 function selectSpecs(endpoints: readonly string[] | undefined): readonly EndpointSpec[] {
@@ -254,18 +281,42 @@ export function createBuildOpsFileResources(options: BuildOpsFileResourceOptions
         yield { ...stream.batch([]), missingFile: file };
         return;
       }
-      let count = 0;
-      for await (const records of batches) {
-        count += records.length;
-        yield stream.batch(records);
+      const checkRecords = (count: number) => checkManifestCount(manifest, relative, file, count);
+      let readByRecord = false;
+      const recordBatches = async function* (): AsyncIterable<LoadBatch> {
+        readByRecord = true;
+        let count = 0;
+        for await (const records of batches) {
+          count += records.length;
+          yield stream.batch(records);
+        }
+        // A file with fewer records than the export's manifest lists was cut: the load rolls back.
+        checkRecords(count);
+        logger.info('extract.file', `BuildOps ${spec.endpoint}: ${stream.counts.loaded} records from ${file}, ${stream.counts.quarantined} quarantined`, {
+          endpoint: spec.endpoint,
+          file,
+          ...stream.counts,
+        });
+      };
+      // A plain UTF-8 file can be read and typed by the warehouse itself (json-sql.ts); anything else goes record by record.
+      const shape = isUtf8Label(options.encoding) && isKnownTimeZone(timeZone) ? await scanJsonShape(file, spec) : null;
+      // DuckDB reads a record of up to 16 MB (its maximum_object_size); a larger one goes the record path.
+      const sqlRead =
+        shape?.plain && shape.largestRecordBytes <= MAX_SQL_RECORD_BYTES
+          ? buildOpsJsonSqlRead({ spec, path: file, records: shape.records, timeZone, checkRecords, fallback: recordBatches })
+          : null;
+      if (!sqlRead) {
+        yield* recordBatches();
+        return;
       }
-      // A file with fewer records than the export's manifest lists was cut: the load rolls back.
-      checkManifestCount(manifest, relative, file, count);
-      logger.info('extract.file', `BuildOps ${spec.endpoint}: ${stream.counts.loaded} records from ${file}, ${stream.counts.quarantined} quarantined`, {
-        endpoint: spec.endpoint,
-        file,
-        ...stream.counts,
-      });
+      yield { rows: {}, sqlRead };
+      // The loader asks for the next batch once the file is loaded: in SQL, or record by record (which logged its own line).
+      if (!readByRecord)
+        logger.info('extract.file', `BuildOps ${spec.endpoint}: ${sqlRead.records} records from ${file}, read in SQL`, {
+          endpoint: spec.endpoint,
+          file,
+          records: sqlRead.records,
+        });
     },
   }));
 }
