@@ -37,6 +37,8 @@ export interface BuildOpsApi {
   expireTokens(): void;
   /** Change the token lifetime for tokens issued from now on. */
   setTokenLifetime(seconds: number): void;
+  /** Release the store connections the paging orders keep between pages (after the server closed). */
+  releaseConnections(): void;
 }
 
 const MAX_LIMIT = 100;
@@ -169,6 +171,9 @@ export function createBuildOpsApi(instance: DuckDBInstance, options: BuildOpsApi
     expireTokens: () => tokens.clear(),
     setTokenLifetime: (seconds) => {
       lifetime = seconds;
+    },
+    releaseConnections: () => {
+      for (const order of orders.values()) order.close();
     },
   };
 }
