@@ -67,10 +67,18 @@ const AS_OF = '2026-11-15';
 function benchLogger(): Logger {
   if (!process.env.BENCH_LOG) return silentLogger;
   const started = performance.now();
+  // Reading the RSS costs a system call and a read of /proc: at most once a second.
+  let rss = { at: -Infinity, mb: 0 };
+  const rssMb = (now: number): number => {
+    if (now - rss.at >= 1000) rss = { at: now, mb: Math.round(process.memoryUsage.rss() / 2 ** 20) };
+    return rss.mb;
+  };
   return createLogger({
     format: 'human',
-    write: (line) =>
-      process.stderr.write(`[stage ${((performance.now() - started) / 1000).toFixed(1)}s ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MB] ${line}\n`),
+    write: (line) => {
+      const now = performance.now();
+      process.stderr.write(`[stage ${((now - started) / 1000).toFixed(1)}s ${rssMb(now)} MB] ${line}\n`);
+    },
   });
 }
 const COMPANY = '1';

@@ -483,7 +483,8 @@ class TableLoad {
     const again: unknown[][] = [];
     for (const row of parentRows) {
       const values = parentKey.map((k) => row[k] ?? row[parent.primaryKey[parentKey.indexOf(k)]!]);
-      const key = JSON.stringify(values);
+      // A key of one text column is its own name (asked for every parent row); any other is its JSON, which no text starting with 's' is.
+      const key = values.length === 1 && typeof values[0] === 'string' ? `s${values[0]}` : JSON.stringify(values);
       if (this.parentsSeen.has(key)) again.push(values);
       else this.parentsSeen.add(key);
     }
