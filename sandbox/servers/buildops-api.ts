@@ -42,6 +42,7 @@ export interface BuildOpsApi {
 }
 
 const MAX_LIMIT = 100;
+const KEEP_ALIVE_MS = 60_000;
 const SERVICE_AGREEMENTS_MAX = 10;
 
 class HttpError extends Error {
@@ -166,6 +167,9 @@ export function createBuildOpsApi(instance: DuckDBInstance, options: BuildOpsApi
       else sendJson(res, 500, { message: error instanceof Error ? error.message : String(error) });
     });
   });
+  // An idle keep-alive connection stays open a minute, as behind the real API's load balancer
+  // (Node's default, 5 s, closes sockets a busy client is about to reuse: "other side closed").
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   return {
     server,
     expireTokens: () => tokens.clear(),
