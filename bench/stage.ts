@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { silentLogger } from '../lib/logger.ts';
+import { createLogger, silentLogger } from '../lib/logger.ts';
+import type { Logger } from '../lib/logger.ts';
 import { openWarehouse } from '../load/index.ts';
 import type { Warehouse } from '../load/index.ts';
 import { configSchema } from '../scheduler/config.ts';
@@ -67,6 +68,28 @@ export interface StageResult {
 const SLOWEST_STEPS = 12;
 
 const AS_OF = '2026-11-15';
+
+/**
+ * The pipeline's logger: silent, unless BENCH_LOG is set (`BENCH_LOG=1 npm run bench …`), then
+ * every event on stderr with the process's RSS, to watch a long run (records/s, memory) as it goes.
+ */
+function benchLogger(): Logger {
+  if (!process.env.BENCH_LOG) return silentLogger;
+  const started = performance.now();
+  // Reading the RSS costs a system call and a read of /proc: at most once a second.
+  let rss = { at: -Infinity, mb: 0 };
+  const rssMb = (now: number): number => {
+    if (now - rss.at >= 1000) rss = { at: now, mb: Math.round(process.memoryUsage.rss() / 2 ** 20) };
+    return rss.mb;
+  };
+  return createLogger({
+    format: 'human',
+    write: (line) => {
+      const now = performance.now();
+      process.stderr.write(`[stage ${((now - started) / 1000).toFixed(1)}s ${rssMb(now)} MB] ${line}\n`);
+    },
+  });
+}
 const COMPANY = '1';
 
 function benchConfig(job: Extract<StageJob, { kind: 'pipeline' }>): { config: PlumblineConfig; secrets: Secrets } {
@@ -109,7 +132,7 @@ async function runPipelineJob(job: Extract<StageJob, { kind: 'pipeline' }>): Pro
   const warehouse = await openWarehouse(job.warehouse);
   try {
     const started = performance.now();
-    const result = await runPipeline({ warehouse, config, secrets, logger: silentLogger, asOf: AS_OF, stages: job.stages, reports: { outDir: job.outDir } });
+    const result = await runPipeline({ warehouse, config, secrets, logger: benchLogger(), asOf: AS_OF, stages: job.stages, reports: { outDir: job.outDir } });
     const seconds = (performance.now() - started) / 1000;
     // Each pipeline stage's wall time (the sources load at once: their steps' seconds overlap).
     const stageSeconds = (name: string) => result.stages.find((s) => s.stage === name)?.seconds ?? 0;

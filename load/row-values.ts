@@ -70,8 +70,9 @@ function coerceDecimal(value: unknown, precision: number, scale: number): Coerce
         : typeof value === 'bigint'
           ? value.toString()
           : '';
-  if (!isDecimalText(text)) return { ok: false, reason: `${describe(value)} is not a decimal amount` };
-  const normalized = normalizeDecimal(text, scale);
+  // Almost every value arrives already in its canonical form (an extractor normalised it): it is kept as it is.
+  const normalized = isCanonicalDecimal(text, scale) ? text : isDecimalText(text) ? normalizeDecimal(text, scale) : null;
+  if (normalized === null) return { ok: false, reason: `${describe(value)} is not a decimal amount` };
   const integerDigits =
     normalized
       .replace(/^-/, '')
@@ -79,6 +80,19 @@ function coerceDecimal(value: unknown, precision: number, scale: number): Coerce
       ?.replace(/^0+(?=\d)/, '').length ?? 0;
   if (integerDigits > precision - scale) return { ok: false, reason: `${describe(value)} does not fit decimal(${precision},${scale})` };
   return { ok: true, value: normalized };
+}
+
+const CANONICAL_DECIMAL = new Map<number, RegExp>();
+
+/** Whether text is what normalizeDecimal(text, scale) gives back: `-`?, no leading zero, exactly `scale` decimals. */
+function isCanonicalDecimal(text: string, scale: number): boolean {
+  let pattern = CANONICAL_DECIMAL.get(scale);
+  if (!pattern) {
+    pattern = new RegExp(scale === 0 ? '^-?(0|[1-9][0-9]*)$' : `^-?(0|[1-9][0-9]*)\\.[0-9]{${scale}}$`);
+    CANONICAL_DECIMAL.set(scale, pattern);
+  }
+  // normalizeDecimal never writes -0.00.
+  return pattern.test(text) && !/^-0(\.0*)?$/.test(text);
 }
 
 // ISO text without a zone is UTC: the warehouse stores UTC instants only. Strict: no rollover.

@@ -173,6 +173,46 @@ interface StagedTable {
   declaredColumns: Set<string>;
   stage: string;
   rows: number;
+  /** How the fields of the last rows' shape land on the columns (rows of a batch share their keys). */
+  shape?: RowShape;
+}
+
+/**
+ * Where the fields of rows with one set of keys go: fieldsByColumn's outcome, which depends on
+ * the field names only, worked out once for a run of rows with the same keys.
+ */
+interface RowShape {
+  keys: string[];
+  /** table.columns.length when it was worked out (a column added since makes it stale). */
+  columnCount: number;
+  /** The row's field feeding each of table.columns, in order (undefined: none does). */
+  fieldOf: (string | undefined)[];
+  /** The row's field of each primary-key column. */
+  keyFieldOf: (string | undefined)[];
+  notes: string[];
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The shape of `row`'s keys for `table`, reused while the rows keep the same keys. */
+function rowShapeOf(table: StagedTable, row: Row): RowShape {
+  const keys = Object.keys(row);
+  const cached = table.shape;
+  if (cached && cached.columnCount === table.columns.length && sameKeys(cached.keys, keys)) return cached;
+  const { fieldByColumn, notes } = fieldsByColumn(table, keys);
+  const shape: RowShape = {
+    keys,
+    columnCount: table.columns.length,
+    fieldOf: table.columns.map((c) => fieldByColumn.get(c.name)),
+    keyFieldOf: table.spec.primaryKey.map((k) => fieldByColumn.get(toColumnName(k))),
+    notes,
+  };
+  table.shape = shape;
+  return shape;
 }
 
 /** One resource's load inside an open transaction. */
@@ -444,7 +484,8 @@ class TableLoad {
     const again: unknown[][] = [];
     for (const row of parentRows) {
       const values = parentKey.map((k) => row[k] ?? row[parent.primaryKey[parentKey.indexOf(k)]!]);
-      const key = JSON.stringify(values);
+      // A key of one text column is its own name (asked for every parent row); any other is its JSON, which no text starting with 's' is.
+      const key = values.length === 1 && typeof values[0] === 'string' ? `s${values[0]}` : JSON.stringify(values);
       if (this.parentsSeen.has(key)) again.push(values);
       else this.parentsSeen.add(key);
     }
@@ -479,18 +520,22 @@ class TableLoad {
    * of a row that does load; they go to quarantine beside it, so no value changes unrecorded.
    */
   private convertRow(table: StagedTable, row: Row, loadedAt: Date): { values: unknown[]; notes: string[] } | { reasons: string[] } {
-    const { byColumn, notes } = fieldsByColumn(table, row);
+    const shape = rowShapeOf(table, row);
+    const notes = [...shape.notes];
     const reasons: string[] = [];
-    for (const key of table.spec.primaryKey) {
-      const value = byColumn.get(toColumnName(key));
+    table.spec.primaryKey.forEach((key, k) => {
+      const field = shape.keyFieldOf[k];
+      const value = field === undefined ? undefined : row[field];
       if (value === null || value === undefined || value === '') reasons.push(`${key}: the primary key is missing`);
-    }
+    });
     const values: unknown[] = [BigInt(++this.ordinal)];
-    for (const column of table.columns) {
+    for (let i = 0; i < table.columns.length; i++) {
+      const column = table.columns[i]!;
       if (column.name === '_load_id') values.push(this.request.loadId);
       else if (column.name === '_loaded_at') values.push(loadedAt);
       else {
-        const coerced = coerceValue(byColumn.get(column.name), column.type);
+        const field = shape.fieldOf[i];
+        const coerced = coerceValue(field === undefined ? undefined : row[field], column.type);
         if (!coerced.ok) reasons.push(`${column.name}: ${coerced.reason}`);
         else if (typeof coerced.value === 'string') {
           const storable = storableText(coerced.value);
@@ -611,17 +656,17 @@ function safeJson(value: unknown): string {
 }
 
 /**
- * A row's fields by column name. Field names are normalised (`invoiceNumber` → `invoice_number`),
- * so two fields can land on one column: the declared one (named as the table declares it, or
- * as the column itself) wins, and the other is left out with a note. An undeclared field never
- * fills or overrides a declared column (`TotalAmount` beside `total_amount`).
+ * Which of a row's fields fills each column. Field names are normalised (`invoiceNumber` →
+ * `invoice_number`), so two fields can land on one column: the declared one (named as the table
+ * declares it, or as the column itself) wins, and the other is left out with a note. An
+ * undeclared field never fills or overrides a declared column (`TotalAmount` beside `total_amount`).
  */
-function fieldsByColumn(table: StagedTable, row: Row): { byColumn: Map<string, unknown>; notes: string[] } {
-  const byColumn = new Map<string, unknown>();
+function fieldsByColumn(table: StagedTable, fields: readonly string[]): { fieldByColumn: Map<string, string>; notes: string[] } {
+  const fieldByColumn = new Map<string, string>();
   const winner = new Map<string, { field: string; rank: number }>();
   const notes: string[] = [];
   const { declared, declaredColumns } = table;
-  for (const [field, value] of Object.entries(row)) {
+  for (const field of fields) {
     const column = toColumnName(field);
     const rank = declared.get(field) === column ? 2 : field === column ? 1 : 0;
     const held = winner.get(column);
@@ -637,7 +682,7 @@ function fieldsByColumn(table: StagedTable, row: Row): { byColumn: Map<string, u
         `field ${JSON.stringify(held.field)} becomes column ${column} after name normalisation, which the declared field ${JSON.stringify(field)} holds; its value was not loaded (it is kept here)`,
       );
     winner.set(column, { field, rank });
-    byColumn.set(column, value);
+    fieldByColumn.set(column, field);
   }
-  return { byColumn, notes };
+  return { fieldByColumn, notes };
 }

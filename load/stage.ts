@@ -23,6 +23,11 @@ const MAPPINGS_SOURCE = 'mappings';
 
 export interface OpenedSources {
   resources: readonly Resource[];
+  /**
+   * How many resources of a source load at once, by source (default 1: one after another), for
+   * a source whose server serves several readers at once (an API's independent endpoints).
+   */
+  lanes?: Readonly<Record<string, number>>;
   /** Releases connections (the Spectrum SQL pool). */
   close(): Promise<void>;
 }
@@ -51,14 +56,15 @@ async function runLoad(options: LoadStageOptions, context: StageContext<Warehous
   let runStopped: string | null = null;
   const dataSources = new Set(sources.resources.map((r) => r.source).filter((s) => s !== MAPPINGS_SOURCE));
   // The sources load at once (one waits on the network while another parses), each source's
-  // resources one after another; every load has a connection and a transaction of its own.
+  // resources in order, in as many lanes as the source allows (one unless it says otherwise);
+  // every load has a connection and a transaction of its own.
   const bySource = new Map<string, number[]>();
   sources.resources.forEach((resource, i) => bySource.set(resource.source, [...(bySource.get(resource.source) ?? []), i]));
   const results: (StepResult | undefined)[] = new Array(sources.resources.length);
   try {
     await Promise.all(
-      [...bySource.values()].map(async (indexes) => {
-        for (const i of indexes) {
+      [...bySource].map(async ([source, indexes]) => {
+        const loadAt = async (i: number): Promise<void> => {
           if (context.signal.aborted) return;
           const resource = sources.resources[i]!;
           const name = `${resource.source}.${resource.name}`;
@@ -71,7 +77,18 @@ async function runLoad(options: LoadStageOptions, context: StageContext<Warehous
             if (step.error.scope === 'source') stopped.set(resource.source, because);
             if (step.error.scope === 'run') runStopped = because;
           }
-        }
+        };
+        // The first resource loads alone: a source that cannot be reached or logged into fails
+        // once, and its other resources are skipped with that reason, whatever its lanes.
+        if (indexes.length === 0) return;
+        await loadAt(indexes[0]!);
+        let next = 1;
+        const lanes = Math.min(indexes.length - 1, Math.max(1, Math.floor(sources.lanes?.[source] ?? 1)));
+        await Promise.all(
+          Array.from({ length: lanes }, async () => {
+            while (next < indexes.length) await loadAt(indexes[next++]!);
+          }),
+        );
       }),
     );
   } finally {

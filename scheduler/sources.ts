@@ -14,8 +14,13 @@ import type { PlumblineConfig } from './config.ts';
 import { configPath, mappingsDir } from './config.ts';
 import type { Secrets } from './secrets.ts';
 
+/** BuildOps API endpoints loaded at once. */
+const BUILDOPS_API_LANES = 2;
+
 export interface ConfiguredSources {
   resources: Resource[];
+  /** How many resources of a source load at once (the load stage's lanes). */
+  lanes: Record<string, number>;
   /** Releases connections (the Spectrum SQL pool). */
   close(): Promise<void>;
 }
@@ -23,6 +28,7 @@ export interface ConfiguredSources {
 /** Builds the resources of every source whose kind is not `none`. */
 export async function configuredSources(config: PlumblineConfig, secrets: Secrets, logger: Logger): Promise<ConfiguredSources> {
   const resources: Resource[] = [];
+  const lanes: Record<string, number> = {};
   const closers: (() => Promise<void>)[] = [];
   const timeZone = config.company.time_zone;
   const { buildops, spectrum } = config.sources;
@@ -42,6 +48,9 @@ export async function configuredSources(config: PlumblineConfig, secrets: Secret
         logger,
       }),
     );
+    // The endpoints are independent and the API serves several requests at once (the client
+    // bounds them, max_in_flight): two endpoints load at once, one parsing while the other's pages arrive.
+    lanes.buildops = BUILDOPS_API_LANES;
   } else if (buildops.kind === 'files') {
     resources.push(...createBuildOpsFileResources({ dir: filesDir(config, 'buildops', buildops.files_dir), timeZone, logger, encoding: buildops.encoding }));
   }
@@ -73,7 +82,7 @@ export async function configuredSources(config: PlumblineConfig, secrets: Secret
   // The mapping files load on every run, whatever the sources: the models join them to both.
   resources.push(...createMappingResources({ dir: mappingsDir(config) }));
 
-  return { resources, close: async () => void (await Promise.all(closers.map((close) => close()))) };
+  return { resources, lanes, close: async () => void (await Promise.all(closers.map((close) => close()))) };
 }
 
 function filesDir(config: PlumblineConfig, source: string, dir: string | undefined): string {

@@ -21,6 +21,11 @@ import { conformsToSpec, endpointTables, issueReasons, quarantineOf, recordSchem
 export const DEFAULT_TIME_ZONE = 'America/Chicago';
 export const DEFAULT_LAG_MINUTES = 10;
 const FILE_BATCH_RECORDS = 1000;
+/**
+ * Records of API pages gathered into one load batch: a page is 100 records at most, and each
+ * batch costs the loader a round of appends per table (a million records made 11,000 of them).
+ */
+const API_BATCH_RECORDS = 1000;
 
 /** The committed extraction state of an API resource. */
 export interface BuildOpsState {
@@ -225,8 +230,8 @@ export function createBuildOpsApiResources(options: BuildOpsApiResourceOptions):
         endpoint: spec.endpoint,
         updatedAfter: updatedAfter ?? null,
       });
+      let pending: unknown[] = [];
       for await (const page of client.pages(spec.endpoint, { updatedAfter, signal: context.signal })) {
-        const batch = stream.batch(page.items);
         const rate = page.seconds > 0 ? Math.round(page.received / page.seconds) : page.received;
         logger.info('extract.page', `BuildOps ${spec.endpoint} page ${page.page}: ${page.items.length} records (${page.received} so far, ${rate}/s)`, {
           endpoint: spec.endpoint,
@@ -235,8 +240,14 @@ export function createBuildOpsApiResources(options: BuildOpsApiResourceOptions):
           received: page.received,
           rate,
         });
+        for (const item of page.items) pending.push(item);
+        if (pending.length < API_BATCH_RECORDS) continue;
+        const batch = stream.batch(pending);
+        pending = [];
         yield { ...batch, state: stream.state() };
       }
+      // The last batch (perhaps empty) carries the state of every record read.
+      yield { ...stream.batch(pending), state: stream.state() };
       logger.info(
         'extract.done',
         `BuildOps ${spec.endpoint}: ${stream.counts.loaded} loaded, ${stream.counts.quarantined} quarantined, ${stream.counts.unchanged} unchanged`,

@@ -5,7 +5,7 @@
  */
 import { epochDaysToIsoDate, isIsoDate, isoDateToEpochDays } from '../../lib/dates.ts';
 import type { LoadBatch, QuarantineRecord, Row, TableSpec } from '../types.ts';
-import { normalizeRecord, recordKeyOf, recordLookup } from './rows.ts';
+import { normalizeRecord, recordKeyOf, recordValue } from './rows.ts';
 import type { SpectrumTableDef } from './tables.ts';
 import { daysTableName, rawTableName, warehouseColumns, windowDateColumn } from './tables.ts';
 
@@ -68,7 +68,7 @@ export async function* batchRecords(records: AsyncIterable<Record<string, unknow
   let quarantine: QuarantineRecord[] = [];
 
   for await (const record of records) {
-    const company = recordLookup(record)('Company_Code');
+    const company = recordValue(def, record, 'Company_Code');
     const code = company === null || company === undefined ? '' : String(company).trim();
     if (!companies.has(code)) continue;
     const normalized = normalizeRecord(def, record);

@@ -28,13 +28,58 @@ export function recordLookup(record: Record<string, unknown>): (source: string) 
   return (source) => byLower.get(source.toLowerCase());
 }
 
+/**
+ * Which of a record's keys each source name is, for one shape of record (its keys in order):
+ * every row of a query or a file has the same keys, so the case-insensitive matching is done
+ * once per shape, not once per record.
+ */
+interface RecordShape {
+  keys: string[];
+  /** Lower-cased source name → the record's key (the last one, as recordLookup has it). */
+  keyOf: Map<string, string>;
+  /** The record's key of each of the definition's columns, in its order (undefined: the record lacks it). */
+  columnKeys: (string | undefined)[];
+  /** The record's keys outside the contract, with their column names. */
+  extras: [string, string][];
+}
+
+const shapes = new WeakMap<SpectrumTableDef, RecordShape>();
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function shapeOf(def: SpectrumTableDef, record: Record<string, unknown>): RecordShape {
+  const keys = Object.keys(record);
+  const cached = shapes.get(def);
+  if (cached && sameKeys(cached.keys, keys)) return cached;
+  const keyOf = new Map<string, string>();
+  for (const key of keys) keyOf.set(key.toLowerCase(), key);
+  const known = new Set(def.columns.map((c) => c.source.toLowerCase()));
+  const extras = keys.filter((k) => !known.has(k.toLowerCase())).map((k): [string, string] => [k, k.toLowerCase()]);
+  const columnKeys = def.columns.map((c) => keyOf.get(c.source.toLowerCase()));
+  const shape = { keys, keyOf, columnKeys, extras };
+  shapes.set(def, shape);
+  return shape;
+}
+
+/** A record's value of a source column of `def`, by name ignoring case (as recordLookup), cheaply for records of one shape. */
+export function recordValue(def: SpectrumTableDef, record: Record<string, unknown>, source: string): unknown {
+  const key = shapeOf(def, record).keyOf.get(source.toLowerCase());
+  return key === undefined ? undefined : record[key];
+}
+
 /** Normalizes one record of `def`; fields outside the contract are passed on as text. */
 export function normalizeRecord(def: SpectrumTableDef, record: Record<string, unknown>): NormalizedRecord {
-  const get = recordLookup(record);
+  const shape = shapeOf(def, record);
   const row: Row = {};
   const reasons: string[] = [];
-  for (const column of def.columns) {
-    const result = normalizeValue(column, get(column.source));
+  for (let i = 0; i < def.columns.length; i++) {
+    const column = def.columns[i]!;
+    const key = shape.columnKeys[i];
+    const result = normalizeValue(column, key === undefined ? undefined : record[key]);
     if (!result.ok) {
       reasons.push(`${column.name}: ${result.reason}`);
       continue;
@@ -42,11 +87,10 @@ export function normalizeRecord(def: SpectrumTableDef, record: Record<string, un
     row[column.name] = result.value;
     if (column.kind === 'date_text') row[parsedDateColumn(column)] = result.date;
   }
-  const known = new Set(def.columns.map((c) => c.source.toLowerCase()));
-  for (const [key, value] of Object.entries(record)) {
-    if (known.has(key.toLowerCase())) continue;
+  for (const [key, column] of shape.extras) {
+    const value = record[key];
     // An override may return more columns than the contract's: they load as varchar columns.
-    row[key.toLowerCase()] = value === null || value === undefined ? null : value instanceof Date ? value.toISOString() : String(value);
+    row[column] = value === null || value === undefined ? null : value instanceof Date ? value.toISOString() : String(value);
   }
   return reasons.length > 0 ? { ok: false, reasons } : { ok: true, row };
 }

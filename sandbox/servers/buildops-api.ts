@@ -37,9 +37,12 @@ export interface BuildOpsApi {
   expireTokens(): void;
   /** Change the token lifetime for tokens issued from now on. */
   setTokenLifetime(seconds: number): void;
+  /** Release the store connections the paging orders keep between pages (after the server closed). */
+  releaseConnections(): void;
 }
 
 const MAX_LIMIT = 100;
+const KEEP_ALIVE_MS = 60_000;
 const SERVICE_AGREEMENTS_MAX = 10;
 
 class HttpError extends Error {
@@ -164,11 +167,17 @@ export function createBuildOpsApi(instance: DuckDBInstance, options: BuildOpsApi
       else sendJson(res, 500, { message: error instanceof Error ? error.message : String(error) });
     });
   });
+  // An idle keep-alive connection stays open a minute, as behind the real API's load balancer
+  // (Node's default, 5 s, closes sockets a busy client is about to reuse: "other side closed").
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   return {
     server,
     expireTokens: () => tokens.clear(),
     setTokenLifetime: (seconds) => {
       lifetime = seconds;
+    },
+    releaseConnections: () => {
+      for (const order of orders.values()) order.close();
     },
   };
 }

@@ -11,6 +11,9 @@
 // records gone or moved is built again too, before it answers.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
+/** Connections a table's order keeps open between pages. */
+const IDLE_CONNECTIONS = 4;
+
 /** One page of a listing: the records' JSON in paging order, and how many records the listing has. */
 export interface OrderedPage {
   docs: string[];
@@ -28,6 +31,7 @@ interface Order {
 /** The paging order of one store table, `buildops.<table>`. */
 export class PagingOrder {
   private order: Promise<Order> | null = null;
+  private readonly idle: DuckDBConnection[] = [];
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -39,7 +43,9 @@ export class PagingOrder {
    * `afterMicros` (every record when null), in (updated_at, id) order.
    */
   async page(afterMicros: bigint | null, offset: number, count: number): Promise<OrderedPage> {
-    const connection = await this.instance.connect();
+    // A connection per page at once (pages are asked for concurrently), kept for the next ones:
+    // connecting and closing cost about as much as the lookup itself.
+    const connection = this.idle.pop() ?? (await this.instance.connect());
     try {
       for (let attempt = 0; ; attempt++) {
         const order = await this.current(connection);
@@ -53,8 +59,14 @@ export class PagingOrder {
         if (attempt > 0) throw new Error(`${this.table} keeps changing while it is paged`);
       }
     } finally {
-      connection.closeSync();
+      if (this.idle.length < IDLE_CONNECTIONS) this.idle.push(connection);
+      else connection.closeSync();
     }
+  }
+
+  /** Closes the connections kept between pages. */
+  close(): void {
+    for (const connection of this.idle.splice(0)) connection.closeSync();
   }
 
   /** The order, rebuilt when the table's size or any record's time changed. */

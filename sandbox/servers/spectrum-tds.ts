@@ -108,9 +108,8 @@ class SpectrumSession implements TdsSession {
         throw asSqlServerError(error);
       }
       if (!chunk || chunk.rowCount === 0) break;
-      for (const row of chunk.getRows()) {
-        sink.row(row.map((value, i) => wireValue(columns[i]!.type, value)));
-      }
+      // A chunk goes out as one buffer of ROW tokens (columns.ts rowTokens).
+      sink.rows(chunk.getRows().map((row) => row.map((value, i) => wireValue(columns[i]!.type, value))));
       rowCount += chunk.rowCount;
       // Let the socket drain before the next chunk: memory stays at about one chunk.
       await sink.drained();

@@ -141,7 +141,10 @@ export async function startSandboxServers(store: { instance: DuckDBInstance }, o
   };
   try {
     const boPort = await listen(buildops.server, options.ports?.buildops ?? 0, host);
-    started.push(() => closeHttpServer(buildops.server as http.Server));
+    started.push(async () => {
+      await closeHttpServer(buildops.server as http.Server);
+      buildops.releaseConnections();
+    });
     const sqlPort = await listen(tds, options.ports?.spectrumSql ?? 0, host);
     started.push(() => new Promise<void>((r) => tds.close(() => r())));
     const dxPort = await listen(dataExchange.server, options.ports?.dataExchange ?? 0, host);

@@ -162,6 +162,65 @@ describeEachWarehouse('stages', (factory) => {
     }
   });
 
+  it('load: a source with two lanes loads two of its resources at once after its first, steps in order; a source failure of the first still skips the rest', async () => {
+    const warehouse = await factory.open();
+    try {
+      // Each resource of alpha after the first waits inside its load until another one is loading too.
+      let loading = 0;
+      let most = 0;
+      const waitForCompany = async () => {
+        loading++;
+        most = Math.max(most, loading);
+        for (let waited = 0; loading < 2 && waited < 100; waited++) await new Promise((r) => setTimeout(r, 10));
+      };
+      const overlapping = (name: string) => {
+        const resource = fakeResource('alpha', name, 1, waitForCompany);
+        const extract = resource.extract.bind(resource);
+        return {
+          ...resource,
+          async *extract(state: unknown, context: Parameters<Resource['extract']>[1]) {
+            try {
+              yield* extract(state, context);
+            } finally {
+              loading--;
+            }
+          },
+        };
+      };
+      const lanes =
+        (...resources: Resource[]) =>
+        async () => ({ resources, lanes: { alpha: 2 }, close: async () => undefined });
+      const { result } = await runStage(
+        warehouse,
+        loadStage({ openSources: lanes(fakeResource('alpha', 'first'), overlapping('two'), overlapping('three'), overlapping('four'), overlapping('five')) }),
+      );
+      expect(result.status).toBe('ok');
+      expect(most).toBe(2);
+      expect(result.steps.map((s) => [s.name, s.status])).toEqual([
+        ['alpha.first', 'ok'],
+        ['alpha.two', 'ok'],
+        ['alpha.three', 'ok'],
+        ['alpha.four', 'ok'],
+        ['alpha.five', 'ok'],
+      ]);
+
+      const stopped = await runStage(
+        warehouse,
+        loadStage({
+          openSources: lanes(
+            fakeResource('alpha', 'one', 1, failing('Login failed for user plumbline_ro', 'source')),
+            fakeResource('alpha', 'two'),
+            fakeResource('alpha', 'three'),
+          ),
+        }),
+      );
+      expect(stopped.result.errors).toHaveLength(1);
+      expect(stopped.result.steps.map((s) => s.status)).toEqual(['failed', 'skipped', 'skipped']);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
   it('load: cancelled mid-resource rolls that load back (no partial rows) and says so in meta.loads', async () => {
     const warehouse = await factory.open();
     try {

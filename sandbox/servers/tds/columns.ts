@@ -1,5 +1,5 @@
 // Result-set encoding: COLMETADATA and ROW tokens for the SQL Server types the sandbox sends.
-import { COLLATION, bVarchar, ucs2 } from './tokens.ts';
+import { COLLATION, bVarchar } from './tokens.ts';
 
 /** A wire column type; decimals carry their exact precision and scale. */
 export type WireType =
@@ -78,40 +78,83 @@ function typeInfo(type: WireType): Buffer {
 
 /** One ROW token. */
 export function rowToken(columns: readonly WireColumn[], values: readonly WireValue[]): Buffer {
-  const parts: Buffer[] = [Buffer.from([0xd1])];
-  columns.forEach((column, i) => parts.push(encodeValue(column.type, values[i] ?? null)));
-  return Buffer.concat(parts);
+  return rowTokens(columns, [values]);
 }
 
-function encodeValue(type: WireType, value: WireValue): Buffer {
-  if (value === null) return type.kind === 'nvarchar' ? Buffer.from([0xff, 0xff]) : Buffer.from([0]);
+/**
+ * The ROW tokens of many rows (a chunk of a result set) in one buffer: every cell is written in
+ * place, so a row costs no allocation of its own (a buffer per cell and a concat per row made
+ * the encoding the server's main cost on results of millions of rows).
+ */
+export function rowTokens(columns: readonly WireColumn[], rows: readonly (readonly WireValue[])[]): Buffer {
+  const out = new ByteWriter(rows.length * (1 + columns.length * 12) + 64);
+  for (const values of rows) {
+    out.ensure(1);
+    out.buffer[out.offset++] = 0xd1;
+    for (let i = 0; i < columns.length; i++) writeValue(out, columns[i]!.type, values[i] ?? null);
+  }
+  return out.finish();
+}
+
+/** A growing byte buffer written at an offset. */
+class ByteWriter {
+  buffer: Buffer;
+  offset = 0;
+  constructor(capacity: number) {
+    this.buffer = Buffer.allocUnsafe(Math.max(capacity, 64));
+  }
+  /** Room for `bytes` more bytes. */
+  ensure(bytes: number): void {
+    if (this.offset + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.offset + bytes));
+    this.buffer.copy(grown, 0, 0, this.offset);
+    this.buffer = grown;
+  }
+  finish(): Buffer {
+    return this.buffer.subarray(0, this.offset);
+  }
+}
+
+function writeValue(out: ByteWriter, type: WireType, value: WireValue): void {
+  if (value === null) {
+    out.ensure(2);
+    if (type.kind === 'nvarchar') {
+      out.buffer[out.offset++] = 0xff;
+      out.buffer[out.offset++] = 0xff;
+    } else out.buffer[out.offset++] = 0;
+    return;
+  }
   switch (type.kind) {
-    case 'int': {
-      const b = Buffer.alloc(5);
-      b[0] = 4;
-      b.writeInt32LE(Number(value), 1);
-      return b;
-    }
-    case 'bigint': {
-      const b = Buffer.alloc(9);
-      b[0] = 8;
-      b.writeBigInt64LE(BigInt(value as number | bigint | string), 1);
-      return b;
-    }
-    case 'float': {
-      const b = Buffer.alloc(9);
-      b[0] = 8;
-      b.writeDoubleLE(Number(value), 1);
-      return b;
-    }
+    case 'int':
+      out.ensure(5);
+      out.buffer[out.offset] = 4;
+      out.buffer.writeInt32LE(Number(value), out.offset + 1);
+      out.offset += 5;
+      return;
+    case 'bigint':
+      out.ensure(9);
+      out.buffer[out.offset] = 8;
+      out.buffer.writeBigInt64LE(BigInt(value as number | bigint | string), out.offset + 1);
+      out.offset += 9;
+      return;
+    case 'float':
+      out.ensure(9);
+      out.buffer[out.offset] = 8;
+      out.buffer.writeDoubleLE(Number(value), out.offset + 1);
+      out.offset += 9;
+      return;
     case 'bit':
-      return Buffer.from([1, value ? 1 : 0]);
+      out.ensure(2);
+      out.buffer[out.offset++] = 1;
+      out.buffer[out.offset++] = value ? 1 : 0;
+      return;
     case 'date': {
       const days = (value as { days: number }).days + DAYS_TO_EPOCH;
-      const b = Buffer.alloc(4);
-      b[0] = 3;
-      b.writeUIntLE(days, 1, 3);
-      return b;
+      out.ensure(4);
+      out.buffer[out.offset] = 3;
+      out.buffer.writeUIntLE(days, out.offset + 1, 3);
+      out.offset += 4;
+      return;
     }
     case 'datetime2': {
       const micros = (value as { micros: bigint }).micros;
@@ -122,34 +165,39 @@ function encodeValue(type: WireType, value: WireValue): Buffer {
         inDay += microsPerDay;
         days -= 1n;
       }
-      const b = Buffer.alloc(9);
-      b[0] = 8;
-      b.writeUIntLE(Number(inDay * 10n), 1, 5); // scale 7: 100 ns ticks since midnight
-      b.writeUIntLE(Number(days) + DAYS_TO_EPOCH, 6, 3);
-      return b;
+      out.ensure(9);
+      out.buffer[out.offset] = 8;
+      out.buffer.writeUIntLE(Number(inDay * 10n), out.offset + 1, 5); // scale 7: 100 ns ticks since midnight
+      out.buffer.writeUIntLE(Number(days) + DAYS_TO_EPOCH, out.offset + 6, 3);
+      out.offset += 9;
+      return;
     }
-    case 'decimal':
-      return encodeDecimal(BigInt(value as bigint), type.precision);
+    case 'decimal': {
+      const length = decimalLength(type.precision);
+      out.ensure(1 + length);
+      writeDecimal(out.buffer, out.offset, BigInt(value as bigint), length);
+      out.offset += 1 + length;
+      return;
+    }
     case 'nvarchar': {
       const text = String(value).slice(0, NVARCHAR_MAX_CHARS);
-      const bytes = ucs2(text);
-      const len = Buffer.alloc(2);
-      len.writeUInt16LE(bytes.length);
-      return Buffer.concat([len, bytes]);
+      // UTF-16LE takes two bytes per JavaScript character.
+      out.ensure(2 + text.length * 2);
+      out.buffer.writeUInt16LE(text.length * 2, out.offset);
+      out.buffer.write(text, out.offset + 2, 'utf16le');
+      out.offset += 2 + text.length * 2;
+      return;
     }
   }
 }
 
-/** A decimal from its unscaled integer: length, sign (1 = positive), little-endian magnitude. */
-function encodeDecimal(unscaled: bigint, precision: number): Buffer {
-  const length = decimalLength(precision);
-  const b = Buffer.alloc(1 + length);
-  b[0] = length;
-  b[1] = unscaled < 0n ? 0 : 1;
+/** A decimal from its unscaled integer at `offset`: length, sign (1 = positive), little-endian magnitude. */
+function writeDecimal(b: Buffer, offset: number, unscaled: bigint, length: number): void {
+  b[offset] = length;
+  b[offset + 1] = unscaled < 0n ? 0 : 1;
   let magnitude = unscaled < 0n ? -unscaled : unscaled;
   for (let i = 0; i < length - 1; i++) {
-    b[2 + i] = Number(magnitude & 0xffn);
+    b[offset + 2 + i] = Number(magnitude & 0xffn);
     magnitude >>= 8n;
   }
-  return b;
 }

@@ -2,7 +2,7 @@
 // through a sink so the query side never has to hold a whole result in memory.
 import net from 'node:net';
 import type { WireColumn, WireValue } from './columns.ts';
-import { colMetadataToken, rowToken } from './columns.ts';
+import { colMetadataToken, rowToken, rowTokens } from './columns.ts';
 import { MessageReader, MessageWriter, PacketType } from './packets.ts';
 import { SqlServerError } from './errors.ts';
 import type { Login, RpcCall, RpcParam } from './requests.ts';
@@ -27,6 +27,8 @@ export interface ResultSink {
   columns(columns: readonly WireColumn[]): void;
   /** One row of the current result set. */
   row(values: readonly WireValue[]): void;
+  /** Many rows of the current result set (a chunk), encoded at once. */
+  rows(rows: readonly (readonly WireValue[])[]): void;
   /** End the current result set (sends its DONE with the row count). */
   endResultSet(rowCount: number): void;
   /** A statement that returned no rows (SET ...): its DONE only. */
@@ -269,6 +271,9 @@ class TdsConnection {
       },
       row(values) {
         writer.write(rowToken(columns, values));
+      },
+      rows(rows) {
+        writer.write(rowTokens(columns, rows));
       },
       endResultSet(rowCount) {
         writer.write(doneToken(statementDone, DoneStatus.count | DoneStatus.more, rowCount));
