@@ -1,6 +1,6 @@
 /**
  * Every mart against the sandbox's ground truth, on both warehouses, for the tiny and small
- * sandboxes (the medium one is in sandbox-truth-medium.test.ts, so the two run side by side).
+ * sandboxes (the medium one is in test/reliability/sandbox-truth-medium.test.ts, with the larger trials).
  */
 import { describeTruthSuite, selectedSandboxes } from './sandbox-truth-suite.ts';
 
