@@ -2,6 +2,7 @@
  * The warehouse logic both backends share: schemas, meta tables, and the atomic load —
  * rows, quarantine, extraction state and the load record committed in one transaction.
  */
+import { refreshStatisticsSql } from './statistics.ts';
 import { randomBytes } from 'node:crypto';
 import { CancelledError, PlumblineError, errorMessage, isCancellation } from '../lib/errors.ts';
 import type { Backend, BackendConnection } from './backend.ts';
@@ -568,6 +569,8 @@ class TableLoad {
     const stage = qualified('meta', table.stage);
     const before = await this.countRows(target);
     await this.moveStage(table, target, stage);
+    const statistics = refreshStatisticsSql(this.backend.kind, target);
+    if (statistics) await this.conn.query(statistics);
     await this.recordVolume(table, before, await this.countRows(target));
   }
 

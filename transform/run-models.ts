@@ -4,6 +4,7 @@
  * A model that fails (SQL or check) leaves its previous relation in place; what reads it is skipped,
  * unless its header says `upstream_failure: use_previous` (the close status must still be told).
  */
+import { refreshStatisticsSql } from '../load/statistics.ts';
 import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../lib/errors.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -156,6 +157,8 @@ async function buildModel(options: RunModelsOptions, model: Model, existing: 'ta
       const building = qualified(model.schema, `${model.relation}__building`);
       await tx.query(`DROP TABLE IF EXISTS ${building}`);
       await tx.query(`CREATE TABLE ${building} AS ${sql}`);
+      const statistics = refreshStatisticsSql(warehouse.kind, building);
+      if (statistics) await tx.query(statistics);
       await runChecks(tx, model, building, options.vars);
       const built = await count(tx, building);
       // A view that becomes a table (intermediate models were views before): on Postgres the views
