@@ -332,8 +332,8 @@ async function benchWarehouse(
     } finally {
       await servers.stop();
     }
-    if (parts.has('nightly')) {
-      // The night after a whole run from the APIs (load, models, reports), against that run.
+    if (parts.has('full') || parts.has('nightly')) {
+      // A whole run from the APIs (load, models, reports), and with `nightly` the night after it, against that run.
       const fullApi = await newWarehouse('full-api');
       const first = await serveSandbox(sandbox.store);
       let fullRun: Measurement;
@@ -349,6 +349,7 @@ async function benchWarehouse(
       } finally {
         await first.stop();
       }
+      if (!parts.has('nightly')) return;
       const changed = await changedSandbox(sandbox, work);
       const nightly = await serveSandbox(changed.store);
       try {

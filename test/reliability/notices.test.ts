@@ -19,8 +19,8 @@ import type { Stage } from '../../scheduler/pipeline.ts';
 import { loadSecrets } from '../../scheduler/secrets.ts';
 import { filesConfig, loadSandbox, removeSandboxExports, sandboxExport } from '../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../support/warehouses.ts';
-import { deadPort, readMail, startHook, startSmtp } from './mail-servers.ts';
-import type { TestHook, TestSmtp } from './mail-servers.ts';
+import { deadPort, readMail, startHook, startSmtp } from '../notify/mail-servers.ts';
+import type { TestHook, TestSmtp } from '../notify/mail-servers.ts';
 
 const USER = 'plumbline@example.com';
 const PASSWORD = 'smtp-Pa55word-never-shown';
