@@ -114,7 +114,7 @@ export function notedRelation(mart: string, tables: NoteTables = META_NOTE_TABLE
   if (key === null) return null;
   return `(select m.*, h.first_seen as note_first_seen, n.owner as note_owner, n.status as note_status, n.notes as note_notes
     from (select t.*, ${key} as note_finding_key from marts.${mart} t) m
-    left join (select finding_key, min(as_of) as first_seen from ${tables.history} group by finding_key) h on h.finding_key = m.note_finding_key
+    left join (select finding_key, min(as_of) as first_seen from ${tables.history} seen group by finding_key) h on h.finding_key = m.note_finding_key
     left join ${tables.notes} n on n.finding_key = m.note_finding_key) noted`;
 }
 
