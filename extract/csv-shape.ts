@@ -5,8 +5,7 @@
  * not UTF-8, mixed or lone carriage returns, a last record without its line break) says "not
  * plain", and the file goes the record-by-record way, which quarantines or fails exactly as before.
  */
-import { isUtf8 } from 'node:buffer';
-import { open } from 'node:fs/promises';
+import { scanUtf8File } from './utf8-file-scan.ts';
 
 /** What the look found: a plain file and its record count (header excluded), or why it is not plain. */
 export type CsvShape = { plain: true; records: number } | { plain: false; why: string };
@@ -15,49 +14,10 @@ const QUOTE = 0x22;
 const COMMA = 0x2c;
 const CR = 0x0d;
 const LF = 0x0a;
-const CHUNK_BYTES = 1 << 20;
 
 /** Scans `path` (RFC 4180, `,` and `"`, UTF-8) and counts its records, without parsing a value. */
 export async function scanCsvShape(path: string): Promise<CsvShape> {
-  const handle = await open(path, 'r');
-  try {
-    const scanner = new ShapeScanner();
-    const buffer = Buffer.alloc(CHUNK_BYTES);
-    let carry = Buffer.alloc(0);
-    let first = true;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      let chunk = buffer.subarray(0, bytesRead);
-      if (first && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
-      first = false;
-      // UTF-8 is checked up to the last whole character; a character cut by the chunk waits for the next.
-      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-      const whole = wholeCharacters(data);
-      if (!isUtf8(data.subarray(0, whole))) return { plain: false, why: 'not valid UTF-8' };
-      carry = Buffer.from(data.subarray(whole));
-      const why = scanner.scan(data.subarray(0, whole));
-      if (why) return { plain: false, why };
-    }
-    if (carry.length > 0) return { plain: false, why: 'not valid UTF-8 at its end' };
-    return scanner.end();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The length of `data` without a UTF-8 character its end cuts. */
-function wholeCharacters(data: Uint8Array): number {
-  let k = data.length - 1;
-  let continuation = 0;
-  while (k >= 0 && continuation < 3 && (data[k]! & 0xc0) === 0x80) {
-    k--;
-    continuation++;
-  }
-  if (k < 0 || data[k]! < 0xc0) return data.length;
-  const lead = data[k]!;
-  const size = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-  return data.length - k < size ? k : data.length;
+  return scanUtf8File(path, new ShapeScanner(), true);
 }
 
 /** The record structure, byte by byte, across chunks. */

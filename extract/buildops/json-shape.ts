@@ -8,8 +8,7 @@
  * "not plain", and the file goes record by record, which quarantines or fails exactly as before.
  * What JSON types cannot tell (a date that is not a date, an amount out of range) the SQL checks.
  */
-import { isUtf8 } from 'node:buffer';
-import { open } from 'node:fs/promises';
+import { scanUtf8File } from '../utf8-file-scan.ts';
 import type { EndpointSpec, FieldKind, FieldSpec } from './endpoints.ts';
 
 /** What the look found: a plain file and its record count, or why it is not plain. */
@@ -105,48 +104,13 @@ export function recordShape(spec: EndpointSpec): ObjectShape {
   ]);
 }
 
-const CHUNK_BYTES = 1 << 20;
 /** Keys longer than this are no declared key. */
 const MAX_KEY_BYTES = 128;
 
 /** Scans `path` (one JSON array of `spec`'s records, UTF-8) and counts its records, without building a value. */
 export async function scanJsonShape(path: string, spec: EndpointSpec): Promise<JsonShape> {
-  const handle = await open(path, 'r');
-  try {
-    const scanner = new ShapeScanner(recordShape(spec));
-    const buffer = Buffer.alloc(CHUNK_BYTES);
-    let carry = Buffer.alloc(0);
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      const chunk = buffer.subarray(0, bytesRead);
-      // UTF-8 is checked up to the last whole character; a character cut by the chunk waits for the next.
-      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-      const whole = wholeCharacters(data);
-      if (!isUtf8(data.subarray(0, whole))) return { plain: false, why: 'not valid UTF-8' };
-      carry = Buffer.from(data.subarray(whole));
-      const why = scanner.scan(data.subarray(0, whole));
-      if (why) return { plain: false, why };
-    }
-    if (carry.length > 0) return { plain: false, why: 'not valid UTF-8 at its end' };
-    return scanner.end();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The length of `data` without a UTF-8 character its end cuts. */
-function wholeCharacters(data: Uint8Array): number {
-  let k = data.length - 1;
-  let continuation = 0;
-  while (k >= 0 && continuation < 3 && (data[k]! & 0xc0) === 0x80) {
-    k--;
-    continuation++;
-  }
-  if (k < 0 || data[k]! < 0xc0) return data.length;
-  const lead = data[k]!;
-  const size = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-  return data.length - k < size ? k : data.length;
+  // A byte-order mark is not skipped: it is no JSON, so the scanner says the file is not plain.
+  return scanUtf8File(path, new ShapeScanner(recordShape(spec)), false);
 }
 
 /** An open object or array: its declared shape and, for an object, which keys it has had. */
