@@ -26,6 +26,7 @@ import { loadResource, newLoadId } from '../../../load/index.ts';
 import type { Warehouse } from '../../../load/index.ts';
 import { removeSandboxExports, sandboxExport } from '../../support/sandbox-warehouse.ts';
 import { describeEachWarehouse } from '../../support/warehouses.ts';
+import { recordByRecord } from '../../support/record-by-record.ts';
 
 const TIME_ZONE = 'America/Chicago';
 const AS_OF = '2026-06-30';
@@ -272,19 +273,6 @@ describe('the SQL typing', () => {
     }
   });
 });
-
-/** The resource with its fast read replaced by the record-by-record load it stands for. */
-function recordByRecord(resource: Resource): Resource {
-  return {
-    ...resource,
-    async *extract(state, context) {
-      for await (const batch of resource.extract(state, context)) {
-        if (batch.sqlRead) yield* batch.sqlRead.fallback();
-        else yield batch;
-      }
-    },
-  };
-}
 
 /** The resource, noting in `fellBack` when the load left its fast read for the record path. */
 function fastNoting(resource: Resource, fellBack: Set<string>): Resource {

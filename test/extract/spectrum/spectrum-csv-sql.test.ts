@@ -22,6 +22,7 @@ import { loadResource, newLoadId } from '../../../load/index.ts';
 import type { Warehouse } from '../../../load/index.ts';
 import { exportContractor, generateContractor, openStore } from '../../../sandbox/index.ts';
 import { describeEachWarehouse } from '../../support/warehouses.ts';
+import { recordByRecord } from '../../support/record-by-record.ts';
 import { AS_OF } from './helpers.ts';
 
 let dir: string;
@@ -217,19 +218,6 @@ describe('files the SQL read leaves to the record path', () => {
     expect(read?.extraColumns).toEqual(['extra_note']);
   });
 });
-
-/** The resource with its fast read replaced by the record-by-record load it stands for. */
-function recordByRecord(resource: Resource): Resource {
-  return {
-    ...resource,
-    async *extract(state, context) {
-      for await (const batch of resource.extract(state, context)) {
-        if (batch.sqlRead) yield* batch.sqlRead.fallback();
-        else yield batch;
-      }
-    },
-  };
-}
 
 async function firstBatch(resource: Resource): Promise<LoadBatch> {
   for await (const batch of resource.extract(undefined, { fullRefresh: false, asOf: AS_OF })) return batch;
