@@ -78,3 +78,19 @@ function dependantsChain(name: string, models: readonly Model[]): string[] {
   }
   return chain;
 }
+
+/** The models that read any of `relations` (`raw.x`, `staging.y`), directly or through the models they read. */
+export function modelsReading(models: readonly Model[], relations: readonly string[]): Set<string> {
+  const readers = new Map<string, string[]>();
+  for (const model of models) for (const ref of model.refs) readers.set(ref, [...(readers.get(ref) ?? []), model.name]);
+  const found = new Set<string>();
+  const queue = [...relations];
+  while (queue.length > 0) {
+    for (const reader of readers.get(queue.shift()!) ?? []) {
+      if (found.has(reader)) continue;
+      found.add(reader);
+      queue.push(reader);
+    }
+  }
+  return found;
+}

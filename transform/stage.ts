@@ -8,7 +8,7 @@ import { describeError } from '../lib/errors.ts';
 import { statusOfSteps, stepResult } from '../lib/stage.ts';
 import type { Stage, StageContext, StageResult, StepResult } from '../lib/stage.ts';
 import type { Warehouse } from '../load/types.ts';
-import { discoverModels } from './model-graph.ts';
+import { discoverModels, modelsReading } from './model-graph.ts';
 import { runModels } from './run-models.ts';
 import type { ModelResult } from './run-models.ts';
 
@@ -62,29 +62,14 @@ async function runModelsStage(options: ModelsStageOptions, context: StageContext
   if (context.signal.aborted) return { ...result, status: 'cancelled', reason: `cancelled after ${models.length} model(s)` };
   // Only marts over the sources tell whether anything was there: a mart that reads no raw table,
   // directly or through the models beneath it (build_info, a seed, the outbox in meta), is always built.
-  const overSources = modelsOverSources(discoverModels(options.modelsDirs));
+  const all = discoverModels(options.modelsDirs);
+  const overSources = modelsReading(all, [...new Set(all.flatMap((m) => m.refs.filter((ref) => ref.startsWith('raw.'))))]);
   const marts = models.filter((m) => m.name.startsWith('marts.') && overSources.has(m.name));
   if (marts.length > 0 && marts.every((m) => m.status === 'skipped')) {
     return { ...result, status: 'skipped', reason: 'every mart was skipped: none of the raw tables they read has been loaded' };
   }
   const status = statusOfSteps(steps);
   return { ...result, status, reason: status === 'ok' ? null : `${failed} model(s) failed; what reads them was skipped` };
-}
-
-/** The names of the models that read a raw table, directly or through the models they read. */
-function modelsOverSources(all: readonly { name: string; refs: readonly string[] }[]): Set<string> {
-  const refsOf = new Map(all.map((m) => [m.name, m.refs]));
-  const known = new Map<string, boolean>();
-  const readsRaw = (name: string, seen: Set<string>): boolean => {
-    const cached = known.get(name);
-    if (cached !== undefined) return cached;
-    if (seen.has(name)) return false;
-    seen.add(name);
-    const answer = (refsOf.get(name) ?? []).some((ref) => ref.startsWith('raw.') || (refsOf.has(ref) && readsRaw(ref, seen)));
-    known.set(name, answer);
-    return answer;
-  };
-  return new Set(all.filter((m) => readsRaw(m.name, new Set())).map((m) => m.name));
 }
 
 /**

@@ -2,7 +2,7 @@
  * Which marts need a raw table: read from the models themselves (each model's references), so a
  * check that finds a table unreadable can say what it is for without a list kept by hand.
  */
-import { discoverModels } from '../../transform/index.ts';
+import { discoverModels, modelsReading } from '../../transform/index.ts';
 import type { Model } from '../../transform/index.ts';
 import type { PlumblineConfig } from '../config.ts';
 import { configPath } from '../config.ts';
@@ -13,23 +13,11 @@ export type MartsNeeding = (rawTables: readonly string[]) => string[];
 
 /** The lookup over a set of models. */
 export function martsNeedingIn(models: readonly Model[]): MartsNeeding {
-  const readers = new Map<string, string[]>();
-  for (const model of models) for (const ref of model.refs) readers.set(ref, [...(readers.get(ref) ?? []), model.name]);
-  return (rawTables) => {
-    const seen = new Set<string>();
-    const queue = [...rawTables];
-    while (queue.length > 0) {
-      for (const reader of readers.get(queue.shift()!) ?? []) {
-        if (seen.has(reader)) continue;
-        seen.add(reader);
-        queue.push(reader);
-      }
-    }
-    return [...seen]
+  return (rawTables) =>
+    [...modelsReading(models, rawTables)]
       .filter((name) => name.startsWith('marts.'))
       .map((name) => name.slice('marts.'.length))
       .sort();
-  };
 }
 
 /** The lookup over the product's models and the config's extra model folders. */
