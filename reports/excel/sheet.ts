@@ -84,10 +84,7 @@ export function sheetRef(name: string): string {
   return `'${name.replace(/'/g, "''")}'`;
 }
 
-/** A SQL string literal. */
-export function sqlText(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+export { sqlText } from '../html/format.ts';
 
 /** Decimal text as exact cents (null → 0). */
 export function cents(value: unknown): bigint {

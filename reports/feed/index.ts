@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { decimalToUnscaled, unscaledToDecimal } from '../../lib/decimal.ts';
 import type { Warehouse } from '../../load/index.ts';
 import { safeText } from '../excel/safe-text.ts';
+import { sqlText } from '../html/format.ts';
 import type { ReportOptions } from '../types.ts';
 import { NO_HISTORY, historyOf } from '../types.ts';
 
@@ -408,8 +409,4 @@ function dateText(value: unknown): string {
 function toCents(value: unknown): bigint {
   if (value === null || value === undefined || value === '') return 0n;
   return decimalToUnscaled(typeof value === 'number' ? value.toFixed(2) : String(value), 2);
-}
-
-function sqlText(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
 }

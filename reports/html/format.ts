@@ -75,7 +75,5 @@ export function formatList(value: unknown): string {
   return String(value);
 }
 
-/** A SQL string literal. */
-export function sqlText(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+/** A SQL string literal: the models' own quoting, one rule for every report. */
+export { sqlString as sqlText } from '../../transform/render-sql.ts';
